@@ -1,0 +1,88 @@
+// The one error family: every error siolink creates is a SioError with a stable `code`.
+// Messages name the state or input that caused them, so a log line alone tells what went wrong.
+
+export type SioErrorCode =
+  | "ERR_INVALID_ARG" // misuse by the caller: bad option, reserved event name, unserialisable argument
+  | "ERR_INVALID_STATE" // the object cannot do this in its current state
+  | "ERR_TRANSPORT" // a transport failed (network, HTTP status, WebSocket error)
+  | "ERR_HANDSHAKE" // the Engine.IO open packet was malformed
+  | "ERR_PROTOCOL" // the server sent something the codec or session refuses
+  | "ERR_TIMEOUT" // connect timeout or ack timeout
+  | "ERR_CONNECT" // the server refused the namespace (CONNECT_ERROR)
+  | "ERR_ABORTED"; // the caller cancelled the operation
+
+export interface SioErrorOptions {
+  cause?: unknown;
+}
+
+export class SioError extends Error {
+  readonly code: SioErrorCode;
+
+  constructor(code: SioErrorCode, message: string, options?: SioErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "SioError";
+    this.code = code;
+  }
+}
+
+/**
+ * A transport failed. `type`, `description` and `context` keep the shape socket.io-client users already
+ * inspect in `connect_error` handlers (`err.message === "websocket error"`, `err.description`).
+ */
+export class TransportError extends SioError {
+  readonly type = "TransportError" as const;
+  readonly description: unknown;
+  readonly context: unknown;
+
+  constructor(message: string, description?: unknown, context?: unknown) {
+    super("ERR_TRANSPORT", message, description instanceof Error ? { cause: description } : undefined);
+    this.name = "TransportError";
+    this.description = description;
+    this.context = context;
+  }
+}
+
+/** The server sent bytes the codec, handshake or session refuses. */
+export class ProtocolError extends SioError {
+  constructor(message: string, options?: SioErrorOptions & { code?: "ERR_PROTOCOL" | "ERR_HANDSHAKE" }) {
+    super(options?.code ?? "ERR_PROTOCOL", message, options);
+    this.name = "ProtocolError";
+  }
+}
+
+/** A connect attempt or an acknowledgement did not complete in time. */
+export class TimeoutError extends SioError {
+  constructor(message: string) {
+    super("ERR_TIMEOUT", message);
+    this.name = "TimeoutError";
+  }
+}
+
+/** The server refused the namespace; `data` is what its middleware passed to `next(err)` as `err.data`. */
+export class ConnectError<D = unknown> extends SioError {
+  readonly data: D;
+
+  constructor(message: string, data: D) {
+    super("ERR_CONNECT", message);
+    this.name = "ConnectError";
+    this.data = data;
+  }
+}
+
+/** The caller aborted the operation through an AbortSignal. */
+export class AbortError extends SioError {
+  constructor(message = "the operation was aborted", options?: SioErrorOptions) {
+    super("ERR_ABORTED", message, options);
+    this.name = "AbortError";
+  }
+}
+
+/** True for any error siolink created, even across realms (an iframe, a worker bundle). */
+export function isSioError(value: unknown): value is SioError {
+  return (
+    value instanceof SioError ||
+    (value instanceof Error && typeof (value as { code?: unknown }).code === "string" &&
+      String((value as { code: string }).code).startsWith("ERR_") &&
+      /Error$/.test(value.name))
+  );
+}

@@ -1,0 +1,31 @@
+// Timers looked up on globalThis at call time, so users' fake timers (sinon, node:test mock.timers)
+// drive our reconnect and heartbeat timers; `useNativeTimers` opts out by using the functions captured
+// when this module was first evaluated.
+
+export type TimerHandle = ReturnType<typeof setTimeout>;
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle | undefined): void;
+}
+
+const nativeSetTimeout = globalThis.setTimeout;
+const nativeClearTimeout = globalThis.clearTimeout;
+
+export const globalTimers: Timers = {
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (handle) => {
+    if (handle !== undefined) globalThis.clearTimeout(handle);
+  },
+};
+
+export const nativeTimers: Timers = {
+  setTimeout: (fn, ms) => nativeSetTimeout.call(globalThis, fn, ms),
+  clearTimeout: (handle) => {
+    if (handle !== undefined) nativeClearTimeout.call(globalThis, handle);
+  },
+};
+
+export function pickTimers(useNativeTimers: boolean | undefined): Timers {
+  return useNativeTimers ? nativeTimers : globalTimers;
+}
