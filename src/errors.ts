@@ -79,10 +79,8 @@ export class AbortError extends SioError {
 
 /** True for any error siolink created, even across realms (an iframe, a worker bundle). */
 export function isSioError(value: unknown): value is SioError {
-  return (
-    value instanceof SioError ||
-    (value instanceof Error && typeof (value as { code?: unknown }).code === "string" &&
-      String((value as { code: string }).code).startsWith("ERR_") &&
-      /Error$/.test(value.name))
-  );
+  if (value instanceof SioError) return true;
+  if (!(value instanceof Error)) return false;
+  const code = (value as unknown as { code?: unknown }).code;
+  return typeof code === "string" && code.startsWith("ERR_") && /Error$/.test(value.name);
 }
