@@ -59,7 +59,10 @@ export interface EngineOptions extends NodeConnectOptions {
   transports?: TransportName[];
   /** Upgrade polling to WebSocket when the server offers it. Default true. */
   upgrade?: boolean;
-  /** Start with WebSocket when a previous session of the same Manager upgraded to it. Default false. */
+  /**
+   * At this layer: a previous session of the same Manager ended up on WebSocket, so start with it (polling
+   * stays as the fallback). The Manager passes `userOption && previousSessionReachedWebSocket`. Default false.
+   */
   rememberUpgrade?: boolean;
   /** Add a cache-busting parameter to every polling request. Default true in siolink. */
   timestampRequests?: boolean;

@@ -1,9 +1,10 @@
 // Waiting without sleeping: resolve on an event or a condition, fail with a message after a generous bound.
 
+// Loose on purpose: typed emitters (EngineSession, Manager, Socket) narrow their event names.
 interface Listenable {
-  once(event: string, fn: (...args: any[]) => void): unknown;
-  off?(event: string, fn: (...args: any[]) => void): unknown;
-  removeListener?(event: string, fn: (...args: any[]) => void): unknown;
+  once(event: any, fn: any): unknown;
+  off?(event: any, fn?: any): unknown;
+  removeListener?(event: any, fn?: any): unknown;
 }
 
 export function once<T extends unknown[] = unknown[]>(

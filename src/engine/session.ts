@@ -1,0 +1,552 @@
+// The Engine.IO v4 session: picks a transport (falling back when the WebSocket cannot open), validates the
+// handshake, keeps the heartbeat, buffers writes in order, upgrades polling to WebSocket and closes once.
+
+import { Emitter } from "@socket.io/component-emitter";
+import { ProtocolError, SioError, TransportError } from "../errors";
+import { pickTimers, type TimerHandle, type Timers } from "../internal/timers";
+import { defaultPlatform } from "../platform/default";
+import type { Platform } from "../platform/platform";
+import { transports as transportClasses } from "../transports/index";
+import { PollingTransport } from "../transports/polling";
+import { pickConnectOptions, type Transport, type TransportOptions } from "../transports/transport";
+import { parseHandshake } from "./handshake";
+import { Heartbeat } from "./heartbeat";
+import type {
+  CloseDetails,
+  EngineCloseReason,
+  EngineEvents,
+  EngineOptions,
+  EnginePacket,
+  EngineSessionApi,
+  EngineState,
+  HandshakeData,
+  RawData,
+  TransportInfo,
+  TransportName,
+} from "./types";
+import { UpgradeProbe } from "./upgrade";
+
+/** "idle" is the time between the constructor and open(); it reads as "opening" from outside. */
+type SessionState = "idle" | EngineState;
+
+interface QueuedPacket {
+  packet: EnginePacket;
+  callback: (() => void) | undefined;
+}
+
+const DEFAULT_TRANSPORTS: readonly TransportName[] = ["websocket", "polling"];
+const DEFAULT_FALLBACK_TIMEOUT = 10_000;
+/** socket.io-client's Node default: compressing tiny frames costs more than it saves. */
+const DEFAULT_PER_MESSAGE_DEFLATE = { threshold: 1024 };
+
+interface Target {
+  secure: boolean;
+  hostname: string;
+  port: string;
+  query: Record<string, string>;
+}
+
+function parseTarget(uri: string): Target {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new SioError("ERR_INVALID_ARG", `invalid Engine.IO URI: ${JSON.stringify(uri)}`);
+  }
+  const scheme = url.protocol.slice(0, -1);
+  if (!["http", "https", "ws", "wss"].includes(scheme)) {
+    throw new SioError("ERR_INVALID_ARG", `unsupported scheme "${scheme}" in ${JSON.stringify(uri)}: use http(s) or ws(s)`);
+  }
+  return {
+    secure: scheme === "https" || scheme === "wss",
+    hostname: url.hostname,
+    port: url.port,
+    query: Object.fromEntries(url.searchParams),
+  };
+}
+
+function transportOrder(opts: EngineOptions): TransportName[] {
+  const wanted = opts.transports ?? DEFAULT_TRANSPORTS;
+  if (!Array.isArray(wanted) || wanted.length === 0) {
+    throw new SioError("ERR_INVALID_ARG", "transports must list at least one of \"websocket\", \"polling\"");
+  }
+  for (const name of wanted) {
+    if (!Object.hasOwn(transportClasses, name)) {
+      throw new SioError("ERR_INVALID_ARG", `unknown transport ${JSON.stringify(name)}: use "websocket" or "polling"`);
+    }
+  }
+  const order = [...new Set(wanted)];
+  // rememberUpgrade: the Manager saw a previous session reach WebSocket, so start there (polling stays as fallback).
+  if (opts.rememberUpgrade && order.includes("websocket")) {
+    order.splice(order.indexOf("websocket"), 1);
+    order.unshift("websocket");
+  }
+  return order;
+}
+
+function isRawData(data: unknown): data is RawData {
+  return (
+    typeof data === "string" ||
+    data instanceof ArrayBuffer ||
+    ArrayBuffer.isView(data) ||
+    (typeof Blob !== "undefined" && data instanceof Blob)
+  );
+}
+
+/**
+ * One Engine.IO connection. It does not connect until open(); it closes exactly once and is not reusable.
+ *
+ * @example
+ * const session = new EngineSession("http://localhost:3000", { path: "/socket.io" });
+ * session.on("open", () => session.write("40"));
+ * session.on("message", (data) => console.log(data));
+ * session.open();
+ */
+export class EngineSession extends Emitter<{}, {}, EngineEvents> implements EngineSessionApi {
+  binaryType: "nodebuffer" | "arraybuffer" | "blob";
+
+  readonly #opts: EngineOptions;
+  readonly #platform: Platform;
+  readonly #timers: Timers;
+  readonly #target: Target;
+  readonly #allowed: readonly TransportName[];
+  readonly #fallbackTimeout: number;
+  readonly #heartbeat: Heartbeat;
+
+  #state: SessionState = "idle";
+  #id: string | null = null;
+  #handshake: HandshakeData | null = null;
+  /** Transports still to try if the current one cannot open. */
+  #candidates: TransportName[];
+  #failed = new Set<TransportName>();
+  #transport: Transport;
+  #detachTransport: (() => void) | null = null;
+  #fallbackTimer: TimerHandle | undefined;
+  #undoLifecycle: (() => void) | null = null;
+
+  /** Queued packets in order; the first #inFlight of them were handed to the transport and await its drain. */
+  #writeBuffer: QueuedPacket[] = [];
+  #inFlight = 0;
+  /** Something was handed to the transport and its drain has not come yet. */
+  #awaitingDrain = false;
+  /** Protocol packets that must precede the buffered ones (the "upgrade" packet). */
+  #control: EnginePacket[] = [];
+
+  #probe: UpgradeProbe | null = null;
+  /** Between the probe's answer and the switch: writes stay buffered so none can overtake the switch. */
+  #upgrading = false;
+
+  constructor(uri: string, opts: EngineOptions = {}) {
+    super();
+    this.#opts = opts;
+    this.#platform = opts.platform ?? defaultPlatform;
+    this.#timers = pickTimers(opts.useNativeTimers);
+    this.#target = parseTarget(uri);
+    this.#allowed = transportOrder(opts);
+    const fallbackTimeout = opts.fallbackTimeout ?? DEFAULT_FALLBACK_TIMEOUT;
+    if (typeof fallbackTimeout !== "number" || !(fallbackTimeout > 0) || fallbackTimeout > 2_147_483_647) {
+      throw new SioError("ERR_INVALID_ARG", `fallbackTimeout must be a positive number of ms, got ${String(fallbackTimeout)}`);
+    }
+    this.#fallbackTimeout = fallbackTimeout;
+    this.binaryType = opts.binaryType ?? this.#platform.defaultBinaryType;
+    this.#heartbeat = new Heartbeat(this.#timers, this.#platform, opts.autoUnref === true, () =>
+      this.#onClose("ping timeout"),
+    );
+
+    const order = [...this.#allowed];
+    // Skip a WebSocket the runtime cannot create, unless it is the only choice (then open() reports why).
+    const websocketAt = order.indexOf("websocket");
+    if (!this.#platform.hasWebSocket() && websocketAt !== -1 && order.length > 1) order.splice(websocketAt, 1);
+    const first = order.shift() as TransportName;
+    this.#candidates = order;
+    this.#transport = this.#createTransport(first);
+  }
+
+  /** The Engine.IO session id (`sid`), null until the handshake and again after the close. */
+  get id(): string | null {
+    return this.#id;
+  }
+
+  get readyState(): EngineState {
+    return this.#state === "idle" ? "opening" : this.#state;
+  }
+
+  /** The transport in use now; replaced when an upgrade completes or a fallback happens. */
+  get transport(): TransportInfo {
+    return this.#transport;
+  }
+
+  open(): void {
+    if (this.#state !== "idle") {
+      throw new SioError("ERR_INVALID_STATE", `cannot open: the session is already ${this.readyState}`);
+    }
+    this.#setState("opening");
+    const hooks: Parameters<Platform["onLifecycle"]>[0] = {
+      offline: () => this.#onClose("transport close", { description: "network connection lost" }),
+    };
+    if (this.#opts.closeOnBeforeunload) {
+      hooks.beforeunload = () => this.#onClose("transport close", { description: "page unloading" });
+    }
+    this.#undoLifecycle = this.#platform.onLifecycle(hooks);
+    this.#start(this.#transport);
+  }
+
+  write(data: RawData, options?: { compress?: boolean }, callback?: () => void): this {
+    if ((this.#state === "open" || this.#state === "closing") && this.#heartbeat.expired()) {
+      // A frozen timer (sleeping laptop, background tab) must not let a dead session swallow writes.
+      this.#onClose("ping timeout");
+    }
+    if (this.#state === "closing" || this.#state === "closed") {
+      const why = this.#state === "closed" ? "closed" : "closing";
+      throw new SioError("ERR_INVALID_STATE", `cannot write: the session is ${why}`);
+    }
+    if (!isRawData(data)) {
+      throw new SioError("ERR_INVALID_ARG", `cannot write ${typeof data}: a message is a string or binary data`);
+    }
+    this.#queue({ type: "message", data, options: { compress: options?.compress !== false } }, callback);
+    return this;
+  }
+
+  send(data: RawData, options?: { compress?: boolean }, callback?: () => void): this {
+    return this.write(data, options, callback);
+  }
+
+  close(): this {
+    switch (this.#state) {
+      case "idle":
+      case "opening":
+        // Nothing can be flushed before the handshake: close now rather than wait on a server that may never answer.
+        this.#onClose("forced close");
+        break;
+      case "open":
+        this.#setState("closing");
+        if (!this.#upgrading) this.#cancelProbe();
+        this.#maybeFinishClose();
+        break;
+      case "closing":
+      case "closed":
+        break;
+    }
+    return this;
+  }
+
+  hasPingExpired(): boolean {
+    const expired = (this.#state === "open" || this.#state === "closing") && this.#heartbeat.expired();
+    if (expired) {
+      // Closing later keeps the caller's code free of re-entrant close events.
+      this.#platform.nextTick(() => {
+        if (this.#heartbeat.expired()) this.#onClose("ping timeout");
+      });
+    }
+    return expired;
+  }
+
+  #setState(state: SessionState): void {
+    this.#state = state;
+  }
+
+  /** Re-reads the state after an emit: a listener may have closed the session meanwhile. */
+  #isClosed(): boolean {
+    return this.#state === "closed";
+  }
+
+  #transportOptions(name: TransportName): TransportOptions {
+    const merged: EngineOptions = { ...this.#opts, ...this.#opts.transportOptions?.[name] };
+    const options: TransportOptions = {
+      ...pickConnectOptions(merged),
+      secure: this.#target.secure,
+      hostname: this.#target.hostname,
+      port: this.#target.port,
+      path: merged.path ?? "/engine.io",
+      addTrailingSlash: merged.addTrailingSlash ?? true,
+      query: { ...this.#target.query, ...merged.query },
+      timestampRequests: merged.timestampRequests ?? true,
+      timestampParam: merged.timestampParam ?? "t",
+      forceBase64: merged.forceBase64 ?? false,
+      withCredentials: merged.withCredentials ?? false,
+      perMessageDeflate: merged.perMessageDeflate ?? DEFAULT_PER_MESSAGE_DEFLATE,
+      autoUnref: merged.autoUnref ?? false,
+      platform: this.#platform,
+      timers: this.#timers,
+      binaryType: () => this.binaryType,
+      maxPayload: () => this.#handshake?.maxPayload ?? 0,
+    };
+    if (merged.protocols !== undefined) options.protocols = merged.protocols;
+    if (merged.extraHeaders !== undefined) options.extraHeaders = merged.extraHeaders;
+    return options;
+  }
+
+  #createTransport(name: TransportName): Transport {
+    return new transportClasses[name](this.#transportOptions(name));
+  }
+
+  /** Opens a transport as the session's current one, with a deadline if another one could still be tried. */
+  #start(transport: Transport): void {
+    this.#transport = transport;
+    this.#attach(transport);
+    if (this.#candidates.length > 0) {
+      this.#fallbackTimer = this.#timers.setTimeout(() => {
+        this.#fallbackTimer = undefined;
+        if (this.#state === "opening" && this.#transport === transport) {
+          this.#fallBack();
+        }
+      }, this.#fallbackTimeout);
+      if (this.#opts.autoUnref) this.#platform.unref(this.#fallbackTimer);
+    }
+    transport.open();
+  }
+
+  #attach(transport: Transport): void {
+    const onPacket = (packet: EnginePacket): void => this.#onPacket(packet);
+    const onDrain = (): void => this.#onDrain();
+    const onError = (error: TransportError): void => this.#onTransportError(error);
+    const onClose = (details: CloseDetails): void => this.#onTransportClose(details);
+    transport.on("packet", onPacket);
+    transport.on("drain", onDrain);
+    transport.on("error", onError);
+    transport.on("close", onClose);
+    this.#detachTransport = () => {
+      transport.off("packet", onPacket);
+      transport.off("drain", onDrain);
+      transport.off("error", onError);
+      transport.off("close", onClose);
+    };
+  }
+
+  #detach(): void {
+    this.#detachTransport?.();
+    this.#detachTransport = null;
+  }
+
+  #clearFallbackTimer(): void {
+    this.#timers.clearTimeout(this.#fallbackTimer);
+    this.#fallbackTimer = undefined;
+  }
+
+  /** The current transport could not open: try the next one, silently (the user sees one open or one close). */
+  #fallBack(): void {
+    this.#clearFallbackTimer();
+    const failed = this.#transport;
+    this.#detach();
+    failed.close();
+    this.#failed.add(failed.name);
+    const next = this.#candidates.shift() as TransportName;
+    this.#start(this.#createTransport(next));
+  }
+
+  #onTransportError(error: TransportError): void {
+    if (this.#state === "opening" && this.#candidates.length > 0) {
+      this.#fallBack();
+      return;
+    }
+    this._emitReserved("error", error);
+    this.#onClose("transport error", error);
+  }
+
+  #onTransportClose(details: CloseDetails): void {
+    if (this.#state === "opening") {
+      const error = new TransportError(`${this.#transport.name} closed before the handshake`, details.description, details);
+      this.#onTransportError(error);
+      return;
+    }
+    this.#onClose("transport close", details);
+  }
+
+  #onPacket(packet: EnginePacket): void {
+    if (this.#state === "idle" || this.#state === "closed") return;
+    this._emitReserved("packet", packet);
+    if (this.#isClosed()) return;
+
+    if (this.#handshake === null) {
+      if (packet.type === "open") this.#onHandshake(packet.data);
+      else this.#onProtocolError(new ProtocolError(`expected an open packet first, got "${packet.type}"`, { code: "ERR_HANDSHAKE" }));
+      return;
+    }
+
+    this.#heartbeat.onActivity();
+    this._emitReserved("heartbeat");
+    if (this.#isClosed()) return;
+    switch (packet.type) {
+      case "ping":
+        this.#heartbeat.onPing();
+        this.#queue({ type: "pong" }, undefined);
+        this._emitReserved("ping");
+        break;
+      case "message":
+        this._emitReserved("data", packet.data as RawData);
+        if (!this.#isClosed()) this._emitReserved("message", packet.data as RawData);
+        break;
+      case "error":
+        this.#onProtocolError(new ProtocolError("the server sent data the Engine.IO parser cannot decode"));
+        break;
+      default:
+        // noop (server-side poll cycle), late pongs and a repeated open carry nothing for us.
+        break;
+    }
+  }
+
+  #onHandshake(data: RawData | undefined): void {
+    let handshake: HandshakeData;
+    try {
+      handshake = parseHandshake(data);
+    } catch (error) {
+      this.#onProtocolError(error as ProtocolError);
+      return;
+    }
+    this.#clearFallbackTimer();
+    this.#candidates = [];
+    this.#handshake = handshake;
+    this.#id = handshake.sid;
+    this.#transport.sid = handshake.sid;
+    this.#heartbeat.start(handshake.pingInterval, handshake.pingTimeout);
+    this.#setState("open");
+    this._emitReserved("handshake", handshake);
+    if (this.#state !== "open") return;
+    this._emitReserved("open");
+    if (this.#state !== "open" && this.#state !== "closing") return;
+    this.#flush();
+    if (this.#state === "open") this.#maybeProbe();
+  }
+
+  #onProtocolError(error: ProtocolError): void {
+    this._emitReserved("error", error);
+    this.#onClose("parse error", error);
+  }
+
+  #queue(packet: EnginePacket, callback: (() => void) | undefined): void {
+    this._emitReserved("packetCreate", packet);
+    if (this.#state === "closed") return;
+    this.#writeBuffer.push({ packet, callback });
+    this.#flush();
+  }
+
+  #flush(): void {
+    if (this.#state !== "open" && this.#state !== "closing") return;
+    if (this.#upgrading || this.#awaitingDrain || !this.#transport.writable) return;
+    if (this.#writeBuffer.length === 0 && this.#control.length === 0) return;
+    const count = this.#writeBuffer.length;
+    const handed = this.#writeBuffer.slice(0, count);
+    const packets = this.#control.concat(handed.map((queued) => queued.packet));
+    this.#control = [];
+    this.#inFlight = count;
+    this.#awaitingDrain = true;
+    this.#transport.send(packets);
+    this._emitReserved("flush");
+    for (const queued of handed) queued.callback?.();
+  }
+
+  #onDrain(): void {
+    this.#writeBuffer.splice(0, this.#inFlight);
+    this.#inFlight = 0;
+    this.#awaitingDrain = false;
+    if (this.#writeBuffer.length === 0 && this.#control.length === 0) {
+      this._emitReserved("drain");
+      this.#maybeFinishClose();
+    } else {
+      this.#flush();
+    }
+  }
+
+  #maybeFinishClose(): void {
+    if (this.#state !== "closing" || this.#upgrading || this.#awaitingDrain) return;
+    if (this.#writeBuffer.length > 0 || this.#control.length > 0) return;
+    this.#onClose("forced close");
+  }
+
+  #maybeProbe(): void {
+    const handshake = this.#handshake;
+    if (
+      this.#opts.upgrade === false ||
+      handshake === null ||
+      this.#transport.name !== "polling" ||
+      !handshake.upgrades.includes("websocket") ||
+      !this.#allowed.includes("websocket") ||
+      this.#failed.has("websocket") ||
+      !this.#platform.hasWebSocket()
+    ) {
+      return;
+    }
+    const transport = this.#createTransport("websocket");
+    transport.sid = handshake.sid;
+    const probe = new UpgradeProbe(
+      transport,
+      this.#timers,
+      this.#platform,
+      { autoUnref: this.#opts.autoUnref === true, timeoutMs: this.#fallbackTimeout },
+      {
+        onProbed: () => this.#onProbed(probe),
+        onFailed: (error) => this.#onProbeFailed(probe, error),
+      },
+    );
+    this.#probe = probe;
+    probe.start();
+  }
+
+  #onProbed(probe: UpgradeProbe): void {
+    if (this.#probe !== probe) return;
+    const polling = this.#transport;
+    if (!(polling instanceof PollingTransport) || polling.state !== "open") {
+      this.#cancelProbe();
+      return;
+    }
+    this.#upgrading = true;
+    this._emitReserved("upgrading", probe.transport);
+    if (this.#probe !== probe || this.#state === "closed") return;
+    polling.pause(() => this.#switchTo(probe, polling));
+  }
+
+  #switchTo(probe: UpgradeProbe, polling: PollingTransport): void {
+    if (this.#probe !== probe || this.#state === "closed") return;
+    this.#probe = null;
+    const websocket = probe.takeOver();
+    this.#detach();
+    polling.close();
+    websocket.sid = this.#id;
+    this.#transport = websocket;
+    this.#attach(websocket);
+    this.#upgrading = false;
+    // "5" goes first on the new transport: the server switches on it, then the buffered writes follow in order.
+    this.#control.push({ type: "upgrade" });
+    this.#flush();
+    this._emitReserved("upgrade", websocket);
+    this.#maybeFinishClose();
+  }
+
+  #onProbeFailed(probe: UpgradeProbe, error: TransportError): void {
+    if (this.#probe !== probe) return;
+    this.#probe = null;
+    const wasUpgrading = this.#upgrading;
+    this.#upgrading = false;
+    if (wasUpgrading && this.#transport instanceof PollingTransport) this.#transport.resume();
+    this._emitReserved("upgradeError", error);
+    this.#flush();
+    this.#maybeFinishClose();
+  }
+
+  #cancelProbe(): void {
+    const probe = this.#probe;
+    this.#probe = null;
+    probe?.cancel();
+  }
+
+  #onClose(reason: EngineCloseReason, details?: CloseDetails | Error): void {
+    if (this.#state === "closed") return;
+    this.#setState("closed");
+    this.#clearFallbackTimer();
+    this.#heartbeat.stop();
+    this.#cancelProbe();
+    this.#upgrading = false;
+    this.#undoLifecycle?.();
+    this.#undoLifecycle = null;
+    const transport = this.#transport;
+    this.#detach();
+    transport.close();
+    this.#id = null;
+    this._emitReserved("close", reason, details);
+    // Cleared after the event so listeners could still inspect what was pending; nothing will send it now.
+    this.#writeBuffer = [];
+    this.#control = [];
+    this.#inFlight = 0;
+    this.#awaitingDrain = false;
+  }
+}

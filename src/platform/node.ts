@@ -1,0 +1,184 @@
+// The Node.js Platform: WebSocket through `ws`, polling through node:http / node:https, process.nextTick,
+// and `unref` for timers, WebSocket sockets and in-flight HTTP requests (autoUnref).
+
+import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from "node:http";
+import { request as httpsRequest, type RequestOptions as HttpsRequestOptions } from "node:https";
+import { connect as netConnect, type Socket } from "node:net";
+import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
+import WebSocket from "ws";
+import type {
+  HttpCallback,
+  HttpRequestInit,
+  NodeConnectOptions,
+  Platform,
+  WebSocketInit,
+  WebSocketLike,
+} from "./platform";
+
+/** Something whose process-keeping resources can be released: timers, sockets, our request handles. */
+interface Unrefable {
+  unref(): unknown;
+}
+
+function isUnrefable(handle: unknown): handle is Unrefable {
+  return (
+    (typeof handle === "object" || typeof handle === "function") &&
+    handle !== null &&
+    typeof (handle as { unref?: unknown }).unref === "function"
+  );
+}
+
+/** Only the TLS and agent fields, so unrelated init fields never leak into node:https options. */
+function connectOptions(init: NodeConnectOptions): HttpsRequestOptions {
+  const out: HttpsRequestOptions = {};
+  if (init.agent !== undefined) out.agent = init.agent as HttpAgent | boolean;
+  if (init.pfx !== undefined) out.pfx = init.pfx as HttpsRequestOptions["pfx"];
+  if (init.key !== undefined) out.key = init.key as HttpsRequestOptions["key"];
+  if (init.passphrase !== undefined) out.passphrase = init.passphrase;
+  if (init.cert !== undefined) out.cert = init.cert as HttpsRequestOptions["cert"];
+  if (init.ca !== undefined) out.ca = init.ca as HttpsRequestOptions["ca"];
+  if (init.ciphers !== undefined) out.ciphers = init.ciphers;
+  if (init.rejectUnauthorized !== undefined) out.rejectUnauthorized = init.rejectUnauthorized;
+  return out;
+}
+
+function textOf(data: WebSocket.RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString("utf8");
+  return data.toString("utf8");
+}
+
+/**
+ * Adapts a `ws` client to WebSocketLike. `ws` reports text frames as Buffers through its EventEmitter API,
+ * so the adapter turns them back into strings; it also owns the TCP socket so autoUnref can release it.
+ */
+class NodeWebSocket implements WebSocketLike {
+  onopen: ((event: unknown) => void) | null = null;
+  onclose: ((event: { code: number; reason: string; wasClean?: boolean }) => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+
+  readonly #ws: WebSocket;
+  #socket: Socket | undefined;
+  #unrefWanted = false;
+
+  constructor(url: string, init: WebSocketInit) {
+    const secure = url.startsWith("wss:") || url.startsWith("https:");
+    const options: WebSocket.ClientOptions = {
+      ...(connectOptions(init) as unknown as WebSocket.ClientOptions),
+      perMessageDeflate: (init.perMessageDeflate ?? true) as WebSocket.ClientOptions["perMessageDeflate"],
+    };
+    if (init.headers !== undefined) options.headers = init.headers;
+    if (init.agent === undefined) {
+      // Owning the connection lets unref() reach the socket during the HTTP upgrade as well as after it.
+      const create = (opts: ConnectionOptions & { path?: string }): Socket => {
+        const socket = secure ? tlsConnect(opts) : netConnect(opts as Parameters<typeof netConnect>[0]);
+        this.#adopt(socket);
+        return socket;
+      };
+      options.createConnection = create as unknown as WebSocket.ClientOptions["createConnection"];
+    }
+    this.#ws = init.protocols === undefined ? new WebSocket(url, options) : new WebSocket(url, init.protocols, options);
+    this.#ws.on("upgrade", (response: IncomingMessage) => this.#adopt(response.socket));
+    this.#ws.on("open", () => this.onopen?.({ type: "open" }));
+    this.#ws.on("message", (data: WebSocket.RawData, isBinary: boolean) => {
+      this.onmessage?.({ data: isBinary ? data : textOf(data) });
+    });
+    this.#ws.on("error", (error: Error) => this.onerror?.(error));
+    this.#ws.on("close", (code: number, reason: Buffer) => {
+      this.onclose?.({ code, reason: reason.toString("utf8"), wasClean: code === 1000 });
+    });
+  }
+
+  get binaryType(): string {
+    return this.#ws.binaryType;
+  }
+
+  set binaryType(type: string) {
+    // `ws` silently ignores names it does not know ("blob" on runtimes without Blob).
+    this.#ws.binaryType = type as WebSocket["binaryType"];
+  }
+
+  get readyState(): number {
+    return this.#ws.readyState;
+  }
+
+  send(data: string | ArrayBuffer | ArrayBufferView | Blob): void {
+    this.#ws.send(data as Parameters<WebSocket["send"]>[0]);
+  }
+
+  close(code?: number, reason?: string): void {
+    this.#ws.close(code, reason);
+  }
+
+  /** Lets the process exit while this WebSocket is the only thing left (autoUnref). */
+  unref(): void {
+    this.#unrefWanted = true;
+    this.#socket?.unref();
+  }
+
+  #adopt(socket: Socket): void {
+    this.#socket = socket;
+    if (this.#unrefWanted) socket.unref();
+  }
+}
+
+/** The abort function handed back by request(), which also knows how to unref the request's socket. */
+type RequestHandle = (() => void) & Unrefable;
+
+function request(init: HttpRequestInit, callback: HttpCallback): RequestHandle {
+  const url = new URL(init.url);
+  const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+  const headers: Record<string, string | number> = { ...init.headers };
+  if (init.body !== undefined) headers["Content-Length"] = Buffer.byteLength(init.body);
+
+  let settled = false;
+  let unrefWanted = false;
+  const settle = (error: Error | null, status?: number, body?: string): void => {
+    if (settled) return;
+    settled = true;
+    if (error) callback(error);
+    else callback(null, { status: status ?? 0, body: body ?? "" });
+  };
+
+  const req = send(url, { ...connectOptions(init), method: init.method, headers }, (res) => {
+    const chunks: Buffer[] = [];
+    res.on("data", (chunk: Buffer) => chunks.push(chunk));
+    res.on("error", (error) => settle(error));
+    res.on("end", () => settle(null, res.statusCode, Buffer.concat(chunks).toString("utf8")));
+    res.on("close", () => {
+      if (!res.complete) settle(new Error(`${init.method} ${init.url}: the response was cut before its end`));
+    });
+  });
+  req.on("error", (error) => settle(error));
+  req.on("socket", (socket) => {
+    if (unrefWanted) socket.unref();
+  });
+  req.end(init.body);
+
+  const abort = (): void => {
+    if (settled) return;
+    settled = true;
+    req.destroy();
+  };
+  return Object.assign(abort, {
+    unref(): void {
+      unrefWanted = true;
+      req.socket?.unref();
+    },
+  });
+}
+
+export const nodePlatform: Platform = {
+  name: "node",
+  defaultBinaryType: "nodebuffer",
+  defaultOrigin: () => undefined,
+  hasWebSocket: () => true,
+  createWebSocket: (url, init) => new NodeWebSocket(url, init),
+  request,
+  nextTick: (fn) => process.nextTick(fn),
+  onLifecycle: () => () => {},
+  unref(handle) {
+    if (isUnrefable(handle)) handle.unref();
+  },
+};

@@ -1,0 +1,196 @@
+// The transport base: one state machine, URL building and the event contract the Engine session relies on.
+// Concrete transports (websocket.ts, polling.ts) only implement the do* hooks.
+
+import { Emitter } from "@socket.io/component-emitter";
+import type { CloseDetails, EnginePacket, TransportInfo, TransportName } from "../engine/types";
+import { SioError, type TransportError } from "../errors";
+import type { Timers } from "../internal/timers";
+import type { NodeConnectOptions, Platform } from "../platform/platform";
+
+/** "idle" until open() is called; "pausing"/"paused" only exist for polling during an upgrade. */
+export type TransportState = "idle" | "opening" | "open" | "pausing" | "paused" | "closed";
+
+export type BinaryType = "nodebuffer" | "arraybuffer" | "blob";
+
+export interface TransportEvents {
+  /** The transport can carry packets (WebSocket connected, or first polling response received). */
+  open: () => void;
+  packet: (packet: EnginePacket) => void;
+  /** Everything handed to send() has left this side. */
+  drain: () => void;
+  /** The peer or the network closed the transport; never emitted after close() or an error. */
+  close: (details: CloseDetails) => void;
+  /** The transport failed; it is already closed when this is emitted, and emits nothing more. */
+  error: (error: TransportError) => void;
+}
+
+/** Everything a transport needs, already resolved (defaults applied, per-transport overrides merged). */
+export interface TransportOptions extends NodeConnectOptions {
+  secure: boolean;
+  hostname: string;
+  /** Empty when the scheme's default port is used. */
+  port: string;
+  path: string;
+  addTrailingSlash: boolean;
+  query: Record<string, string>;
+  timestampRequests: boolean;
+  timestampParam: string;
+  forceBase64: boolean;
+  protocols?: string | string[];
+  extraHeaders?: Record<string, string>;
+  withCredentials: boolean;
+  perMessageDeflate?: boolean | Record<string, unknown>;
+  autoUnref: boolean;
+  platform: Platform;
+  timers: Timers;
+  /** Read on every decode so a change of `session.binaryType` applies to the next message. */
+  binaryType: () => BinaryType;
+  /** The handshake's maxPayload, 0 until known. */
+  maxPayload: () => number;
+}
+
+const NODE_CONNECT_KEYS = ["agent", "pfx", "key", "passphrase", "cert", "ca", "ciphers", "rejectUnauthorized"] as const;
+
+/** The TLS and agent fields of `from` that are set, ready to spread into a WebSocket or request init. */
+export function pickConnectOptions(from: NodeConnectOptions): NodeConnectOptions {
+  const picked: Record<string, unknown> = {};
+  for (const key of NODE_CONNECT_KEYS) {
+    if (from[key] !== undefined) picked[key] = from[key];
+  }
+  return picked as NodeConnectOptions;
+}
+
+let stampCounter = 0;
+
+/** Cache-busting value: unique within this process even for requests made in the same millisecond. */
+function timestamp(): string {
+  stampCounter = (stampCounter + 1) % 1_679_616; // 36^4: keeps the value short
+  return Date.now().toString(36) + stampCounter.toString(36);
+}
+
+export abstract class Transport extends Emitter<{}, {}, TransportEvents> implements TransportInfo {
+  abstract readonly name: TransportName;
+
+  protected readonly opts: TransportOptions;
+  #state: TransportState = "idle";
+  #sid: string | null = null;
+
+  constructor(opts: TransportOptions) {
+    super();
+    this.opts = opts;
+  }
+
+  get state(): TransportState {
+    return this.#state;
+  }
+
+  /** The Engine.IO session id sent in the query once the handshake is done. */
+  get sid(): string | null {
+    return this.#sid;
+  }
+
+  set sid(sid: string | null) {
+    this.#sid = sid;
+  }
+
+  get writable(): boolean {
+    return this.#state === "open" && this.isIdle();
+  }
+
+  open(): void {
+    if (this.#state !== "idle") {
+      throw new SioError("ERR_INVALID_STATE", `cannot open: ${this.name} transport is ${this.#state}`);
+    }
+    this.setState("opening");
+    this.doOpen();
+  }
+
+  /** Closes from this side: emits nothing. Safe in any state, idempotent. */
+  close(): void {
+    const previous = this.#state;
+    if (previous === "closed") return;
+    this.setState("closed");
+    this.doClose(previous);
+  }
+
+  send(packets: EnginePacket[]): void {
+    if (this.#state !== "open") {
+      throw new SioError("ERR_INVALID_STATE", `cannot send: ${this.name} transport is ${this.#state}`);
+    }
+    if (!this.isIdle()) {
+      throw new SioError("ERR_INVALID_STATE", `cannot send: ${this.name} transport is still writing`);
+    }
+    this.doSend(packets);
+  }
+
+  /** The URL of the next connection or request. */
+  url(): string {
+    const { opts } = this;
+    const websocket = this.name === "websocket";
+    const scheme = websocket ? (opts.secure ? "wss" : "ws") : opts.secure ? "https" : "http";
+    const host = opts.hostname.includes(":") && !opts.hostname.startsWith("[") ? `[${opts.hostname}]` : opts.hostname;
+    const port = opts.port ? `:${opts.port}` : "";
+    let path = opts.path.replace(/\/+$/, "");
+    if (!path.startsWith("/")) path = `/${path}`;
+    if (opts.addTrailingSlash || path === "") path += "/";
+
+    const query: Record<string, string> = { ...opts.query, EIO: "4", transport: this.name };
+    if (this.#sid !== null) query.sid = this.#sid;
+    else delete query.sid;
+    if (!websocket && opts.timestampRequests) query[opts.timestampParam] = timestamp();
+    const search = Object.entries(query)
+      .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
+      .join("&");
+    return `${scheme}://${host}${port}${path}?${search}`;
+  }
+
+  /** The single place where the state changes. */
+  protected setState(state: TransportState): void {
+    this.#state = state;
+  }
+
+  /** Called by subclasses when the transport can carry packets. */
+  protected onOpened(): void {
+    if (this.#state !== "opening") return;
+    this.setState("open");
+    this._emitReserved("open");
+  }
+
+  /** Called by subclasses for every decoded packet; false when the transport closed while it was delivered. */
+  protected onPacket(packet: EnginePacket): boolean {
+    if (this.#state === "closed" || this.#state === "idle") return false;
+    this._emitReserved("packet", packet);
+    return this.state !== "closed";
+  }
+
+  protected onDrained(): void {
+    if (this.#state === "closed") return;
+    this._emitReserved("drain");
+  }
+
+  /** The peer closed: release resources, then tell the session once. */
+  protected onClosedByPeer(details: CloseDetails): void {
+    const previous = this.#state;
+    if (previous === "closed") return;
+    this.setState("closed");
+    this.release();
+    this._emitReserved("close", details);
+  }
+
+  protected onFailed(error: TransportError): void {
+    const previous = this.#state;
+    if (previous === "closed") return;
+    this.setState("closed");
+    this.release();
+    this._emitReserved("error", error);
+  }
+
+  /** True when nothing written is still in flight. */
+  protected abstract isIdle(): boolean;
+  protected abstract doOpen(): void;
+  protected abstract doSend(packets: EnginePacket[]): void;
+  /** Closing from this side; `previous` tells whether a close packet makes sense. */
+  protected abstract doClose(previous: TransportState): void;
+  /** Drops sockets and requests without sending anything (after a peer close or a failure). */
+  protected abstract release(): void;
+}

@@ -1,0 +1,125 @@
+// The WebSocket transport: one Engine.IO packet per frame, binary as binary frames unless forceBase64.
+
+import { decodePacket, encodePacket } from "engine.io-parser";
+import type { EnginePacket, TransportName } from "../engine/types";
+import { TransportError } from "../errors";
+import type { WebSocketInit, WebSocketLike } from "../platform/platform";
+import { pickConnectOptions, Transport, type TransportState } from "./transport";
+
+type Frame = string | ArrayBuffer | ArrayBufferView | Blob;
+
+/** A decode failure becomes the parser's error packet, which the session turns into "parse error". */
+export function decodeFrame(data: unknown, binaryType: string): EnginePacket {
+  try {
+    return decodePacket(data as string, binaryType as "nodebuffer") as EnginePacket;
+  } catch {
+    return { type: "error", data: "parser error" };
+  }
+}
+
+export class WebSocketTransport extends Transport {
+  readonly name: TransportName = "websocket";
+
+  #ws: WebSocketLike | null = null;
+  /** Frames handed to send() that have not been passed to the socket yet (async base64 encoding of Blobs). */
+  #writing = false;
+
+  protected override isIdle(): boolean {
+    return !this.#writing;
+  }
+
+  protected override doOpen(): void {
+    const { opts } = this;
+    let ws: WebSocketLike;
+    try {
+      const init: WebSocketInit = pickConnectOptions(opts);
+      if (opts.protocols !== undefined) init.protocols = opts.protocols;
+      if (opts.extraHeaders !== undefined) init.headers = opts.extraHeaders;
+      if (opts.perMessageDeflate !== undefined) init.perMessageDeflate = opts.perMessageDeflate;
+      ws = opts.platform.createWebSocket(this.url(), init);
+    } catch (error) {
+      // A bad URL or a missing WebSocket must not throw out of open(): report it like a connection failure.
+      opts.platform.nextTick(() => this.onFailed(new TransportError("websocket error", error)));
+      return;
+    }
+    this.#ws = ws;
+    try {
+      ws.binaryType = this.#socketBinaryType();
+    } catch {
+      // Browsers refuse unknown binary types; the default still decodes correctly.
+    }
+    if (opts.autoUnref) opts.platform.unref(ws);
+    ws.onopen = () => this.onOpened();
+    ws.onmessage = (event) => {
+      this.onPacket(decodeFrame(event.data, opts.binaryType()));
+    };
+    ws.onerror = (event) => this.onFailed(new TransportError("websocket error", event));
+    ws.onclose = (event) => {
+      this.onClosedByPeer({ description: "websocket connection closed", context: event });
+    };
+  }
+
+  protected override doSend(packets: EnginePacket[]): void {
+    this.#writing = true;
+    const frames: Frame[] = new Array<Frame>(packets.length);
+    let pending = packets.length;
+    const allEncoded = (): void => {
+      const ws = this.#ws;
+      if (ws === null || this.state === "closed") return;
+      for (const frame of frames) {
+        try {
+          ws.send(frame);
+        } catch (error) {
+          this.onFailed(new TransportError("websocket error", error));
+          return;
+        }
+      }
+      // The socket buffers the frames; report the drain after the caller's stack so it sees a consistent state.
+      this.opts.platform.nextTick(() => {
+        this.#writing = false;
+        this.onDrained();
+      });
+    };
+    if (pending === 0) {
+      allEncoded();
+      return;
+    }
+    // Encoding may complete asynchronously (Blob to base64 in browsers): frames are sent in order once all are ready.
+    packets.forEach((packet, index) => {
+      encodePacket(packet as Parameters<typeof encodePacket>[0], !this.opts.forceBase64, (encoded: Frame) => {
+        frames[index] = encoded;
+        if (--pending === 0) allEncoded();
+      });
+    });
+  }
+
+  protected override doClose(_previous: TransportState): void {
+    // A WebSocket needs no close packet: the close frame is the goodbye.
+    this.release();
+  }
+
+  protected override release(): void {
+    const ws = this.#ws;
+    this.#ws = null;
+    this.#writing = false;
+    if (ws === null) return;
+    ws.onopen = null;
+    ws.onmessage = null;
+    ws.onclose = null;
+    // `ws` in Node turns an error event nobody listens to into an uncaught exception: keep a silent listener.
+    ws.onerror = () => {};
+    if (ws.readyState <= 1) {
+      try {
+        ws.close(1000, "");
+      } catch {
+        // The socket failed in a way that leaves nothing to close.
+      }
+    }
+  }
+
+  #socketBinaryType(): string {
+    const wanted = this.opts.binaryType();
+    if (wanted === "blob" || wanted === "arraybuffer") return wanted;
+    return this.opts.platform.defaultBinaryType;
+  }
+}
