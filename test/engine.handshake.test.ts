@@ -29,7 +29,6 @@ const malformed: Array<[string, string]> = [
   ["string pingTimeout", JSON.stringify({ ...defaultHandshake, pingTimeout: "20000" })],
   ["pingInterval over a day", JSON.stringify({ ...defaultHandshake, pingInterval: MAX_HEARTBEAT_MS + 1 })],
   ["absurd pingTimeout", JSON.stringify({ ...defaultHandshake, pingTimeout: 1e300 })],
-  ["missing maxPayload", JSON.stringify({ ...defaultHandshake, maxPayload: undefined })],
   ["negative maxPayload", JSON.stringify({ ...defaultHandshake, maxPayload: -5 })],
   ["fractional maxPayload", JSON.stringify({ ...defaultHandshake, maxPayload: 1.5 })],
 ];
@@ -42,6 +41,11 @@ test("parseHandshake accepts a valid open packet and drops unknown upgrade names
   const data = parseHandshake(JSON.stringify({ ...defaultHandshake, upgrades: ["webtransport", "websocket", 7, "websocket"], extra: true }));
   assert.deepEqual(data, { ...defaultHandshake, upgrades: ["websocket"] });
   assert.deepEqual(parseHandshake(valid), defaultHandshake);
+});
+
+test("parseHandshake accepts a missing maxPayload (servers before socket.io 4.5, python-socketio) as 0 = no limit", () => {
+  const data = parseHandshake(JSON.stringify({ ...defaultHandshake, maxPayload: undefined }));
+  assert.equal(data.maxPayload, 0);
 });
 
 test("parseHandshake refuses every malformed open packet with ERR_HANDSHAKE", () => {

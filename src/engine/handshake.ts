@@ -22,7 +22,7 @@ function duration(record: Record<string, unknown>, field: "pingInterval" | "ping
 }
 
 /**
- * Parses and checks the data of an "open" packet. Unknown upgrade names are dropped (newer servers offer
+ * Parses and checks the data of an "open" packet (maxPayload 0 = the server announced no limit). Unknown upgrade names are dropped (newer servers offer
  * "webtransport"); everything else that is missing or out of range throws a ProtocolError (ERR_HANDSHAKE).
  */
 export function parseHandshake(data: RawData | undefined): HandshakeData {
@@ -43,10 +43,15 @@ export function parseHandshake(data: RawData | undefined): HandshakeData {
   if (!Array.isArray(upgrades)) throw fail("upgrades must be an array");
   const pingInterval = duration(record, "pingInterval");
   const pingTimeout = duration(record, "pingTimeout");
-  if (typeof maxPayload !== "number" || !Number.isSafeInteger(maxPayload) || maxPayload <= 0) {
+  // Servers before engine.io 6.2 (socket.io < 4.5) and python-socketio send no maxPayload: that means
+  // "no limit announced" (0), not a broken handshake. A value that is present must still make sense.
+  if (
+    maxPayload !== undefined &&
+    (typeof maxPayload !== "number" || !Number.isSafeInteger(maxPayload) || maxPayload <= 0)
+  ) {
     throw fail(`maxPayload must be a positive integer number of bytes, got ${JSON.stringify(maxPayload)}`);
   }
 
   const known = upgrades.filter((name): name is TransportName => KNOWN_TRANSPORTS.includes(name as TransportName));
-  return { sid, upgrades: [...new Set(known)], pingInterval, pingTimeout, maxPayload };
+  return { sid, upgrades: [...new Set(known)], pingInterval, pingTimeout, maxPayload: maxPayload ?? 0 };
 }
