@@ -15,7 +15,11 @@ const nativeClearTimeout = globalThis.clearTimeout;
 export const globalTimers: Timers = {
   setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
   clearTimeout: (handle) => {
-    if (handle !== undefined) globalThis.clearTimeout(handle);
+    if (handle === undefined) return;
+    // Fake timers may have been installed (or removed) after this timer was set: clear it with both, as
+    // each implementation ignores handles it does not own.
+    globalThis.clearTimeout(handle);
+    if (globalThis.clearTimeout !== nativeClearTimeout) nativeClearTimeout.call(globalThis, handle);
   },
 };
 

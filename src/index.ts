@@ -1,0 +1,87 @@
+// Public entry point: io() and everything socket.io-client exports, plus siolink's error classes and types.
+// Importing it has no side effects: nothing connects, listens or registers until io() or new Manager().
+
+import { protocol } from "./codec/index";
+import { Manager } from "./manager";
+import { lookup, type IoOptions } from "./registry";
+import { Socket } from "./socket";
+import type { DefaultEventsMap, EventsMap } from "./types";
+
+/** io() as a function, plus the properties socket.io-client users reach through it. */
+export interface Io {
+  /**
+   * Connects to the namespace of `uri` (its path; "/" when none), sharing one connection per server and
+   * connection options (see `forceNew` and `multiplex`).
+   *
+   * @example
+   * const socket = io("https://example.com/chat", { auth: { token } });
+   * const local = io(); // the page's origin, in a browser
+   */
+  <ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents>(
+    opts?: IoOptions,
+  ): Socket<ListenEvents, EmitEvents>;
+  <ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents>(
+    uri?: string,
+    opts?: IoOptions,
+  ): Socket<ListenEvents, EmitEvents>;
+  readonly Manager: typeof Manager;
+  readonly Socket: typeof Socket;
+  readonly protocol: typeof protocol;
+  readonly io: Io;
+  readonly connect: Io;
+}
+
+function createIo(): Io {
+  const io = function io(uri?: string | IoOptions, opts?: IoOptions) {
+    return lookup(uri, opts);
+  } as Io;
+  return Object.assign(io, { Manager, Socket, protocol, io, connect: io });
+}
+
+/** The io() function; also exported as `connect` and as the default export. */
+export const io: Io = /* @__PURE__ */ createIo();
+export { io as connect, io as default };
+
+export { Manager, type ManagerState } from "./manager";
+export { Socket, type AnyListener } from "./socket";
+export { protocol } from "./codec/index";
+export type { IoOptions } from "./registry";
+export {
+  AbortError,
+  ConnectError,
+  isSioError,
+  ProtocolError,
+  SioError,
+  TimeoutError,
+  TransportError,
+  type SioErrorCode,
+  type SioErrorOptions,
+} from "./errors";
+export type {
+  AckValue,
+  AllButLast,
+  AuthData,
+  AuthOption,
+  DecorateAcknowledgements,
+  DefaultEventsMap,
+  DisconnectDescription,
+  DisconnectReason,
+  EventNames,
+  EventParams,
+  EventsMap,
+  ExtendedError,
+  Last,
+  ManagerCloseReason,
+  ManagerOptions,
+  ManagerReservedEvents,
+  ParserModule,
+  ReservedOrUserEventNames,
+  ReservedOrUserListener,
+  SocketOptions,
+  SocketReservedEvents,
+  TypedEventEmitter,
+  UntypedArg,
+  UntypedCallback,
+} from "./types";
+export type { Packet, Parser } from "./codec/packet";
+export type { EngineOptions, TransportName, EngineCloseReason, TransportInfo } from "./engine/types";

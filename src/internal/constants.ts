@@ -1,0 +1,17 @@
+// Names shared by the Manager, the Socket and io(): the internal link key and the reserved event names.
+
+/**
+ * Key of the link a Manager hands to its Sockets and to the io() cache. A symbol rather than a public
+ * method, so user code never calls into it by accident and it does not show up in autocompletion.
+ */
+export const kManagerLink: unique symbol = /* @__PURE__ */ Symbol("siolink.managerLink");
+
+/** Socket event names users may listen to but never emit: the library emits them itself. */
+export const RESERVED_EVENTS: ReadonlySet<string> = /* @__PURE__ */ new Set([
+  "connect",
+  "connect_error",
+  "disconnect",
+  "disconnecting",
+  "newListener",
+  "removeListener",
+]);

@@ -1,0 +1,218 @@
+// The public types users program against: options, reserved events, disconnect reasons and the helpers
+// that infer emit / listener / acknowledgement types from user event maps.
+
+import type { Packet, Parser } from "./codec/packet";
+import type { CloseDetails, EngineCloseReason, EngineOptions } from "./engine/types";
+
+// ---------------------------------------------------------------------------------------------------------
+// Event maps
+
+/**
+ * An interface mapping event names to listener signatures, e.g.
+ * `interface ServerToClient { news: (text: string) => void }`. `object` rather than an index signature, so
+ * user interfaces (which have no index signature) qualify.
+ */
+export type EventsMap = object;
+
+/** A callback carried by an untyped event: in practice an acknowledgement. */
+export type UntypedCallback = (...args: unknown[]) => void;
+
+/**
+ * Any value an untyped event can carry. Equivalent to `unknown`, except that a function written in its
+ * place (an ack callback) still gets its parameters typed.
+ */
+export type UntypedArg = {} | null | undefined | UntypedCallback;
+
+/**
+ * Checked bivariantly, so a listener may annotate its parameters: `socket.on("news", (text: string) => ...)`.
+ * Unannotated parameters are `UntypedArg`, i.e. unknown: narrow them before use.
+ */
+type UntypedListener = { bivarianceHack(...args: UntypedArg[]): void }["bivarianceHack"];
+
+/** The event map used when none is given: any event name, any arguments. */
+export interface DefaultEventsMap {
+  [event: string]: UntypedListener;
+}
+
+/** The user event names of a map (symbols are accepted by the type, as in socket.io, but cannot be sent). */
+export type EventNames<Map extends EventsMap> = keyof Map & (string | symbol);
+
+/** The arguments of event `Ev` in `Map`, acknowledgement callback included. */
+export type EventParams<Map extends EventsMap, Ev extends EventNames<Map>> = Map[Ev] extends (
+  ...args: infer P
+) => unknown
+  ? P
+  : never;
+
+/** The last element of a tuple (the acknowledgement callback of an emit). */
+export type Last<T extends unknown[]> = T extends [...unknown[], infer L] ? L : unknown;
+
+/** A tuple without its last element (the arguments of an emit without its callback). */
+export type AllButLast<T extends unknown[]> = T extends [...infer H, unknown] ? H : T;
+
+/**
+ * What an acknowledgement callback receives as its value: its first argument, or its second when the
+ * first is an Error (the error-first callbacks of `timeout()` and `retries`).
+ */
+export type AckValue<Callback> = Callback extends (...args: infer P) => unknown
+  ? P extends [Error, ...unknown[]]
+    ? P[1]
+    : P[0]
+  : unknown;
+
+type WithTimeoutError<A> = A extends (...args: infer P) => infer R ? (err: Error, ...args: P) => R : A;
+
+type PrependTimeoutError<T extends unknown[]> = { [K in keyof T]: WithTimeoutError<T[K]> };
+
+/**
+ * The emit map seen through `socket.timeout(ms)`: every callback argument becomes error-first,
+ * `(err: Error, ...reply) => void`, since it is also called when the acknowledgement times out.
+ */
+export type DecorateAcknowledgements<E extends EventsMap> = {
+  [K in keyof E]: E[K] extends (...args: infer P) => infer R ? (...args: PrependTimeoutError<P>) => R : E[K];
+};
+
+/** Event names a typed emitter accepts in on/once/off: its reserved events and the user's. */
+export type ReservedOrUserEventNames<Reserved extends EventsMap, User extends EventsMap> =
+  | EventNames<Reserved>
+  | EventNames<User>;
+
+/** The listener type for `Ev`: the reserved event's signature if it is one, else the user map's. */
+export type ReservedOrUserListener<
+  Reserved extends EventsMap,
+  User extends EventsMap,
+  Ev extends ReservedOrUserEventNames<Reserved, User>,
+> = Ev extends EventNames<Reserved> ? Reserved[Ev] : Ev extends EventNames<User> ? User[Ev] : never;
+
+/**
+ * The listening half of Manager and Socket, typed from their event maps (the runtime is
+ * @socket.io/component-emitter, as in socket.io-client, so `off()` without arguments removes everything).
+ */
+export interface TypedEventEmitter<User extends EventsMap, Reserved extends EventsMap> {
+  on<Ev extends ReservedOrUserEventNames<Reserved, User>>(ev: Ev, listener: ReservedOrUserListener<Reserved, User, Ev>): this;
+  once<Ev extends ReservedOrUserEventNames<Reserved, User>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<Reserved, User, Ev>,
+  ): this;
+  /** Removes `listener`; all listeners of `ev` without one; every listener without arguments. */
+  off<Ev extends ReservedOrUserEventNames<Reserved, User>>(
+    ev?: Ev,
+    listener?: ReservedOrUserListener<Reserved, User, Ev>,
+  ): this;
+  removeListener<Ev extends ReservedOrUserEventNames<Reserved, User>>(
+    ev?: Ev,
+    listener?: ReservedOrUserListener<Reserved, User, Ev>,
+  ): this;
+  removeAllListeners<Ev extends ReservedOrUserEventNames<Reserved, User>>(ev?: Ev): this;
+  listeners<Ev extends ReservedOrUserEventNames<Reserved, User>>(ev: Ev): ReservedOrUserListener<Reserved, User, Ev>[];
+  hasListeners<Ev extends ReservedOrUserEventNames<Reserved, User>>(ev: Ev): boolean;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reasons and reserved events
+
+/**
+ * Why a Socket disconnected, exactly as socket.io-client names it:
+ * - "io server disconnect": the server disconnected this socket (`socket.disconnect()` server-side); no
+ *   automatic reconnection, call `socket.connect()` to come back.
+ * - "io client disconnect": `socket.disconnect()` (or `manager.close()`) on this side; no reconnection.
+ * - "ping timeout": the server stopped answering heartbeats.
+ * - "transport close": the connection was lost (network change, server restart, `socket.io.engine.close()`).
+ * - "transport error": the connection failed (HTTP error status, WebSocket error).
+ * - "parse error": the server sent a packet the parser refused.
+ * The last four are followed by automatic reconnection when it is enabled.
+ */
+export type DisconnectReason =
+  | "io server disconnect"
+  | "io client disconnect"
+  | "ping timeout"
+  | "transport close"
+  | "transport error"
+  | "parse error";
+
+/** Second argument of `disconnect` / `close`: the underlying error, or a description of the close. */
+export type DisconnectDescription = Error | CloseDetails;
+
+/** What `connect_error` listeners receive: an Error, with the server middleware's `data` when it refused. */
+export interface ExtendedError extends Error {
+  data?: unknown;
+}
+
+export interface SocketReservedEvents {
+  connect: () => void;
+  connect_error: (err: ExtendedError) => void;
+  disconnect: (reason: DisconnectReason, description?: DisconnectDescription) => void;
+}
+
+/** Why a Manager's connection closed: the engine's reasons ("forced close" when closed on this side). */
+export type ManagerCloseReason = EngineCloseReason;
+
+export interface ManagerReservedEvents {
+  open: () => void;
+  error: (err: Error) => void;
+  ping: () => void;
+  packet: (packet: Packet) => void;
+  close: (reason: ManagerCloseReason, description?: DisconnectDescription) => void;
+  reconnect_failed: () => void;
+  reconnect_attempt: (attempt: number) => void;
+  reconnect_error: (err: Error) => void;
+  reconnect: (attempt: number) => void;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Options
+
+export interface ManagerOptions extends EngineOptions {
+  /** io() only: always create a new Manager (and connection) for this socket. Default false. */
+  forceNew?: boolean;
+  /** io() only: false behaves like forceNew. Default true. */
+  multiplex?: boolean;
+  /** Server path of the Engine.IO endpoint. Default "/socket.io". */
+  path?: string;
+  /** Reconnect automatically after the connection is lost. Default true. */
+  reconnection?: boolean;
+  /** Attempts before giving up with `reconnect_failed`. Default Infinity. */
+  reconnectionAttempts?: number;
+  /** First reconnection delay in ms, doubled at each attempt. Default 1000. */
+  reconnectionDelay?: number;
+  /** Longest reconnection delay in ms. Default 5000. */
+  reconnectionDelayMax?: number;
+  /** Spread of each delay, in [0, 1]. Default 0.5. */
+  randomizationFactor?: number;
+  /** Connect timeout in ms for each connection attempt; false disables it. Default 20000. */
+  timeout?: number | false;
+  /** Connect as soon as the Manager / Socket is created. Default true. */
+  autoConnect?: boolean;
+  /** A custom parser module, e.g. `require("socket.io-msgpack-parser")`; the server must use the same. */
+  parser?: Parser | ParserModule;
+}
+
+/**
+ * A parser module as some packages type it (socket.io-msgpack-parser declares `encode` as returning one
+ * ArrayBuffer where it returns an array): accepted, and its shape checked when the Manager is created.
+ */
+export interface ParserModule {
+  Encoder: new () => object;
+  Decoder: new () => object;
+}
+
+/** The data sent in the CONNECT packet: any JSON object, read server-side as `socket.handshake.auth`. */
+export type AuthData = object;
+
+/**
+ * `auth` as an object, a function calling back with the data, or an async function returning it. The
+ * function is called before every connection (and reconnection), so it can fetch a fresh token.
+ */
+export type AuthOption = AuthData | ((callback: (data: AuthData) => void) => void | PromiseLike<AuthData>);
+
+export interface SocketOptions {
+  /** Credentials sent with the namespace CONNECT packet. */
+  auth?: AuthOption;
+  /**
+   * Resend an emit up to this many times until it is acknowledged (at-least-once delivery). Emits with
+   * retries go out one at a time, in order; acknowledgement callbacks become error-first.
+   */
+  retries?: number;
+  /** Default acknowledgement timeout in ms for every emit with a callback (callbacks become error-first). */
+  ackTimeout?: number;
+}

@@ -1,0 +1,131 @@
+// Turns what users pass to io() ("/admin", "localhost:3000", "wss://host/chat?x=1") into one normalised address.
+
+import { SioError } from "./errors";
+
+/** A server address after normalisation: what the Manager connects to and what its cache is keyed on. */
+export interface ParsedUrl {
+  /** Scheme, host and explicit port: "http://example.com:80", "https://[::1]:3000". */
+  origin: string;
+  /** True for https (and wss, which is mapped to https). */
+  secure: boolean;
+  /** The host without IPv6 brackets: "example.com", "::1". */
+  hostname: string;
+  /** Always explicit, default ports included: "80", "443", "3000". */
+  port: string;
+  /** The URL path, which Socket.IO treats as the namespace: "/" when the URL has none. */
+  nsp: string;
+  /** The URL's query string, decoded; the last value wins when a key repeats. */
+  query: Record<string, string>;
+  /** Cache key of the Manager: two URLs with the same id can share one connection. */
+  id: string;
+  /** The whole address, normalised: origin + nsp + search (the fragment is dropped: it never reaches a server). */
+  href: string;
+}
+
+const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+
+/** Maps every scheme users may write to the HTTP scheme Engine.IO starts from; others are refused. */
+const SUPPORTED_SCHEMES: Readonly<Record<string, "http" | "https">> = {
+  http: "http",
+  https: "https",
+  ws: "http",
+  wss: "https",
+};
+
+/**
+ * Parses a Socket.IO server URL the way `io(url)` understands it.
+ *
+ * - no URL: the page origin (`defaultOrigin`), and an error where there is none (Node);
+ * - "/admin": the namespace "/admin" on the page origin; "//host:3000/x": the page's scheme;
+ * - "localhost:3000", "example.com/chat": http (https when the page is served over https);
+ * - ws: and wss: become http: and https:, whose default ports (80, 443) are written out.
+ *
+ * Pure: the page origin is passed in by the caller (`location.origin` in a browser).
+ *
+ * @example
+ * parseUrl("wss://example.com/chat?room=1").origin // "https://example.com:443"
+ * parseUrl("/admin", "http://localhost:8080").nsp  // "/admin"
+ */
+export function parseUrl(uri: string | undefined, defaultOrigin?: string): ParsedUrl {
+  if (uri !== undefined && uri !== null && typeof uri !== "string") {
+    throw new SioError("ERR_INVALID_ARG", `invalid URL: expected a string, got ${typeof uri}`);
+  }
+  const page = pageOrigin(defaultOrigin);
+  const input = (uri ?? "").trim();
+
+  if (input === "") {
+    if (page === undefined) {
+      throw new SioError("ERR_INVALID_ARG", "no URL given and no page origin to default to");
+    }
+    return fromUrl(page, page.origin);
+  }
+
+  let absolute: string;
+  if (input.startsWith("//")) {
+    absolute = `${page?.protocol ?? "http:"}${input}`;
+  } else if (input.startsWith("/")) {
+    if (page === undefined) {
+      throw new SioError("ERR_INVALID_ARG", `invalid URL "${input}": a relative URL needs a page origin`);
+    }
+    absolute = `${page.origin}${input}`;
+  } else if (SCHEME.test(input)) {
+    absolute = input;
+  } else {
+    // No scheme: "localhost:3000" would otherwise parse as the scheme "localhost:".
+    absolute = `${page?.protocol === "https:" ? "https:" : "http:"}//${input}`;
+  }
+
+  let url: URL;
+  try {
+    url = new URL(absolute);
+  } catch (cause) {
+    throw new SioError("ERR_INVALID_ARG", `invalid URL "${input}"`, { cause });
+  }
+  return fromUrl(url, input);
+}
+
+/** The page origin as an http(s) URL, or undefined when there is none usable (Node, or a file: page's "null"). */
+function pageOrigin(defaultOrigin: string | undefined): URL | undefined {
+  if (typeof defaultOrigin !== "string" || defaultOrigin === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(defaultOrigin);
+  } catch {
+    return undefined;
+  }
+  const scheme = SUPPORTED_SCHEMES[url.protocol.slice(0, -1)];
+  if (scheme === undefined || url.hostname === "") return undefined;
+  return new URL(`${scheme}://${url.host}`);
+}
+
+function fromUrl(url: URL, input: string): ParsedUrl {
+  const scheme = SUPPORTED_SCHEMES[url.protocol.slice(0, -1)];
+  if (scheme === undefined) {
+    throw new SioError(
+      "ERR_INVALID_ARG",
+      `invalid URL "${input}": unsupported scheme "${url.protocol}" (use http, https, ws or wss)`,
+    );
+  }
+  if (url.hostname === "") {
+    throw new SioError("ERR_INVALID_ARG", `invalid URL "${input}": no host`);
+  }
+  const secure = scheme === "https";
+  const port = url.port !== "" ? url.port : secure ? "443" : "80";
+  // WHATWG keeps IPv6 hosts bracketed in `hostname`; the brackets belong to the URL syntax, not the host.
+  const bracketed = url.hostname.startsWith("[");
+  const hostname = bracketed ? url.hostname.slice(1, -1) : url.hostname;
+  const origin = `${scheme}://${bracketed ? url.hostname : hostname}:${port}`;
+  const nsp = url.pathname === "" ? "/" : url.pathname;
+  // fromEntries defines own properties, so a key like "__proto__" stays plain data; later duplicates win.
+  const query: Record<string, string> = Object.fromEntries(url.searchParams);
+  return {
+    origin,
+    secure,
+    hostname,
+    port,
+    nsp,
+    query,
+    id: origin,
+    href: `${origin}${nsp}${url.search}`,
+  };
+}
