@@ -1,0 +1,226 @@
+// Type tests for the typed Socket<Listen, Emit> (checked by `tsc --noEmit`, never run: the name keeps it out
+// of the test glob). Every `@ts-expect-error` line must fail to compile; if one starts compiling, tsc
+// reports the unused directive, so a loosened type cannot go unnoticed.
+
+import { io, Manager, type DisconnectDescription, type DisconnectReason, type Socket } from "../src/index";
+
+// ---------------------------------------------------------------------------------------------------------
+// Helpers: exact type equality (not mere assignability), checked at compile time.
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+declare function assertType<T extends true>(): void;
+declare function expectType<T>(value: T): void;
+
+// ---------------------------------------------------------------------------------------------------------
+// Event maps as users write them.
+
+interface ServerToClient {
+  news: (text: string, at: number) => void;
+  bin: (data: ArrayBuffer) => void;
+  /** The server asks; the client answers through the callback. */
+  ask: (question: string, answer: (yes: boolean) => void) => void;
+}
+
+interface ClientToServer {
+  hello: (name: string) => void;
+  noArgs: () => void;
+  join: (room: string, ack: (members: number) => void) => void;
+  getUser: (id: number, ack: (user: { id: number; name: string }) => void) => void;
+}
+
+declare const socket: Socket<ServerToClient, ClientToServer>;
+
+// ---------------------------------------------------------------------------------------------------------
+// io() returns the typed socket; Manager and Socket share the maps.
+
+{
+  const typed = io<ServerToClient, ClientToServer>("http://localhost:3000", { auth: { token: "t" } });
+  assertType<Equal<typeof typed, Socket<ServerToClient, ClientToServer>>>();
+  const sameMaps = io<ServerToClient>("http://localhost:3000");
+  assertType<Equal<typeof sameMaps, Socket<ServerToClient, ServerToClient>>>();
+  // socket.io-client's documented pattern: annotate the variable, io() itself untyped.
+  const annotated: Socket<ServerToClient, ClientToServer> = io("http://localhost:3000");
+  annotated.emit("hello", "bob");
+  const fromManager: Socket = new Manager("http://localhost:3000").socket("/admin");
+  expectType<Socket>(fromManager);
+  // @ts-expect-error io() takes a URL string or options, not a number
+  io(3000);
+  // @ts-expect-error unknown option types are refused
+  io("http://localhost:3000", { reconnectionDelay: "1s" });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// emit: event names and argument types come from the Emit map.
+
+socket.emit("hello", "bob");
+socket.emit("noArgs");
+// @ts-expect-error unknown event name
+socket.emit("helo", "bob");
+// @ts-expect-error wrong argument type
+socket.emit("hello", 42);
+// @ts-expect-error missing argument
+socket.emit("hello");
+// @ts-expect-error extra argument
+socket.emit("hello", "bob", "extra");
+// @ts-expect-error an event of the Listen map is not an Emit event
+socket.emit("news", "text", 1);
+// @ts-expect-error reserved events are not user events
+socket.emit("connect");
+
+// Acknowledgement callbacks are typed from the map.
+socket.emit("join", "room-1", (members) => {
+  expectType<number>(members);
+  assertType<Equal<typeof members, number>>();
+});
+socket.emit("getUser", 7, (user) => {
+  assertType<Equal<typeof user, { id: number; name: string }>>();
+});
+// @ts-expect-error wrong ack callback parameter type
+socket.emit("join", "room-1", (members: string) => void members);
+// @ts-expect-error the ack callback is required by this map
+socket.emit("join", "room-1");
+// @ts-expect-error a callback where the map has none
+socket.emit("hello", "bob", () => {});
+
+// Flags keep the typing.
+socket.volatile.emit("hello", "bob");
+socket.compress(false).emit("hello", "bob");
+// @ts-expect-error flags do not loosen the argument types
+socket.volatile.emit("hello", 1);
+
+// ---------------------------------------------------------------------------------------------------------
+// emitWithAck resolves to the ack's argument type; its arguments exclude the callback.
+
+{
+  const members = socket.emitWithAck("join", "room-1");
+  assertType<Equal<typeof members, Promise<number>>>();
+  const user = socket.emitWithAck("getUser", 1);
+  assertType<Equal<Awaited<typeof user>, { id: number; name: string }>>();
+  // @ts-expect-error wrong argument type
+  void socket.emitWithAck("join", 1);
+  // @ts-expect-error unknown event name
+  void socket.emitWithAck("leave", "room-1");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// timeout(): the callback becomes error-first; emitWithAck still resolves to the ack value.
+
+socket.timeout(5000).emit("join", "room-1", (err, members) => {
+  assertType<Equal<typeof err, Error>>();
+  assertType<Equal<typeof members, number>>();
+});
+// @ts-expect-error under timeout() the callback must take the error first
+socket.timeout(5000).emit("join", "room-1", (members: number) => void members);
+// @ts-expect-error the value after the error keeps its type
+socket.timeout(5000).emit("join", "room-1", (err: Error, members: string) => void [err, members]);
+{
+  const members = socket.timeout(5000).emitWithAck("join", "room-1");
+  assertType<Equal<typeof members, Promise<number>>>();
+  // @ts-expect-error wrong argument type under timeout() too
+  void socket.timeout(5000).emitWithAck("join", false);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// on / once / off: listener parameters come from the Listen map.
+
+socket.on("news", (text, at) => {
+  assertType<Equal<typeof text, string>>();
+  assertType<Equal<typeof at, number>>();
+});
+socket.once("bin", (data) => {
+  assertType<Equal<typeof data, ArrayBuffer>>();
+});
+socket.on("ask", (question, answer) => {
+  expectType<string>(question);
+  answer(true);
+  // @ts-expect-error the answer callback takes a boolean
+  answer("yes");
+});
+// @ts-expect-error unknown event name
+socket.on("newz", () => {});
+// @ts-expect-error wrong listener parameter type
+socket.on("news", (text: number) => void text);
+// @ts-expect-error an Emit event is not something the server sends
+socket.on("hello", (name: string) => void name);
+const onNews = (text: string, at: number) => void [text, at];
+socket.on("news", onNews);
+socket.off("news", onNews);
+socket.off("news");
+socket.off();
+
+// ---------------------------------------------------------------------------------------------------------
+// Reserved events: connect, connect_error gets an Error (with data), disconnect gets the reason.
+
+socket.on("connect", () => {});
+// @ts-expect-error connect has no arguments
+socket.on("connect", (arg: string) => void arg);
+socket.on("connect_error", (err) => {
+  expectType<Error>(err);
+  expectType<string>(err.message);
+  const data: unknown = err.data;
+  void data;
+});
+// @ts-expect-error connect_error gives an Error, not a string
+socket.on("connect_error", (err: string) => void err);
+socket.on("disconnect", (reason, description) => {
+  assertType<Equal<typeof reason, DisconnectReason>>();
+  expectType<DisconnectDescription | undefined>(description);
+  if (reason === "io server disconnect") socket.connect();
+  // @ts-expect-error not a disconnect reason socket.io-client reports
+  if (reason === "server shutting down") socket.connect();
+});
+
+// The Manager's events.
+socket.io.on("reconnect", (attempt) => assertType<Equal<typeof attempt, number>>());
+socket.io.on("reconnect_attempt", (attempt) => expectType<number>(attempt));
+socket.io.on("reconnect_error", (err) => expectType<Error>(err));
+socket.io.on("reconnect_failed", () => {});
+socket.io.on("error", (err) => expectType<Error>(err));
+// @ts-expect-error the attempt number is a number
+socket.io.on("reconnect", (attempt: string) => void attempt);
+// @ts-expect-error unknown Manager event
+socket.io.on("reconnected", () => {});
+
+// ---------------------------------------------------------------------------------------------------------
+// Catch-all listeners: the event name is a string.
+
+socket.onAny((event, ...args) => {
+  assertType<Equal<typeof event, string>>();
+  expectType<unknown[]>(args);
+});
+socket.prependAny((event: string) => void event);
+socket.onAnyOutgoing((event, ...args) => {
+  expectType<string>(event);
+  void args;
+});
+// @ts-expect-error the event name is a string
+socket.onAny((event: number) => void event);
+// @ts-expect-error the event name is a string
+socket.onAnyOutgoing((event: number) => void event);
+
+// ---------------------------------------------------------------------------------------------------------
+// The default (untyped) socket accepts anything, as socket.io-client's does, with unknown arguments.
+
+{
+  const loose = io("http://localhost:3000");
+  loose.emit("anything", 1, { a: [true] }, (reply: unknown) => void reply);
+  loose.on("whatever", (a: string, b: number) => void [a, b]);
+  loose.on("whatever", (value) => {
+    // @ts-expect-error an unannotated argument is unknown: narrow it before use
+    value.toFixed();
+  });
+  const reply: Promise<unknown> = loose.emitWithAck("q", 1);
+  void reply;
+  loose.timeout(1000).emit("q", (err: Error, value: unknown) => void [err, value]);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// State members.
+
+expectType<boolean>(socket.connected);
+expectType<boolean>(socket.disconnected);
+expectType<boolean>(socket.active);
+expectType<boolean>(socket.recovered);
+expectType<string | undefined>(socket.id);
+// @ts-expect-error connected is read-only
+socket.connected = true;
