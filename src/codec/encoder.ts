@@ -19,6 +19,22 @@ function isObject(value: unknown): value is object {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * A function among the arguments (anywhere but last, where the Socket takes it as the acknowledgement
+ * callback) would silently reach the server as null: almost always a misplaced callback. Functions nested
+ * inside objects are left to JSON, which omits them as it always has.
+ */
+function checkNoFunction(type: PacketType, data: readonly unknown[], first: number): void {
+  for (let i = first; i < data.length; i++) {
+    if (typeof data[i] === "function") {
+      throw invalid(
+        type,
+        `argument ${i - first + 1} is a function, which cannot be sent (only the last argument of an emit may be an acknowledgement callback)`,
+      );
+    }
+  }
+}
+
 /** The checks the receiving side applies, made here so a bad packet fails at the caller, not the server. */
 function check(packet: Packet): void {
   const { type, nsp, data, id } = packet;
@@ -48,12 +64,14 @@ function check(packet: Packet): void {
       if (typeof name !== "string" && typeof name !== "number") {
         throw invalid(type, `event name must be a string or a number, got ${name === null ? "null" : typeof name}`);
       }
+      checkNoFunction(type, data, 1);
       return;
     }
     case PacketType.ACK:
     case PacketType.BINARY_ACK:
       if (!Array.isArray(data)) throw invalid(type, "payload must be an array");
       if (id == null) throw invalid(type, "an ACK packet needs an ack id");
+      checkNoFunction(type, data, 0);
       return;
     default:
       throw new SioError("ERR_INVALID_ARG", `cannot encode packet: unknown packet type ${String(type)}`);

@@ -36,6 +36,8 @@ interface QueuedPacket {
 
 const DEFAULT_TRANSPORTS: readonly TransportName[] = ["websocket", "polling"];
 const DEFAULT_FALLBACK_TIMEOUT = 10_000;
+/** 64 MiB: see EngineOptions.maxReceiveSize. */
+const DEFAULT_MAX_RECEIVE_SIZE = 64 * 1024 * 1024;
 /** socket.io-client's Node default: compressing tiny frames costs more than it saves. */
 const DEFAULT_PER_MESSAGE_DEFLATE = { threshold: 1024 };
 
@@ -84,6 +86,33 @@ function transportOrder(opts: EngineOptions): TransportName[] {
   return order;
 }
 
+interface ResolvedOptions {
+  allowed: TransportName[];
+  fallbackTimeout: number;
+  maxReceiveSize: number;
+}
+
+function resolveOptions(opts: EngineOptions): ResolvedOptions {
+  const allowed = transportOrder(opts);
+  const fallbackTimeout = opts.fallbackTimeout ?? DEFAULT_FALLBACK_TIMEOUT;
+  if (typeof fallbackTimeout !== "number" || !(fallbackTimeout > 0) || fallbackTimeout > 2_147_483_647) {
+    throw new SioError("ERR_INVALID_ARG", `fallbackTimeout must be a positive number of ms, got ${String(fallbackTimeout)}`);
+  }
+  const maxReceiveSize = opts.maxReceiveSize ?? DEFAULT_MAX_RECEIVE_SIZE;
+  if (typeof maxReceiveSize !== "number" || !Number.isSafeInteger(maxReceiveSize) || maxReceiveSize <= 0) {
+    throw new SioError("ERR_INVALID_ARG", `maxReceiveSize must be a positive integer number of bytes, got ${String(maxReceiveSize)}`);
+  }
+  return { allowed, fallbackTimeout, maxReceiveSize };
+}
+
+/**
+ * Throws the SioError (ERR_INVALID_ARG) the EngineSession constructor would throw for these options, so a
+ * caller that creates sessions later (the Manager, at each attempt) can refuse bad options up front.
+ */
+export function checkEngineOptions(opts: EngineOptions): void {
+  resolveOptions(opts);
+}
+
 function isRawData(data: unknown): data is RawData {
   return (
     typeof data === "string" ||
@@ -111,6 +140,7 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
   readonly #target: Target;
   readonly #allowed: readonly TransportName[];
   readonly #fallbackTimeout: number;
+  readonly #maxReceiveSize: number;
   readonly #heartbeat: Heartbeat;
 
   #state: SessionState = "idle";
@@ -142,12 +172,10 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
     this.#platform = opts.platform ?? defaultPlatform;
     this.#timers = pickTimers(opts.useNativeTimers);
     this.#target = parseTarget(uri);
-    this.#allowed = transportOrder(opts);
-    const fallbackTimeout = opts.fallbackTimeout ?? DEFAULT_FALLBACK_TIMEOUT;
-    if (typeof fallbackTimeout !== "number" || !(fallbackTimeout > 0) || fallbackTimeout > 2_147_483_647) {
-      throw new SioError("ERR_INVALID_ARG", `fallbackTimeout must be a positive number of ms, got ${String(fallbackTimeout)}`);
-    }
-    this.#fallbackTimeout = fallbackTimeout;
+    const checked = resolveOptions(opts);
+    this.#allowed = checked.allowed;
+    this.#fallbackTimeout = checked.fallbackTimeout;
+    this.#maxReceiveSize = checked.maxReceiveSize;
     this.binaryType = opts.binaryType ?? this.#platform.defaultBinaryType;
     this.#heartbeat = new Heartbeat(this.#timers, this.#platform, opts.autoUnref === true, () =>
       this.#onClose("ping timeout"),
@@ -270,6 +298,7 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
       timers: this.#timers,
       binaryType: () => this.binaryType,
       maxPayload: () => this.#handshake?.maxPayload ?? 0,
+      maxReceiveSize: this.#maxReceiveSize,
     };
     if (merged.protocols !== undefined) options.protocols = merged.protocols;
     if (merged.extraHeaders !== undefined) options.extraHeaders = merged.extraHeaders;

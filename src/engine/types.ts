@@ -85,6 +85,18 @@ export interface EngineOptions extends NodeConnectOptions {
    * socket.io-client, whose Manager timeout is the only limit).
    */
   fallbackTimeout?: number;
+  /**
+   * Largest thing (bytes) the server may send in one go: one WebSocket frame, or one polling response body.
+   * Anything bigger ends the session with reason "transport error" and a TransportError (code ERR_TRANSPORT)
+   * naming the limit; the Manager then reconnects as after any transport failure. Over polling the request
+   * is aborted as soon as the body passes the limit, so a hostile or broken server cannot make the client
+   * buffer without bound; in Node the same holds for WebSocket frames (`ws` refuses them while reading).
+   * Default 64 MiB: far above what any Socket.IO app sends in one event (the server's own default for
+   * incoming messages is 1 MB), small enough that one message cannot exhaust a browser tab or a small
+   * container. Over polling the server may batch several messages in one response, so keep it well above
+   * your largest message.
+   */
+  maxReceiveSize?: number;
   /** What received binary is delivered as; default per platform. */
   binaryType?: "nodebuffer" | "arraybuffer" | "blob";
   /** Internal seam for tests and browser builds; users never need it. */

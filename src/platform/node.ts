@@ -6,6 +6,7 @@ import { request as httpsRequest, type RequestOptions as HttpsRequestOptions } f
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
 import WebSocket from "ws";
+import { TransportError } from "../errors";
 import type {
   HttpCallback,
   HttpRequestInit,
@@ -42,6 +43,13 @@ function connectOptions(init: NodeConnectOptions): HttpsRequestOptions {
   return out;
 }
 
+/** `ws` reports a frame over its maxPayload with this code, having refused to read it. */
+const WS_TOO_LARGE = "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH";
+
+function tooLarge(what: string, limit: number, cause?: unknown): TransportError {
+  return new TransportError(`message too large: ${what} exceeded maxReceiveSize (${limit} bytes)`, cause, { limit });
+}
+
 function textOf(data: WebSocket.RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
   if (data instanceof ArrayBuffer) return Buffer.from(data).toString("utf8");
@@ -69,6 +77,8 @@ class NodeWebSocket implements WebSocketLike {
       perMessageDeflate: (init.perMessageDeflate ?? true) as WebSocket.ClientOptions["perMessageDeflate"],
     };
     if (init.headers !== undefined) options.headers = init.headers;
+    // 0 means "no limit" to `ws`; its own default (100 MiB) applies when the caller sets none.
+    if (init.maxPayload !== undefined) options.maxPayload = init.maxPayload;
     if (init.agent === undefined) {
       // Owning the connection lets unref() reach the socket during the HTTP upgrade as well as after it.
       const create = (opts: ConnectionOptions & { path?: string }): Socket => {
@@ -84,7 +94,11 @@ class NodeWebSocket implements WebSocketLike {
     this.#ws.on("message", (data: WebSocket.RawData, isBinary: boolean) => {
       this.onmessage?.({ data: isBinary ? data : textOf(data) });
     });
-    this.#ws.on("error", (error: Error) => this.onerror?.(error));
+    this.#ws.on("error", (error: Error) => {
+      const limit = options.maxPayload;
+      const code = (error as { code?: unknown }).code;
+      this.onerror?.(code === WS_TOO_LARGE && limit !== undefined ? tooLarge("a WebSocket frame", limit, error) : error);
+    });
     this.#ws.on("close", (code: number, reason: Buffer) => {
       this.onclose?.({ code, reason: reason.toString("utf8"), wasClean: code === 1000 });
     });
@@ -132,6 +146,7 @@ function request(init: HttpRequestInit, callback: HttpCallback): RequestHandle {
   const headers: Record<string, string | number> = { ...init.headers };
   if (init.body !== undefined) headers["Content-Length"] = Buffer.byteLength(init.body);
 
+  const limit = init.maxBodyBytes;
   let settled = false;
   let unrefWanted = false;
   const settle = (error: Error | null, status?: number, body?: string): void => {
@@ -141,9 +156,30 @@ function request(init: HttpRequestInit, callback: HttpCallback): RequestHandle {
     else callback(null, { status: status ?? 0, body: body ?? "" });
   };
 
+  const refuse = (received: string): void => {
+    if (settled) return;
+    settle(tooLarge(`a polling response (${received})`, limit as number));
+    // Stop reading now: whatever else the server sends is dropped with the socket, never buffered.
+    req.destroy();
+  };
+
   const req = send(url, { ...connectOptions(init), method: init.method, headers }, (res) => {
+    const announced = Number(res.headers["content-length"]);
+    if (limit !== undefined && announced > limit) {
+      refuse(`Content-Length ${announced}`);
+      return;
+    }
     const chunks: Buffer[] = [];
-    res.on("data", (chunk: Buffer) => chunks.push(chunk));
+    let received = 0;
+    res.on("data", (chunk: Buffer) => {
+      if (settled) return;
+      received += chunk.length;
+      if (limit !== undefined && received > limit) {
+        refuse(`${received} bytes and counting`);
+        return;
+      }
+      chunks.push(chunk);
+    });
     res.on("error", (error) => settle(error));
     res.on("end", () => settle(null, res.statusCode, Buffer.concat(chunks).toString("utf8")));
     res.on("close", () => {

@@ -30,6 +30,13 @@ export interface WebSocketInit extends NodeConnectOptions {
   /** Sent with the upgrade request in Node; browsers cannot set WebSocket headers and ignore them. */
   headers?: Record<string, string>;
   perMessageDeflate?: boolean | Record<string, unknown>;
+  /**
+   * Largest incoming frame (bytes) the socket may read. Where the platform can enforce it while reading
+   * (Node's `ws`), a larger frame makes the socket fail without buffering it: onerror receives a
+   * TransportError (from src/errors.ts) naming the limit, then onclose follows. Browsers cannot limit a
+   * WebSocket before a frame is complete; the transport checks the size of each message it gets instead.
+   */
+  maxPayload?: number;
 }
 
 export interface HttpRequestInit extends NodeConnectOptions {
@@ -39,6 +46,12 @@ export interface HttpRequestInit extends NodeConnectOptions {
   body?: string;
   headers?: Record<string, string>;
   withCredentials?: boolean;
+  /**
+   * Largest response body (bytes) to accept. A response announcing a larger Content-Length, or whose body
+   * grows past the limit while it streams in, is aborted at once (nothing more is buffered) and the callback
+   * gets a TransportError (from src/errors.ts) naming the limit. Undefined: no limit.
+   */
+  maxBodyBytes?: number;
 }
 
 export interface HttpResponse {

@@ -158,7 +158,8 @@ export class PollingTransport extends Transport {
     this.#abortGet = this.#request({ method: "GET" }, (error, response) => {
       this.#abortGet = null;
       if (error || response === undefined) {
-        this.onFailed(new TransportError("xhr poll error", error));
+        // A body over maxReceiveSize comes back as the platform's own TransportError: keep its message.
+        this.onFailed(error instanceof TransportError ? error : new TransportError("xhr poll error", error));
         return;
       }
       if (response.status !== 200) {
@@ -228,6 +229,7 @@ export class PollingTransport extends Transport {
       url: this.url(),
       withCredentials: opts.withCredentials,
     };
+    if (opts.maxReceiveSize !== undefined) request.maxBodyBytes = opts.maxReceiveSize;
     if (init.body !== undefined) request.body = init.body;
     const headers = { ...opts.extraHeaders, ...init.headers };
     if (Object.keys(headers).length > 0) request.headers = headers;

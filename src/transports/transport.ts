@@ -3,7 +3,7 @@
 
 import { Emitter } from "@socket.io/component-emitter";
 import type { CloseDetails, EnginePacket, TransportInfo, TransportName } from "../engine/types";
-import { SioError, type TransportError } from "../errors";
+import { SioError, TransportError } from "../errors";
 import type { Timers } from "../internal/timers";
 import type { NodeConnectOptions, Platform } from "../platform/platform";
 
@@ -47,6 +47,8 @@ export interface TransportOptions extends NodeConnectOptions {
   binaryType: () => BinaryType;
   /** The handshake's maxPayload, 0 until known. */
   maxPayload: () => number;
+  /** Largest WebSocket frame or polling response body (bytes) accepted from the server; undefined: no limit. */
+  maxReceiveSize?: number;
 }
 
 const NODE_CONNECT_KEYS = ["agent", "pfx", "key", "passphrase", "cert", "ca", "ciphers", "rejectUnauthorized"] as const;
@@ -58,6 +60,11 @@ export function pickConnectOptions(from: NodeConnectOptions): NodeConnectOptions
     if (from[key] !== undefined) picked[key] = from[key];
   }
   return picked as NodeConnectOptions;
+}
+
+/** The failure a transport reports when the server sends more than `maxReceiveSize` bytes at once. */
+export function tooLargeError(what: string, limit: number): TransportError {
+  return new TransportError(`message too large: ${what} exceeded maxReceiveSize (${limit} bytes)`, undefined, { limit });
 }
 
 let stampCounter = 0;

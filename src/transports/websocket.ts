@@ -4,7 +4,8 @@ import { decodePacket, encodePacket } from "engine.io-parser";
 import type { EnginePacket, TransportName } from "../engine/types";
 import { TransportError } from "../errors";
 import type { WebSocketInit, WebSocketLike } from "../platform/platform";
-import { pickConnectOptions, Transport, type TransportState } from "./transport";
+import { utf8Length } from "./polling";
+import { pickConnectOptions, tooLargeError, Transport, type TransportState } from "./transport";
 
 type Frame = string | ArrayBuffer | ArrayBufferView | Blob;
 
@@ -15,6 +16,19 @@ export function decodeFrame(data: unknown, binaryType: string): EnginePacket {
   } catch {
     return { type: "error", data: "parser error" };
   }
+}
+
+/** Size in bytes of a received frame, computed only as far as needed to compare it with `limit`. */
+function exceeds(data: unknown, limit: number): boolean {
+  if (typeof data === "string") {
+    // UTF-8 takes 1 to 3 bytes per UTF-16 unit: only strings in between need counting.
+    if (data.length > limit) return true;
+    if (data.length * 3 <= limit) return false;
+    return utf8Length(data) > limit;
+  }
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength > limit;
+  if (typeof Blob !== "undefined" && data instanceof Blob) return data.size > limit;
+  return false;
 }
 
 export class WebSocketTransport extends Transport {
@@ -36,6 +50,7 @@ export class WebSocketTransport extends Transport {
       if (opts.protocols !== undefined) init.protocols = opts.protocols;
       if (opts.extraHeaders !== undefined) init.headers = opts.extraHeaders;
       if (opts.perMessageDeflate !== undefined) init.perMessageDeflate = opts.perMessageDeflate;
+      if (opts.maxReceiveSize !== undefined) init.maxPayload = opts.maxReceiveSize;
       ws = opts.platform.createWebSocket(this.url(), init);
     } catch (error) {
       // A bad URL or a missing WebSocket must not throw out of open(): report it like a connection failure.
@@ -50,10 +65,18 @@ export class WebSocketTransport extends Transport {
     }
     if (opts.autoUnref) opts.platform.unref(ws);
     ws.onopen = () => this.onOpened();
+    const limit = opts.maxReceiveSize;
     ws.onmessage = (event) => {
+      // Where the platform could not refuse the frame while reading it (browsers), refuse it now.
+      if (limit !== undefined && exceeds(event.data, limit)) {
+        this.onFailed(tooLargeError("a WebSocket frame", limit));
+        return;
+      }
       this.onPacket(decodeFrame(event.data, opts.binaryType()));
     };
-    ws.onerror = (event) => this.onFailed(new TransportError("websocket error", event));
+    // The platform reports a frame over maxPayload as a TransportError of its own: keep its message.
+    ws.onerror = (event) =>
+      this.onFailed(event instanceof TransportError ? event : new TransportError("websocket error", event));
     ws.onclose = (event) => {
       this.onClosedByPeer({ description: "websocket connection closed", context: event });
     };
