@@ -1,0 +1,224 @@
+// Builds dist/: the Node package (ESM + CJS), the bundler build for browsers, the script-tag bundles (global io,
+// plain and minified) and the type declarations. Browser builds swap the Node platform for the browser one.
+
+import { rmSync } from "node:fs";
+import { builtinModules } from "node:module";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import commonjs from "@rollup/plugin-commonjs";
+import nodeResolve from "@rollup/plugin-node-resolve";
+import terser from "@rollup/plugin-terser";
+import typescript from "@rollup/plugin-typescript";
+import ts from "typescript";
+
+const root = dirname(fileURLToPath(import.meta.url));
+const src = (file) => join(root, "src", file);
+const pkg = ts.readConfigFile(join(root, "package.json"), ts.sys.readFile).config;
+
+const banner = `/*! ${pkg.name} v${pkg.version} | ${pkg.license} */`;
+const dependencies = Object.keys(pkg.dependencies);
+const nodeBuiltins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+
+/** True for a package name or one of its subpaths ("ws", "ws/lib/x"). */
+const isPackage = (id, names) => names.some((name) => id === name || id.startsWith(`${name}/`));
+
+/** TypeScript → JS for every build; type errors are `tsc --noEmit`'s job, so they only warn here. */
+const compile = () =>
+  typescript({
+    tsconfig: join(root, "tsconfig.json"),
+    filterRoot: root,
+    include: ["src/**/*.ts"],
+    // inlineSources: the package ships dist/ only, so maps must carry the TypeScript they point at.
+    compilerOptions: { declaration: false, declarationMap: false, sourceMap: true, inlineSources: true },
+  });
+
+/** Browser builds: resolve src/platform/default.ts to src/platform/browser.ts (same `defaultPlatform` export). */
+function browserPlatform() {
+  const nodeDefault = src("platform/default.ts");
+  const browser = src("platform/browser.ts");
+  return {
+    name: "siolink-browser-platform",
+    async resolveId(source, importer, options) {
+      if (!importer) return null;
+      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+      return resolved && resolve(resolved.id) === nodeDefault ? browser : resolved;
+    },
+  };
+}
+
+/** A Node-only import reaching a browser build is a bug in the layering, not something to shim: stop the build. */
+function forbidNodeImports() {
+  return {
+    name: "siolink-forbid-node-imports",
+    resolveId(source, importer) {
+      if (source === "ws" || nodeBuiltins.has(source)) {
+        const from = importer ? relative(root, importer) : "the entry";
+        this.error(`"${source}" is imported by ${from} in a browser build: Node-only code belongs in src/platform/node.ts`);
+      }
+      return null;
+    },
+  };
+}
+
+/**
+ * The CommonJS entry: `require("siolink")` returns the io function itself with every export attached, as
+ * `require("socket.io-client")` does, so `const io = require("siolink")` and `require("siolink").Manager`
+ * both work. A virtual module keeps this wrapper out of src/.
+ */
+function cjsEntry() {
+  const id = "\0siolink-cjs-entry";
+  return {
+    name: "siolink-cjs-entry",
+    resolveId: (source) => (source === id ? id : null),
+    load(loaded) {
+      if (loaded !== id) return null;
+      return [
+        `import * as api from ${JSON.stringify(src("index.ts"))};`,
+        "const io = api.default;",
+        "for (const key of Object.keys(api)) {",
+        "  const own = Object.getOwnPropertyDescriptor(io, key);",
+        "  if (!own || own.writable) io[key] = api[key];",
+        "}",
+        "export default io;",
+      ].join("\n");
+    },
+  };
+}
+
+/**
+ * Emits dist/types from src/index.ts with the TypeScript API, twice: `.d.ts` for `import` and `.d.cts` for
+ * `require` (the package is "type": "module", so a lone .d.ts would read as ESM to CommonJS users under
+ * node16 resolution). Relative specifiers get explicit extensions because Node-style resolution of
+ * declaration files does not guess them.
+ */
+function declarations() {
+  const outDir = join(root, "dist", "types");
+  let emitted = false;
+  return {
+    name: "siolink-declarations",
+    buildStart() {
+      if (emitted) return;
+      emitted = true;
+      const parsed = ts.getParsedCommandLineOfConfigFile(join(root, "tsconfig.json"), {}, {
+        ...ts.sys,
+        onUnRecoverableConfigFileDiagnostic: (diagnostic) => this.error(formatDiagnostics([diagnostic])),
+      });
+      const options = {
+        ...parsed.options,
+        noEmit: false,
+        declaration: true,
+        emitDeclarationOnly: true,
+        declarationMap: false,
+        sourceMap: false,
+        rootDir: join(root, "src"),
+        declarationDir: outDir,
+      };
+      const program = ts.createProgram([src("index.ts")], options);
+      rmSync(outDir, { recursive: true, force: true });
+      for (const flavour of [{ ext: ".js", file: ".d.ts" }, { ext: ".cjs", file: ".d.cts" }]) {
+        const result = program.emit(
+          undefined,
+          (fileName, text) => ts.sys.writeFile(fileName.replace(/\.d\.ts$/, flavour.file), text),
+          undefined,
+          true,
+          { afterDeclarations: [addExtensions(flavour.ext)] },
+        );
+        if (result.diagnostics.length > 0) this.error(formatDiagnostics(result.diagnostics));
+      }
+    },
+  };
+}
+
+function formatDiagnostics(diagnostics) {
+  return ts.formatDiagnostics(diagnostics, {
+    getCanonicalFileName: (name) => name,
+    getCurrentDirectory: () => root,
+    getNewLine: () => "\n",
+  });
+}
+
+/** Declaration transformer: "./errors" → "./errors.js", "./codec" → "./codec/index.js" (or .cjs). */
+function addExtensions(ext) {
+  return (context) => (sourceFile) => {
+    const from = dirname(sourceFile.fileName);
+    const rewrite = (specifier) => {
+      if (!specifier.startsWith("./") && !specifier.startsWith("../")) return specifier;
+      const target = resolve(from, specifier);
+      if (ts.sys.fileExists(`${target}.ts`)) return `${specifier}${ext}`;
+      if (ts.sys.fileExists(join(target, "index.ts"))) return `${specifier}/index${ext}`;
+      return specifier;
+    };
+    const { factory } = context;
+    const visit = (node) => {
+      if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) {
+        const specifier = factory.createStringLiteral(rewrite(node.moduleSpecifier.text));
+        return ts.isImportDeclaration(node)
+          ? factory.updateImportDeclaration(node, node.modifiers, node.importClause, specifier, node.attributes)
+          : factory.updateExportDeclaration(node, node.modifiers, node.isTypeOnly, node.exportClause, specifier, node.attributes);
+      }
+      if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+        const argument = factory.createLiteralTypeNode(factory.createStringLiteral(rewrite(node.argument.literal.text)));
+        return factory.updateImportTypeNode(node, argument, node.attributes, node.qualifier, node.typeArguments, node.isTypeOf);
+      }
+      return ts.visitEachChild(node, visit, context);
+    };
+    return ts.visitNode(sourceFile, visit);
+  };
+}
+
+/** The typescript plugin checks the whole tsconfig program; diagnostics outside src/ (tests) are tsc's concern. */
+function onwarn(warning, warn) {
+  const file = warning.loc?.file;
+  if (warning.plugin === "typescript" && file && !resolve(file).startsWith(join(root, "src") + sep)) return;
+  warn(warning);
+}
+
+const minify = terser({
+  ecma: 2020,
+  compress: { passes: 2 },
+  // Private (#) members are renamed by the regular mangle pass; public names stay intact.
+  mangle: true,
+  format: { comments: /^!/ },
+});
+
+export default [
+  // Node: ESM and CommonJS, dependencies left to npm.
+  {
+    input: src("index.ts"),
+    external: (id) => isPackage(id, dependencies) || nodeBuiltins.has(id),
+    plugins: [compile(), declarations()],
+    onwarn,
+    output: [{ file: "dist/node/index.mjs", format: "es", sourcemap: true, banner }],
+  },
+  {
+    input: "\0siolink-cjs-entry",
+    external: (id) => isPackage(id, dependencies) || nodeBuiltins.has(id),
+    plugins: [cjsEntry(), compile()],
+    onwarn,
+    output: [{ file: "dist/node/index.cjs", format: "cjs", exports: "default", sourcemap: true, banner }],
+  },
+  // Browsers through a bundler: the app's bundler resolves (and dedupes) engine.io-parser and the emitter.
+  {
+    input: src("index.ts"),
+    external: (id) => isPackage(id, ["engine.io-parser", "@socket.io/component-emitter"]),
+    plugins: [forbidNodeImports(), browserPlatform(), compile(), nodeResolve({ browser: true })],
+    onwarn,
+    output: [{ file: "dist/browser/index.mjs", format: "es", sourcemap: true, banner }],
+  },
+  // <script> tag: everything bundled, global `io`.
+  {
+    input: src("browser-global.ts"),
+    plugins: [
+      forbidNodeImports(),
+      browserPlatform(),
+      compile(),
+      nodeResolve({ browser: true }),
+      commonjs(),
+    ],
+    onwarn,
+    output: [
+      { file: "dist/siolink.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner },
+      { file: "dist/siolink.min.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner, plugins: [minify] },
+    ],
+  },
+];

@@ -1,0 +1,190 @@
+// Browser test harness: launches the system Chromium through playwright-core and serves the built bundles,
+// test pages and the few node_modules files an import map needs from the same origin as a real socket.io server.
+
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { extname, join, normalize, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { ServerOptions } from "socket.io";
+import { startServer, type TestServer } from "../helpers/server";
+
+export const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+
+export const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** Flags verified on these machines (see shared README): headless, no sandbox as root, no QUIC or updates. */
+const chromiumArgs = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+interface Teardown {
+  after(fn: () => unknown): void;
+}
+
+/**
+ * Which client the pages load. "siolink" (the default) is what the suite proves; "socket.io-client" runs the
+ * same pages against the official bundle, which shows the harness itself is sound.
+ */
+export type ClientUnderTest = "siolink" | "socket.io-client";
+export const client: ClientUnderTest =
+  process.env.SIOLINK_TEST_CLIENT === "socket.io-client" ? "socket.io-client" : "siolink";
+
+export const scriptBundle =
+  client === "siolink" ? "/dist/siolink.min.js" : "/node_modules/socket.io-client/dist/socket.io.min.js";
+
+/**
+ * Launches Chromium (once per test file: the caller closes it in a top-level `after`).
+ * A missing browser is a failure that says how to install it, never a skip.
+ */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(
+      `Chromium not found at ${chromiumPath}: install it with \`apt-get update && apt-get install -y chromium\` ` +
+        "(or point CHROMIUM_PATH at a Chromium binary)",
+    );
+  }
+  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+}
+
+/** Requires the bundles the pages load; `npm test` builds them first (`rollup -c`). */
+export function assertBuilt(): void {
+  if (client !== "siolink") return;
+  for (const file of ["dist/siolink.min.js", "dist/browser/index.mjs"]) {
+    if (!existsSync(join(root, file))) {
+      throw new Error(`${file} is missing: run \`npx rollup -c\` before the browser tests`);
+    }
+  }
+}
+
+const contentTypes: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+};
+
+/** URL prefix → directory. node_modules entries are limited to what the ESM import map points at. */
+const mounts: Array<[string, string]> = [
+  ["/dist/", "dist"],
+  ["/pages/", "test/browser/pages"],
+  ["/node_modules/engine.io-parser/", "node_modules/engine.io-parser"],
+  ["/node_modules/@socket.io/component-emitter/", "node_modules/@socket.io/component-emitter"],
+  ["/node_modules/socket.io-client/dist/", "node_modules/socket.io-client/dist"],
+];
+
+async function serveStatic(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const pathname = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+  // Browsers ask for it unprompted; a 404 would show up as a console error in every page.
+  if (pathname === "/favicon.ico") return void res.writeHead(204).end();
+  for (const [prefix, dir] of mounts) {
+    if (!pathname.startsWith(prefix)) continue;
+    const base = join(root, dir);
+    const file = normalize(join(base, pathname.slice(prefix.length)));
+    if (!file.startsWith(base + sep)) break;
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, {
+        "content-type": contentTypes[extname(file)] ?? "application/octet-stream",
+        "cache-control": "no-store",
+      });
+      res.end(body);
+    } catch {
+      break;
+    }
+    return;
+  }
+  res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${pathname}`);
+}
+
+/**
+ * Adds the static routes to a socket.io server's HTTP server. engine.io answers its own path and hands every
+ * other request to the listeners registered before it; ours comes after, so it must skip that path itself.
+ */
+export function serveFiles(server: TestServer, ioPath = "/socket.io/"): void {
+  server.http.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    if ((req.url ?? "").startsWith(ioPath)) return;
+    void serveStatic(req, res);
+  });
+}
+
+/** A real socket.io server on 127.0.0.1:0 that also serves the pages and bundles (one origin: no CORS). */
+export async function startStack(
+  t: Teardown,
+  opts: Partial<ServerOptions> & { port?: number } = {},
+): Promise<TestServer> {
+  const server = await startServer(t, opts);
+  serveFiles(server, opts.path ? `${opts.path.replace(/\/$/, "")}/` : "/socket.io/");
+  return server;
+}
+
+/** Opens a page in its own context; page errors and console errors are collected for assertions. */
+export async function openPage(
+  browser: Browser,
+  url: string,
+): Promise<{ page: Page; context: BrowserContext; errors: string[] }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(`console: ${message.text()}`);
+  });
+  await page.goto(url);
+  return { page, context, errors };
+}
+
+/** The client page: loads the bundle under test by <script> and exposes helpers on window (see client.html). */
+export function clientPageUrl(server: TestServer): string {
+  return `${server.url}/pages/client.html?bundle=${encodeURIComponent(scriptBundle)}`;
+}
+
+/** The slice of the socket.io-client API the pages use, for typing page.evaluate callbacks. */
+export interface PageSocket {
+  readonly id: string | undefined;
+  readonly connected: boolean;
+  readonly io: PageManager;
+  on(event: string, fn: (...args: any[]) => void): PageSocket;
+  once(event: string, fn: (...args: any[]) => void): PageSocket;
+  off(event: string, fn?: (...args: any[]) => void): PageSocket;
+  emit(event: string, ...args: unknown[]): PageSocket;
+  emitWithAck(event: string, ...args: unknown[]): Promise<any>;
+  timeout(ms: number): PageSocket;
+  connect(): PageSocket;
+  disconnect(): PageSocket;
+}
+
+export interface PageManager {
+  readonly engine: { readonly transport: { readonly name: string }; binaryType: string } | undefined;
+  on(event: string, fn: (...args: any[]) => void): PageManager;
+  once(event: string, fn: (...args: any[]) => void): PageManager;
+  off(event: string, fn?: (...args: any[]) => void): PageManager;
+}
+
+/** What client.html (and the bundle it loads) put on window. */
+export interface PageWindow {
+  io: ((url?: string | Record<string, unknown>, opts?: Record<string, unknown>) => PageSocket) & {
+    Manager: unknown;
+    Socket: unknown;
+    protocol: number;
+  };
+  ready: Promise<void>;
+  nextEvent(emitter: PageSocket | PageManager, event: string, timeoutMs?: number): Promise<any[]>;
+  connected(socket: PageSocket, timeoutMs?: number): Promise<string>;
+  /** ArrayBuffer | Blob | other → { kind, bytes } so binary results can cross back to Node. */
+  describeBinary(value: unknown): Promise<{ kind: string; bytes: number[] | null }>;
+  [key: string]: unknown;
+}
+
+/** Per-test bound: a page that never answers fails the test instead of hanging the run. */
+export const bounded = { timeout: 45_000 } as const;

@@ -1,0 +1,93 @@
+// Size is a test: the script-tag bundle must stay under the gzip budget in package.json ("siolink.sizeBudget"),
+// and browser bundles must carry no Node code. Prints sizes next to socket.io-client's bundle from the same run.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+function read(file: string): Buffer {
+  const path = join(root, file);
+  if (!existsSync(path)) throw new Error(`${file} is missing: run \`npx rollup -c\` before the tests`);
+  return readFileSync(path);
+}
+
+interface Sizes {
+  raw: number;
+  gzip: number;
+  brotli: number;
+}
+
+function measure(bytes: Buffer): Sizes {
+  return {
+    raw: bytes.length,
+    gzip: gzipSync(bytes, { level: 9 }).length,
+    brotli: brotliCompressSync(bytes, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+    }).length,
+  };
+}
+
+function budget(): number {
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    siolink?: { sizeBudget?: Record<string, unknown> };
+  };
+  const value = pkg.siolink?.sizeBudget?.["siolink.min.js"];
+  if (typeof value !== "number" || !(value > 0)) {
+    throw new Error('package.json needs "siolink": { "sizeBudget": { "siolink.min.js": <gzip bytes> } }');
+  }
+  return value;
+}
+
+test("dist/siolink.min.js stays under its gzip budget (table printed beside socket.io-client)", (t) => {
+  const rows: Array<[string, Sizes]> = [
+    ["dist/siolink.min.js", measure(read("dist/siolink.min.js"))],
+    ["dist/siolink.js", measure(read("dist/siolink.js"))],
+    ["dist/browser/index.mjs", measure(read("dist/browser/index.mjs"))],
+    [
+      "socket.io-client dist/socket.io.min.js",
+      measure(read("node_modules/socket.io-client/dist/socket.io.min.js")),
+    ],
+  ];
+  const col = (n: number | string) => String(n).padStart(10);
+  const lines = [
+    `${"bytes".padEnd(40)}${col("raw")}${col("gzip -9")}${col("brotli")}`,
+    ...rows.map(([name, s]) => `${name.padEnd(40)}${col(s.raw)}${col(s.gzip)}${col(s.brotli)}`),
+  ];
+  for (const line of lines) t.diagnostic(line);
+
+  const limit = budget();
+  const gzip = rows[0]![1].gzip;
+  assert.ok(gzip <= limit, `dist/siolink.min.js is ${gzip} bytes gzipped, over its budget of ${limit}`);
+});
+
+const browserBundles = ["dist/siolink.js", "dist/siolink.min.js", "dist/browser/index.mjs"];
+
+test("browser bundles import neither ws nor Node built-ins, and carry no Buffer code", () => {
+  const nodeImport = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*)["'](?:ws|node:[^"']*)["']/;
+  for (const file of browserBundles) {
+    const code = read(file).toString("utf8");
+    assert.doesNotMatch(code, nodeImport, `${file} imports ws or a node: module`);
+  }
+  // Minified code has no comments left that could mention Buffer: any hit is real Node-only code.
+  assert.doesNotMatch(read("dist/siolink.min.js").toString("utf8"), /\bBuffer\b/);
+});
+
+test("the script-tag bundle is self-contained and the bundler build imports only its two dependencies", () => {
+  const iife = read("dist/siolink.min.js").toString("utf8");
+  assert.doesNotMatch(iife, /\brequire\s*\(|^\s*import\b|\bimport\s*\(/m, "dist/siolink.min.js must not load anything");
+
+  const esm = read("dist/browser/index.mjs").toString("utf8");
+  const specifiers = new Set(
+    [...esm.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']/gm)].map((m) => m[1]),
+  );
+  for (const bare of [...esm.matchAll(/^\s*import\s*["']([^"']+)["']/gm)]) specifiers.add(bare[1]);
+  const allowed = new Set(["engine.io-parser", "@socket.io/component-emitter"]);
+  for (const specifier of specifiers) {
+    assert.ok(allowed.has(specifier!), `dist/browser/index.mjs imports "${specifier}"`);
+  }
+});
