@@ -1,22 +1,52 @@
-// A React chat room for the demo server (examples/chat/server.mjs), built on the hooks in useSocket.js.
+// The chat room: joins on every connection, shows messages as they arrive, sends with acknowledgements.
+// Everything it needs comes from the nearest <SocketProvider> through siolink/react's hooks.
 
-import { useState } from "react";
-import { useSocket, useSocketEvent } from "./useSocket.js";
+import { useEffect, useState } from "react";
+import { useSocket, useSocketEvent, useSocketStatus } from "siolink/react";
 
-export function ChatRoom({ url = "http://127.0.0.1:3000", nickname }) {
-  const { socket, connected } = useSocket(url);
-  const [messages, setMessages] = useState([]);
+const statusText = {
+  connecting: "connecting…",
+  connected: "connected",
+  reconnecting: "connection lost, reconnecting…",
+  disconnected: "disconnected",
+};
+
+export function ChatRoom({ nickname, onLeave }) {
+  const socket = useSocket();
+  const status = useSocketStatus();
+  const [lines, setLines] = useState([]);
   const [draft, setDraft] = useState("");
   const [error, setError] = useState("");
+  // The connection (socket.id) the server last accepted our nickname on: it forgets it when a connection ends.
+  const [joinedAs, setJoinedAs] = useState("");
 
-  // Join on every (re)connection: the server forgets nicknames when a connection ends.
-  useSocketEvent(socket, "connect", () => {
-    socket.timeout(5000).emitWithAck("join", nickname).then(
-      (reply) => setError(reply.ok ? "" : reply.error),
-      (err) => setError(err.message),
-    );
-  });
-  useSocketEvent(socket, "message", (message) => setMessages((list) => [...list, message]));
+  // Join whenever the connection comes (back) up. StrictMode runs this twice on mount; the server treats a
+  // second join as a no-op, and the first run's late reply is ignored.
+  useEffect(() => {
+    if (status !== "connected") return;
+    let current = true;
+    const id = socket.id;
+    socket
+      .timeout(5000)
+      .emitWithAck("join", nickname)
+      .then(
+        (reply) => {
+          if (!current) return;
+          setError(reply.ok ? "" : reply.error);
+          if (reply.ok) setJoinedAs(id);
+        },
+        (err) => current && setError(`could not join: ${err.message}`),
+      );
+    return () => {
+      current = false;
+    };
+  }, [status, socket, nickname]);
+
+  // Handlers can use current state freely: the hook always calls the latest one, subscribed once.
+  useSocketEvent("message", (message) => setLines((list) => [...list, { key: `m${list.length}`, ...message }]));
+  useSocketEvent("notice", (text) => setLines((list) => [...list, { key: `n${list.length}`, notice: String(text) }]));
+
+  const ready = status === "connected" && joinedAs === socket.id;
 
   async function send(event) {
     event.preventDefault();
@@ -32,18 +62,33 @@ export function ChatRoom({ url = "http://127.0.0.1:3000", nickname }) {
 
   return (
     <section>
-      <p>{connected ? `connected as ${nickname}` : "connecting…"}</p>
-      <ul>
-        {messages.map((m) => (
-          <li key={`${m.at}-${m.from}-${m.text}`}>
-            <b>{m.from}</b>: {m.text}
-          </li>
-        ))}
+      <header>
+        <p id="status" data-status={status}>
+          {nickname}: {statusText[status]}
+        </p>
+        <button id="leave" onClick={onLeave}>
+          Leave
+        </button>
+      </header>
+      <ul id="messages">
+        {lines.map((line) =>
+          line.notice ? (
+            <li key={line.key} className="notice">
+              {line.notice}
+            </li>
+          ) : (
+            <li key={line.key} className="message">
+              <b>{line.from}</b>: {line.text}
+            </li>
+          ),
+        )}
       </ul>
       {error && <p role="alert">{error}</p>}
-      <form onSubmit={send}>
-        <input value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="Write a message…" />
-        <button disabled={!connected || !draft.trim()}>Send</button>
+      <form id="composer" onSubmit={send}>
+        <input id="text" value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="Write a message…" maxLength={500} />
+        <button id="send" disabled={!ready || !draft.trim()}>
+          Send
+        </button>
       </form>
     </section>
   );
