@@ -8,7 +8,7 @@
 // (A B C, C B A, ...) and ratios are taken per round, then their median is reported. See bench/README.md.
 
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { cpus, loadavg } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
@@ -90,7 +90,7 @@ function helpText() {
   --clients N             clients in the many-clients scenario (default ${FULL.clients})
   --polling N             messages in the polling-only emit scenario (default ${FULL.polling})
   --timeout MS            a client process that has not reported by then fails its round (default ${FULL.timeout})
-  --siolink-entry PATH    import siolink from PATH instead of dist/node/index.mjs or src/index.ts
+  --siolink-entry PATH    import siolink from PATH instead of a fresh build (dist/, .tmp/bench/) or src/index.ts
   --help                  this text
 `;
 }
@@ -395,7 +395,22 @@ function runClient(lib, scenario, params, execArgv, timeoutMs) {
   });
 }
 
-/** Finds siolink: the built dist when present, else the TypeScript source through tsx. */
+/** Newest modification time (ms) of the TypeScript sources: a build older than this does not measure them. */
+function newestSourceMtime(dir = join(ROOT, "src")) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSourceMtime(path));
+    else if (entry.name.endsWith(".ts")) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Finds siolink: a build of the current sources (dist/node/index.mjs from `npx rollup -c`, else
+ * .tmp/bench/siolink.mjs from `node bench/build-node.mjs`), else the TypeScript source through tsx. A build
+ * older than the sources is skipped, never measured silently in their place.
+ */
 async function resolveSiolink(opts) {
   const candidates = [];
   if (opts.siolinkEntry) {
@@ -403,13 +418,21 @@ async function resolveSiolink(opts) {
     const isTs = /\.[cm]?tsx?$/.test(p);
     candidates.push({ path: p, execArgv: isTs ? ["--import", "tsx"] : [], kind: "custom" });
   } else {
-    candidates.push({ path: join(ROOT, "dist", "node", "index.mjs"), execArgv: [], kind: "dist" });
+    candidates.push({ path: join(ROOT, "dist", "node", "index.mjs"), execArgv: [], kind: "dist", build: true });
+    candidates.push({ path: join(ROOT, ".tmp", "bench", "siolink.mjs"), execArgv: [], kind: "bench build", build: true });
     candidates.push({ path: join(ROOT, "src", "index.ts"), execArgv: ["--import", "tsx"], kind: "src via tsx" });
   }
   const problems = [];
+  const sourcesChanged = candidates.some((c) => c.build) ? newestSourceMtime() : 0;
   for (const c of candidates) {
     if (!existsSync(c.path)) {
       problems.push(`${relative(ROOT, c.path)} not found`);
+      continue;
+    }
+    if (c.build && statSync(c.path).mtimeMs < sourcesChanged) {
+      const skipped = `${relative(ROOT, c.path)} is older than src/ (rebuild: npx rollup -c, or node bench/build-node.mjs)`;
+      problems.push(skipped);
+      log(`siolink: skipped ${skipped}`);
       continue;
     }
     const entry = pathToFileURL(c.path).href;

@@ -16,12 +16,6 @@ interface PendingAck {
   timer: TimerHandle | undefined;
 }
 
-export interface AckRegistration {
-  withError: boolean;
-  /** Fail with a TimeoutError after this many ms; undefined for no deadline. */
-  timeoutMs: number | undefined;
-}
-
 export interface AckTableOptions {
   timers: Timers;
   unref?: ((handle: TimerHandle) => void) | undefined;
@@ -47,8 +41,11 @@ export class AckTable {
     return this.#pending.has(id);
   }
 
-  /** Stores `fn` under a fresh id, which the caller puts in the packet. */
-  register(fn: AckCallback, { withError, timeoutMs }: AckRegistration): number {
+  /**
+   * Stores `fn` under a fresh id, which the caller puts in the packet. `withError`: error-first callback;
+   * `timeoutMs`: fail with a TimeoutError after this many ms (undefined: no deadline).
+   */
+  register(fn: AckCallback, withError: boolean, timeoutMs: number | undefined): number {
     const id = this.#nextId++;
     let timer: TimerHandle | undefined;
     if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_DELAY) {

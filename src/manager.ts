@@ -4,11 +4,11 @@
 import { backoffDelay } from "./backoff";
 import { parser as defaultParser } from "./codec/index";
 import { PacketType, type Decoder, type EncodedChunk, type Encoder, type Packet, type Parser } from "./codec/packet";
-import { EngineSession } from "./engine/session";
-import type { CloseDetails, EngineCloseReason, EngineOptions, RawData } from "./engine/types";
+import { checkEngineOptions, EngineSession } from "./engine/session";
+import type { CloseDetails, EngineCloseReason, EngineEvents, EngineOptions, RawData } from "./engine/types";
 import { AbortError, SioError, TimeoutError, TransportError } from "./errors";
 import { kManagerLink } from "./internal/constants";
-import { rethrowLater, Subscriptions } from "./internal/subscriptions";
+import { rethrowLater, Subscriptions, type Undo } from "./internal/subscriptions";
 import { pickTimers, type TimerHandle, type Timers } from "./internal/timers";
 import { defaultPlatform } from "./platform/default";
 import type { Platform } from "./platform/platform";
@@ -22,7 +22,7 @@ import type {
   ManagerReservedEvents,
   SocketOptions,
 } from "./types";
-import { parseUrl, type ParsedUrl } from "./url";
+import { parseUrl } from "./url";
 
 /**
  * - idle: created with `autoConnect: false` and not opened yet;
@@ -34,6 +34,14 @@ import { parseUrl, type ParsedUrl } from "./url";
 export type ManagerState = "idle" | "opening" | "open" | "reconnecting" | "closed";
 
 type OpenCallback = (err?: Error) => void;
+
+type AnyManager = Manager<EventsMap, EventsMap>;
+
+const NO_PACKETS: readonly Packet[] = Object.freeze([]);
+
+/** Write options, shared rather than allocated per packet (the engine only reads them). */
+const COMPRESSED = Object.freeze({ compress: true });
+const UNCOMPRESSED = Object.freeze({ compress: false });
 
 function toError(value: unknown): Error {
   return value instanceof Error ? value : new SioError("ERR_INVALID_ARG", String(value), { cause: value });
@@ -78,7 +86,8 @@ export class Manager<
   /** @internal The link its Sockets (and the io() cache) use. */
   readonly [kManagerLink]: ManagerLink & ManagerCacheHooks;
 
-  readonly #url: ParsedUrl;
+  /** Scheme, host and port of the server (see ParsedUrl.origin). */
+  readonly #origin: string;
   readonly #platform: Platform;
   readonly #timers: Timers;
   readonly #parser: Parser;
@@ -88,12 +97,21 @@ export class Manager<
   readonly #phase: Subscriptions;
   readonly #nsps = new Map<string, Socket<ListenEvents, EmitEvents>>();
   readonly #attached = new Map<string, NamespaceHooks>();
-  readonly #closedObservers = new Set<() => void>();
+  /** Only Managers cached by io() have observers: created on the first one. */
+  #closedObservers: Set<() => void> | undefined;
 
   #state: ManagerState = "idle";
   #engine: EngineSession | undefined;
   #decoder: Decoder | undefined;
-  /** Packets the decoder produced from the payload being read; dispatched once it has been read. */
+  /**
+   * Packets the decoder produced from the payload being read; dispatched once it has been read. A payload
+   * almost always holds one packet: it waits in #inboxFirst, and an array is only needed for more.
+   */
+  #inboxFirst: Packet | undefined;
+  /** The engine whose events this Manager handles, until the phase that opened it ends. */
+  #listened: EngineSession | undefined;
+  /** Cancels the connect timeout of the attempt in progress. */
+  #openTimer: Undo | undefined;
   #inbox: Packet[] = [];
   #openCallbacks: OpenCallback[] = [];
   /** Reconnection attempts made in the current loop; 0 when not reconnecting. */
@@ -122,8 +140,9 @@ export class Manager<
     const options: ManagerOptions = { ...opts };
     options.path = options.path || "/socket.io";
     this.#platform = options.platform ?? defaultPlatform;
-    this.#url = parseUrl(uri, this.#platform.defaultOrigin());
-    const query = { ...this.#url.query, ...options.query };
+    const url = parseUrl(uri, this.#platform.defaultOrigin());
+    this.#origin = url.origin;
+    const query = { ...url.query, ...options.query };
     if (Object.keys(query).length > 0) options.query = query;
     this.opts = options;
 
@@ -136,9 +155,11 @@ export class Manager<
     this.randomizationFactor(delayOption("randomizationFactor", options.randomizationFactor, 0.5));
     this.timeout(options.timeout === undefined ? 20_000 : options.timeout);
     this.#parser = checkParser(options.parser ?? defaultParser);
+    // Bad transport options must throw here, not fail every attempt of an endless reconnection loop.
+    checkEngineOptions(options);
     this.#encoder = new this.#parser.Encoder();
     this.#autoConnect = options.autoConnect !== false;
-    this[kManagerLink] = this.#createLink();
+    this[kManagerLink] = new Manager.#Link(this as AnyManager);
     if (this.#autoConnect) this.open();
   }
 
@@ -276,6 +297,7 @@ export class Manager<
     this.#epoch++;
     this.#attempts = 0;
     this.#phase.dispose();
+    this.#decoder?.destroy();
     this.#decoder = undefined;
     const engine = this.#engine;
     if (engine !== undefined && engine.readyState !== "closed") engine.close();
@@ -287,9 +309,9 @@ export class Manager<
     if (previous === "opening" || previous === "open" || previous === "reconnecting") {
       this.#emitSafely("close", "forced close");
     }
-    const observers = [...this.#closedObservers];
-    this.#closedObservers.clear();
-    for (const observer of observers) observer();
+    const observers = this.#closedObservers;
+    this.#closedObservers = undefined;
+    if (observers !== undefined) for (const observer of [...observers]) observer();
     return this;
   }
 
@@ -312,7 +334,7 @@ export class Manager<
     this.#setState("opening");
     let engine: EngineSession;
     try {
-      engine = new EngineSession(this.#url.origin, this.#engineOptions());
+      engine = new Manager.#Session(this as AnyManager, this.#origin, this.#engineOptions());
       this.#engine = engine;
     } catch (error) {
       // Bad options: fail like any attempt, once the caller (io(), a constructor) has returned, so that
@@ -320,27 +342,30 @@ export class Manager<
       this.#phase.timeout(() => this.#onOpenFailed(toError(error)), 0);
       return;
     }
-    this.#phase.on(engine, "open", () => this.#onEngineOpen(engine));
-    this.#phase.on(engine, "error", (error: Error) => this.#onOpenFailed(error));
-    this.#phase.on(engine, "close", (reason: EngineCloseReason, details?: CloseDetails | Error) => {
-      this.#onOpenFailed(
-        details instanceof Error ? details : new TransportError(`the connection closed before it opened (${reason})`, details),
-      );
+    // The engine's events reach #onEngineEvent until this phase ends (as listeners would be removed then).
+    const phase = this.#phase;
+    this.#listened = engine;
+    phase.add(() => {
+      this.#listened = undefined;
     });
     const timeout = this.#timeout;
-    if (timeout !== false) {
-      this.#phase.timeout(() => this.#onOpenFailed(new TimeoutError("timeout")), timeout);
-    }
+    this.#openTimer =
+      timeout === false ? undefined : phase.timeout(() => this.#onOpenFailed(new TimeoutError("timeout")), timeout);
     try {
       engine.open();
     } catch (error) {
-      this.#phase.timeout(() => this.#onOpenFailed(toError(error)), 0);
+      // Replaces the connect timeout (this fires first anyway), so that an open cancels it as well.
+      this.#openTimer?.();
+      this.#openTimer = phase.timeout(() => this.#onOpenFailed(toError(error)), 0);
     }
   }
 
   #engineOptions(): EngineOptions {
     // rememberUpgrade means "start with WebSocket if an earlier session of this Manager upgraded to it".
-    return { ...this.opts, rememberUpgrade: this.opts.rememberUpgrade === true && this.#upgradedBefore };
+    const remember = this.opts.rememberUpgrade === true && this.#upgradedBefore;
+    // The engine only reads its options: share ours (as socket.io-client does) unless the flag must differ.
+    if (!this.opts.rememberUpgrade || remember) return this.opts;
+    return { ...this.opts, rememberUpgrade: remember };
   }
 
   #onOpenFailed(error: Error): void {
@@ -367,33 +392,62 @@ export class Manager<
     }
   }
 
+  /** The events of the engine of the current phase (see #Session): opening or open, by this Manager's state. */
+  #onEngineEvent(engine: EngineSession, event: keyof EngineEvents, args: readonly unknown[]): void {
+    if (engine !== this.#listened) return;
+    const opening = this.#state === "opening";
+    switch (event) {
+      case "data":
+        this.#onData(args[0] as RawData);
+        break;
+      case "open":
+        if (opening) this.#onEngineOpen(engine);
+        break;
+      case "error":
+        if (opening) {
+          this.#onOpenFailed(args[0] as Error);
+        } else {
+          this.#notifySockets((hooks) => hooks.onError(args[0] as Error));
+          this.#emitSafely("error", args[0] as Error);
+        }
+        break;
+      case "close": {
+        const [reason, details] = args as [EngineCloseReason, CloseDetails | Error | undefined];
+        if (opening) {
+          this.#onOpenFailed(
+            details instanceof Error ? details : new TransportError(`the connection closed before it opened (${reason})`, details),
+          );
+        } else {
+          this.#onSessionClosed(reason, details);
+        }
+        break;
+      }
+      case "ping":
+        this.#emitSafely("ping");
+        break;
+      case "upgrade":
+        this.#upgradedBefore = true;
+        break;
+    }
+  }
+
   #onEngineOpen(engine: EngineSession): void {
-    this.#phase.dispose();
+    // The engine is still heard (see #openSession); only the connect timeout goes.
+    this.#openTimer?.();
+    this.#openTimer = undefined;
     this.#session++;
     const decoder = new this.#parser.Decoder();
     this.#decoder = decoder;
+    this.#inboxFirst = undefined;
     this.#inbox = [];
     const attempts = this.#attempts;
     this.#attempts = 0;
     this.#setState("open");
     if (engine.transport.name === "websocket") this.#upgradedBefore = true;
 
-    const phase = this.#phase;
-    phase.on(decoder, "decoded", (packet: Packet) => {
-      this.#inbox.push(packet);
-    });
-    phase.add(() => decoder.destroy());
-    phase.on(engine, "data", (data: RawData) => this.#onData(engine, decoder, data));
-    phase.on(engine, "ping", () => this.#emitSafely("ping"));
-    phase.on(engine, "upgrade", () => {
-      this.#upgradedBefore = true;
-    });
-    phase.on(engine, "error", (error: Error) => {
-      this.#notifySockets((hooks) => hooks.onError(error));
-      this.#emitSafely("error", error);
-    });
-    phase.on(engine, "close", (reason: EngineCloseReason, details?: CloseDetails | Error) => {
-      this.#onSessionClosed(reason, details);
+    this.#phase.on(decoder, "decoded", (packet: Packet) => {
+      if (this.#inboxFirst === undefined) this.#inboxFirst = packet;
+      else this.#inbox.push(packet);
     });
 
     const epoch = this.#epoch;
@@ -413,8 +467,9 @@ export class Manager<
   // -------------------------------------------------------------------------------------------------------
   // Open session
 
-  #onData(engine: EngineSession, decoder: Decoder, data: RawData): void {
-    if (this.#engine !== engine || this.#decoder !== decoder) return;
+  #onData(data: RawData): void {
+    const decoder = this.#decoder;
+    if (decoder === undefined) return;
     let failure: unknown;
     try {
       decoder.add(data);
@@ -422,11 +477,20 @@ export class Manager<
       failure = error;
     }
     // Dispatch outside the try: an exception in a user listener is the user's, not a parse error.
-    const packets = this.#inbox;
-    this.#inbox = [];
-    for (const packet of packets) {
-      if (this.#decoder !== decoder) return; // a listener closed the connection
-      this.#dispatch(packet);
+    const first = this.#inboxFirst;
+    if (first !== undefined) {
+      // Taken before dispatching: a listener may make the engine deliver more data (re-entering here).
+      this.#inboxFirst = undefined;
+      let rest: readonly Packet[] = NO_PACKETS;
+      if (this.#inbox.length > 0) {
+        rest = this.#inbox;
+        this.#inbox = [];
+      }
+      this.#dispatch(first);
+      for (const packet of rest) {
+        if (this.#decoder !== decoder) return; // a listener closed the connection
+        this.#dispatch(packet);
+      }
     }
     if (failure !== undefined && this.#decoder === decoder) {
       this.#closeSession("parse error", toError(failure), "parse error");
@@ -434,10 +498,15 @@ export class Manager<
   }
 
   #dispatch(packet: Packet): void {
-    this.#emitSafely("packet", packet);
+    // Few apps listen to "packet": no emit (and its argument copies) for nobody.
+    if (this.hasListeners("packet")) this.#emitSafely("packet", packet);
     const hooks = this.#attached.get(packet.nsp);
     if (hooks !== undefined) {
-      this.#safely(() => hooks.onPacket(packet));
+      try {
+        hooks.onPacket(packet);
+      } catch (error) {
+        rethrowLater(error);
+      }
     } else if (packet.type === PacketType.CONNECT) {
       // The server accepted a namespace nobody waits for any more (disconnected while connecting): leave
       // it, or the server would keep a socket for it until the whole connection closes.
@@ -458,7 +527,9 @@ export class Manager<
     socketReason: DisconnectReason,
   ): void {
     this.#phase.dispose();
+    this.#decoder?.destroy();
     this.#decoder = undefined;
+    this.#inboxFirst = undefined;
     this.#inbox = [];
     const engine = this.#engine;
     if (engine !== undefined && engine.readyState !== "closed") engine.close();
@@ -508,7 +579,8 @@ export class Manager<
     const engine = this.#engine;
     if (this.#state !== "open" || engine === undefined || engine.readyState !== "open") return false;
     try {
-      for (const chunk of chunks) engine.write(chunk as RawData, { compress });
+      const options = compress ? COMPRESSED : UNCOMPRESSED;
+      for (const chunk of chunks) engine.write(chunk as RawData, options);
       return true;
     } catch {
       // The session started closing under us (its close event follows); the caller keeps the packet.
@@ -536,50 +608,113 @@ export class Manager<
   }
 
   #emitSafely<Ev extends keyof ManagerReservedEvents>(ev: Ev, ...args: Parameters<ManagerReservedEvents[Ev]>): void {
-    this.#safely(() => emitLocally(this, ev, args));
+    try {
+      emitLocally(this, ev, args);
+    } catch (error) {
+      rethrowLater(error);
+    }
   }
 
-  #createLink(): ManagerLink & ManagerCacheHooks {
-    return {
-      timers: this.#timers,
-      autoConnect: this.#autoConnect,
-      unref: (handle) => this.#unref(handle),
-      isOpen: () => this.#state === "open",
-      isWaitingToReconnect: () => this.#state === "reconnecting",
-      session: () => this.#session,
-      open: () => {
-        this.open();
-      },
-      attach: (nsp, hooks) => {
-        this.#attached.set(nsp, hooks);
-      },
-      detach: (nsp, hooks) => {
-        if (this.#attached.get(nsp) === hooks) this.#attached.delete(nsp);
-        if (this.#attached.size === 0) this.close();
-      },
-      encode: (packet) => {
-        // Some parsers return one chunk rather than an array of them.
-        const chunks: EncodedChunk[] | EncodedChunk = this.#encoder.encode(packet);
-        return Array.isArray(chunks) ? chunks : [chunks];
-      },
-      canSend: () => {
-        const engine = this.#engine;
-        return this.#state === "open" && engine !== undefined && engine.readyState === "open" && !engine.hasPingExpired();
-      },
-      transportWritable: () => this.#state === "open" && this.#engine?.transport.writable === true,
-      write: (chunks, compress) => this.#write(chunks, compress),
-      protocolError: (error) => {
-        if (this.#state === "open") this.#closeSession("parse error", error, "parse error");
-      },
-      hasNamespace: (nsp) => this.#nsps.has(nsp),
-      onClosed: (observer) => {
-        this.#closedObservers.add(observer);
-        return () => {
-          this.#closedObservers.delete(observer);
-        };
-      },
-    };
-  }
+  /**
+   * The Manager's engine: it hands every event to its Manager first (where a listener registered at creation
+   * would have been called), then to the listeners users add. Nested to reach the Manager's private members;
+   * this spares a closure and a listener list per event and connection.
+   */
+  static readonly #Session = class ManagedSession extends EngineSession {
+    readonly #manager: AnyManager;
+
+    constructor(manager: AnyManager, uri: string, opts: EngineOptions) {
+      super(uri, opts);
+      this.#manager = manager;
+    }
+
+    protected override _emitReserved<Ev extends keyof EngineEvents>(ev: Ev, ...args: Parameters<EngineEvents[Ev]>): this {
+      this.#manager.#onEngineEvent(this, ev, args);
+      return super._emitReserved(ev, ...args);
+    }
+  };
+
+  /**
+   * The link handed to Sockets and to the io() cache. Nested here so its methods may reach the Manager's
+   * private members: one small object per Manager, its methods shared on the prototype (no closures).
+   */
+  static readonly #Link = class ManagerLinkImpl implements ManagerLink, ManagerCacheHooks {
+    readonly #manager: AnyManager;
+    readonly timers: Timers;
+    readonly autoConnect: boolean;
+
+    constructor(manager: AnyManager) {
+      this.#manager = manager;
+      this.timers = manager.#timers;
+      this.autoConnect = manager.#autoConnect;
+    }
+
+    unref(handle: TimerHandle): void {
+      this.#manager.#unref(handle);
+    }
+
+    isOpen(): boolean {
+      return this.#manager.#state === "open";
+    }
+
+    isWaitingToReconnect(): boolean {
+      return this.#manager.#state === "reconnecting";
+    }
+
+    session(): number {
+      return this.#manager.#session;
+    }
+
+    open(): void {
+      this.#manager.open();
+    }
+
+    attach(nsp: string, hooks: NamespaceHooks): void {
+      this.#manager.#attached.set(nsp, hooks);
+    }
+
+    detach(nsp: string, hooks: NamespaceHooks): void {
+      const attached = this.#manager.#attached;
+      if (attached.get(nsp) === hooks) attached.delete(nsp);
+      if (attached.size === 0) this.#manager.close();
+    }
+
+    encode(packet: Packet): EncodedChunk[] {
+      // Some parsers return one chunk rather than an array of them.
+      const chunks: EncodedChunk[] | EncodedChunk = this.#manager.#encoder.encode(packet);
+      return Array.isArray(chunks) ? chunks : [chunks];
+    }
+
+    canSend(): boolean {
+      const manager = this.#manager;
+      const engine = manager.#engine;
+      return manager.#state === "open" && engine !== undefined && engine.readyState === "open" && !engine.hasPingExpired();
+    }
+
+    transportWritable(): boolean {
+      return this.#manager.#state === "open" && this.#manager.#engine?.transport.writable === true;
+    }
+
+    write(chunks: readonly EncodedChunk[], compress: boolean): boolean {
+      return this.#manager.#write(chunks, compress);
+    }
+
+    protocolError(error: Error): void {
+      if (this.#manager.#state === "open") this.#manager.#closeSession("parse error", error, "parse error");
+    }
+
+    hasNamespace(nsp: string): boolean {
+      return this.#manager.#nsps.has(nsp);
+    }
+
+    onClosed(observer: () => void): () => void {
+      const observers = (this.#manager.#closedObservers ??= new Set());
+      observers.add(observer);
+      return () => {
+        observers.delete(observer);
+      };
+    }
+  };
 }
 
 /** What the io() cache needs from a Manager. @internal */

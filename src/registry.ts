@@ -15,7 +15,7 @@
 import { Manager } from "./manager";
 import { kManagerLink } from "./internal/constants";
 import { defaultPlatform } from "./platform/default";
-import type { Socket } from "./socket";
+import { checkSocketOptions, type Socket } from "./socket";
 import type { DefaultEventsMap, EventsMap, ManagerOptions, SocketOptions } from "./types";
 import { parseUrl } from "./url";
 
@@ -100,6 +100,8 @@ export function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEv
     uri = undefined;
   }
   const options: IoOptions = { ...opts };
+  // Before any Manager is fetched or opened: a throw after that would leave a live connection behind.
+  checkSocketOptions(options);
   const parsed = parseUrl(uri, (options.platform ?? defaultPlatform).defaultOrigin());
   const key = cacheKey(parsed.id, options, parsed.query);
   const cached = cache.get(key) as Manager<ListenEvents, EmitEvents> | undefined;

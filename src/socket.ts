@@ -37,9 +37,19 @@ export const TypedEmitter = Emitter as unknown as new <User extends EventsMap, R
   Reserved
 >;
 
+const emitterEmit = Emitter.prototype.emit as (this: object, ...eventAndArgs: unknown[]) => unknown;
+
 /** Calls the listeners of `event` (component-emitter's emit, which Socket.emit hides). @internal */
 export function emitLocally(target: object, event: string, args: readonly unknown[]): void {
-  (Emitter.prototype.emit as (this: object, event: string, ...args: unknown[]) => unknown).call(target, event, ...args);
+  emitterEmit.call(target, event, ...args);
+}
+
+/**
+ * Same, with the event name as the first element of `eventAndArgs` (a received event's data as it is):
+ * no copy of the arguments on the way to the listeners.
+ */
+function emitWithName(target: object, eventAndArgs: readonly unknown[]): void {
+  emitterEmit.apply(target, eventAndArgs as unknown[]);
 }
 
 /**
@@ -96,6 +106,19 @@ interface EmitFlags {
   timeout?: number;
 }
 
+/** The flags of an emit without compress()/volatile/timeout(): shared, so a plain emit allocates none. */
+const NO_FLAGS: Readonly<EmitFlags> = Object.freeze({});
+
+/**
+ * `options` of a packet being encoded (custom parsers such as msgpack serialise the whole packet, so it stays
+ * on it); shared, and replaced by a packet's own object only if the packet is kept in sendBuffer.
+ */
+const COMPRESSED = Object.freeze({ compress: true });
+const UNCOMPRESSED = Object.freeze({ compress: false });
+
+/** Catch-all listener lists are replaced, never changed in place: dispatch needs no snapshot copy. */
+const NO_LISTENERS: readonly AnyListener[] = Object.freeze([]);
+
 /** A packet as kept in `sendBuffer`: socket.io-client's shape, with its compression flag. */
 interface OutgoingPacket extends Packet {
   options?: { compress?: boolean };
@@ -111,6 +134,8 @@ interface QueuedEmit {
   /** Sent and waiting for its acknowledgement. */
   pending: boolean;
 }
+
+type AnySocket = Socket<EventsMap, EventsMap>;
 
 /** A catch-all listener: the event name, then the event's arguments. */
 export type AnyListener = { bivarianceHack(event: string, ...args: UntypedArg[]): void }["bivarianceHack"];
@@ -130,6 +155,14 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 function toError(value: unknown, what: string): Error {
   if (value instanceof Error) return value;
   return new SioError("ERR_ABORTED", `${what}: ${String(value)}`, { cause: value });
+}
+
+/** Throws ERR_INVALID_ARG for bad socket options; io() calls it before it creates or opens any Manager. */
+export function checkSocketOptions(opts: SocketOptions): void {
+  checkNonNegative("ackTimeout", opts.ackTimeout);
+  if (opts.retries !== undefined && (!Number.isInteger(opts.retries) || opts.retries < 0)) {
+    throw new SioError("ERR_INVALID_ARG", `retries must be a non-negative integer, got ${String(opts.retries)}`);
+  }
 }
 
 function checkNonNegative(name: string, value: unknown): void {
@@ -169,51 +202,65 @@ export class Socket<
   #state: SocketState = "inactive";
   readonly #link: ManagerLink;
   readonly #hooks: NamespaceHooks;
-  readonly #opts: SocketOptions;
-  readonly #acks: AckTable;
-  #flags: EmitFlags = {};
+  readonly #retries: number;
+  readonly #ackTimeout: number | undefined;
+  /** Created by the first emit that wants an acknowledgement: many sockets never need one. */
+  #acks: AckTable | undefined;
+  #flags: Readonly<EmitFlags> = NO_FLAGS;
   /** Bumped whenever a pending auth step must be ignored (disconnect, connection closed, new attempt). */
   #connectAttempt = 0;
   /** Connection state recovery: the server's private session id and the offset of the last event seen. */
   #pid: string | undefined;
   #lastOffset: string | undefined;
-  #anyListeners: AnyListener[] = [];
-  #anyOutgoingListeners: AnyListener[] = [];
+  #anyListeners: readonly AnyListener[] = NO_LISTENERS;
+  #anyOutgoingListeners: readonly AnyListener[] = NO_LISTENERS;
   #queue: QueuedEmit[] = [];
   /** Buffered packets are encoded when emitted (so bad arguments throw at the emit); this keeps the result. */
-  readonly #encoded = new WeakMap<Packet, readonly EncodedChunk[]>();
+  #encoded: WeakMap<Packet, readonly EncodedChunk[]> | undefined;
   /** The send buffer is being flushed: new emits queue behind it. */
   #flushing = false;
 
   constructor(io: Manager<ListenEvents, EmitEvents>, nsp: string, opts: SocketOptions = {}) {
     super();
-    checkNonNegative("ackTimeout", opts.ackTimeout);
-    if (opts.retries !== undefined && (!Number.isInteger(opts.retries) || opts.retries < 0)) {
-      throw new SioError("ERR_INVALID_ARG", `retries must be a non-negative integer, got ${String(opts.retries)}`);
-    }
+    checkSocketOptions(opts);
     this.io = io;
     this.nsp = nsp;
     this.id = undefined;
     this.auth = opts.auth;
-    this.#opts = { ...opts };
+    this.#retries = opts.retries ?? 0;
+    this.#ackTimeout = opts.ackTimeout;
     this.#link = io[kManagerLink];
-    this.#acks = new AckTable({
-      timers: this.#link.timers,
-      unref: (handle) => this.#link.unref(handle),
-      onTimeout: (id) => this.#dropUnsent(id),
-    });
-    this.#hooks = {
-      onOpen: () => {
-        if (this.#state === "waiting") this.#sendConnect();
-      },
-      onPacket: (packet) => this.#onPacket(packet),
-      onError: (error) => {
-        if (this.#state !== "connected") this.#emitReserved("connect_error", error);
-      },
-      onClose: (reason, description) => this.#onConnectionClosed(reason, description),
-    };
+    this.#hooks = new Socket.#Hooks(this as AnySocket);
     if (this.#link.autoConnect) this.open();
   }
+
+  /**
+   * What a Socket hands to the Manager. Nested here so its methods may reach the socket's private members:
+   * one small object per socket, its methods shared on the prototype (no closure per socket).
+   */
+  static readonly #Hooks = class SocketHooks implements NamespaceHooks {
+    readonly #socket: AnySocket;
+
+    constructor(socket: AnySocket) {
+      this.#socket = socket;
+    }
+
+    onOpen(): void {
+      if (this.#socket.#state === "waiting") this.#socket.#sendConnect();
+    }
+
+    onPacket(packet: Packet): void {
+      this.#socket.#onPacket(packet);
+    }
+
+    onError(error: Error): void {
+      if (this.#socket.#state !== "connected") this.#socket.#emitReserved("connect_error", error);
+    }
+
+    onClose(reason: DisconnectReason, description?: DisconnectDescription): void {
+      this.#socket.#onConnectionClosed(reason, description);
+    }
+  };
 
   /** Whether the namespace handshake completed and the connection is up. */
   get connected(): boolean {
@@ -311,13 +358,13 @@ export class Socket<
 
   /** Sets whether the next emit is compressed (default true). */
   compress(compress: boolean): this {
-    this.#flags.compress = compress;
+    this.#flags = { ...this.#flags, compress };
     return this;
   }
 
   /** The next emit is dropped instead of buffered when it cannot go out at once. */
   get volatile(): this {
-    this.#flags.volatile = true;
+    this.#flags = { ...this.#flags, volatile: true };
     return this;
   }
 
@@ -329,19 +376,19 @@ export class Socket<
    */
   timeout(timeout: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>> {
     checkNonNegative("timeout", timeout);
-    this.#flags.timeout = timeout;
+    this.#flags = { ...this.#flags, timeout };
     return this as unknown as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>>;
   }
 
   /** Adds a listener called for every incoming event, with the event name first. */
   onAny(listener: AnyListener): this {
-    this.#anyListeners.push(listener);
+    this.#anyListeners = [...this.#anyListeners, listener];
     return this;
   }
 
   /** Like onAny(), but called before the other catch-all listeners. */
   prependAny(listener: AnyListener): this {
-    this.#anyListeners.unshift(listener);
+    this.#anyListeners = [listener, ...this.#anyListeners];
     return this;
   }
 
@@ -357,12 +404,12 @@ export class Socket<
 
   /** Adds a listener called for every outgoing event (acknowledgement callbacks excluded), when it is sent. */
   onAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoingListeners.push(listener);
+    this.#anyOutgoingListeners = [...this.#anyOutgoingListeners, listener];
     return this;
   }
 
   prependAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoingListeners.unshift(listener);
+    this.#anyOutgoingListeners = [listener, ...this.#anyOutgoingListeners];
     return this;
   }
 
@@ -414,6 +461,7 @@ export class Socket<
     this.id = undefined;
     if (description === undefined) this.#emitReserved("disconnect", reason);
     else this.#emitReserved("disconnect", reason, description);
+    if (this.#acks === undefined || this.#acks.size === 0) return;
     // Packets still in sendBuffer were never sent: their acknowledgements wait for the next connection.
     const unsent = new Set(this.sendBuffer.map((packet) => packet.id));
     this.#acks.failAll(new SioError("ERR_INVALID_STATE", "socket has been disconnected"), (id) => unsent.has(id));
@@ -508,7 +556,7 @@ export class Socket<
         break;
       case PacketType.ACK:
       case PacketType.BINARY_ACK:
-        if (typeof packet.id === "number" && Array.isArray(packet.data)) this.#acks.resolve(packet.id, packet.data);
+        if (typeof packet.id === "number" && Array.isArray(packet.data)) this.#acks?.resolve(packet.id, packet.data);
         break;
       case PacketType.DISCONNECT:
         this.#onServerDisconnect();
@@ -574,10 +622,12 @@ export class Socket<
     if (!Array.isArray(packet.data) || packet.data.length === 0) return;
     // A server cannot fire "connect", "disconnect"... listeners: those names are the client's own.
     if (typeof packet.data[0] === "string" && RESERVED_EVENTS.has(packet.data[0])) return;
-    const args: unknown[] = [...(packet.data as unknown[])];
-    if (typeof packet.id === "number") args.push(this.#replier(packet.id));
+    let args = packet.data as unknown[];
+    // Listeners get the arguments spread, never this array, so it is only copied to add the replier or to
+    // be kept in receiveBuffer.
+    if (typeof packet.id === "number") args = [...args, this.#replier(packet.id)];
     if (this.#state === "connected") this.#deliver(args);
-    else this.receiveBuffer.push(Object.freeze(args));
+    else this.receiveBuffer.push(Object.freeze(args === packet.data ? [...args] : args));
   }
 
   #flushReceiveBuffer(): void {
@@ -595,12 +645,10 @@ export class Socket<
     const last = args[args.length - 1];
     // With recovery on, the server appends each event's offset as its last argument.
     if (this.#pid !== undefined && typeof last === "string") this.#lastOffset = last;
-    if (this.#anyListeners.length > 0) {
-      for (const listener of [...this.#anyListeners]) {
-        (listener as (...a: unknown[]) => void).apply(this, args as unknown[]);
-      }
+    for (const listener of this.#anyListeners) {
+      (listener as (...a: unknown[]) => void).apply(this, args as unknown[]);
     }
-    emitLocally(this, args[0] as string, args.slice(1));
+    emitWithName(this, args);
   }
 
   /** The function handed to listeners of an event the server wants acknowledged; it answers once. */
@@ -625,32 +673,36 @@ export class Socket<
 
   #emit(event: string, args: unknown[], errorFirstAck: boolean): void {
     const flags = this.#flags;
-    this.#flags = {};
+    this.#flags = NO_FLAGS;
     if (RESERVED_EVENTS.has(event)) {
       throw new SioError("ERR_INVALID_ARG", `"${event}" is a reserved event name`);
     }
-    if (this.#opts.retries && !flags.volatile) {
+    if (this.#retries > 0 && !flags.volatile) {
       this.#enqueue(event, args, flags);
       return;
     }
     this.#emitNow(event, args, flags, errorFirstAck);
   }
 
-  #emitNow(event: string, args: unknown[], flags: EmitFlags, errorFirstAck: boolean): void {
+  #emitNow(event: string, args: unknown[], flags: Readonly<EmitFlags>, errorFirstAck: boolean): void {
     const data: unknown[] = [event, ...args];
     let ack: AckCallback | undefined;
     if (typeof data[data.length - 1] === "function" && data.length > 1) ack = data.pop() as AckCallback;
     const compress = flags.compress !== false;
-    const packet: OutgoingPacket = { type: PacketType.EVENT, nsp: this.nsp, data, options: { compress } };
-    const timeoutMs = flags.timeout ?? this.#opts.ackTimeout;
+    const packet: OutgoingPacket = { type: PacketType.EVENT, nsp: this.nsp, data, options: compress ? COMPRESSED : UNCOMPRESSED };
+    let acks: AckTable | undefined;
+    const timeoutMs = flags.timeout ?? this.#ackTimeout;
     const withError = errorFirstAck || timeoutMs !== undefined;
-    if (ack !== undefined) packet.id = this.#acks.register(ack, { withError, timeoutMs });
+    if (ack !== undefined) {
+      acks = this.#ackTable();
+      packet.id = acks.register(ack, withError, timeoutMs);
+    }
 
     let chunks: EncodedChunk[];
     try {
       chunks = this.#link.encode(packet);
     } catch (error) {
-      if (packet.id !== undefined) this.#acks.cancel(packet.id);
+      if (packet.id !== undefined) acks?.cancel(packet.id);
       throw error;
     }
 
@@ -660,29 +712,39 @@ export class Socket<
         !this.#flushing &&
         this.sendBuffer.length === 0 &&
         this.#link.transportWritable() &&
-        this.#transmit(packet, chunks);
+        this.#transmit(data, chunks, compress);
       // Dropped: a plain callback could never be called, so forget it now; an error-first one keeps its
       // timeout (or fails at the next disconnection) as in socket.io-client.
-      if (!sent && packet.id !== undefined && !withError) this.#acks.cancel(packet.id);
+      if (!sent && packet.id !== undefined && !withError) acks?.cancel(packet.id);
       return;
     }
 
     if (this.#state === "connected" && !this.#flushing) {
       // Never overtake what is still buffered.
       if (this.sendBuffer.length > 0) this.#flushSendBuffer();
-      if (this.sendBuffer.length === 0 && this.#transmit(packet, chunks)) return;
+      if (this.sendBuffer.length === 0 && this.#transmit(data, chunks, compress)) return;
     }
-    this.#encoded.set(packet, chunks);
+    packet.options = { compress };
+    (this.#encoded ??= new WeakMap()).set(packet, chunks);
     this.sendBuffer.push(packet);
   }
 
+  #ackTable(): AckTable {
+    this.#acks ??= new AckTable({
+      timers: this.#link.timers,
+      unref: (handle) => this.#link.unref(handle),
+      onTimeout: (id) => this.#dropUnsent(id),
+    });
+    return this.#acks;
+  }
+
   /** Writes a packet now if the session takes it, then tells the outgoing catch-all listeners. */
-  #transmit(packet: OutgoingPacket, chunks: readonly EncodedChunk[]): boolean {
+  #transmit(data: unknown, chunks: readonly EncodedChunk[], compress: boolean): boolean {
     if (!this.#link.canSend()) return false;
-    if (!this.#link.write(chunks, packet.options?.compress !== false)) return false;
-    if (this.#anyOutgoingListeners.length > 0 && Array.isArray(packet.data)) {
-      for (const listener of [...this.#anyOutgoingListeners]) {
-        (listener as (...a: unknown[]) => void).apply(this, packet.data as unknown[]);
+    if (!this.#link.write(chunks, compress)) return false;
+    if (this.#anyOutgoingListeners.length > 0 && Array.isArray(data)) {
+      for (const listener of this.#anyOutgoingListeners) {
+        (listener as (...a: unknown[]) => void).apply(this, data as unknown[]);
       }
     }
     return true;
@@ -711,7 +773,7 @@ export class Socket<
 
   /** False when the session cannot take the packet now (it stays buffered). */
   #sendBuffered(packet: OutgoingPacket): boolean {
-    let chunks = this.#encoded.get(packet);
+    let chunks = this.#encoded?.get(packet);
     if (chunks === undefined) {
       // A packet put there by user code: encode it now, and drop it if it cannot be.
       try {
@@ -721,7 +783,7 @@ export class Socket<
         return true;
       }
     }
-    return this.#transmit(packet, chunks);
+    return this.#transmit(packet.data, chunks, packet.options?.compress !== false);
   }
 
   /** An acknowledgement timed out before its packet could be sent: never send it. */
@@ -773,7 +835,7 @@ export class Socket<
     if (this.#queue[0] !== entry) return;
     entry.pending = false;
     if (err != null) {
-      if (entry.tries <= (this.#opts.retries ?? 0)) {
+      if (entry.tries <= this.#retries) {
         this.#drainQueue(false);
         return;
       }
@@ -797,8 +859,8 @@ export class Socket<
   }
 }
 
-function removeListener(listeners: AnyListener[], listener: AnyListener | undefined): AnyListener[] {
-  if (listener === undefined) return [];
+function removeListener(listeners: readonly AnyListener[], listener: AnyListener | undefined): readonly AnyListener[] {
+  if (listener === undefined) return NO_LISTENERS;
   const index = listeners.indexOf(listener);
   if (index === -1) return listeners;
   const copy = [...listeners];

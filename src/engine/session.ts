@@ -8,7 +8,7 @@ import { defaultPlatform } from "../platform/default";
 import type { Platform } from "../platform/platform";
 import { transports as transportClasses } from "../transports/index";
 import { PollingTransport } from "../transports/polling";
-import { pickConnectOptions, type Transport, type TransportOptions } from "../transports/transport";
+import { pickConnectOptions, type Transport, type TransportOptions, type TransportSink } from "../transports/transport";
 import { parseHandshake } from "./handshake";
 import { Heartbeat } from "./heartbeat";
 import type {
@@ -29,10 +29,16 @@ import { UpgradeProbe } from "./upgrade";
 /** "idle" is the time between the constructor and open(); it reads as "opening" from outside. */
 type SessionState = "idle" | EngineState;
 
-interface QueuedPacket {
-  packet: EnginePacket;
-  callback: (() => void) | undefined;
-}
+/**
+ * Packets queued while the previous send has not drained yet, past which they are sent at once on a
+ * transport that allows it (WebSocket): a burst of writes then reaches the network and the server while it
+ * is still being written, instead of all at once after it.
+ */
+const EAGER_FLUSH_PACKETS = 256;
+
+/** Options of written packets, shared rather than allocated per write (nothing changes them). */
+const COMPRESSED = Object.freeze({ compress: true });
+const UNCOMPRESSED = Object.freeze({ compress: false });
 
 const DEFAULT_TRANSPORTS: readonly TransportName[] = ["websocket", "polling"];
 const DEFAULT_FALLBACK_TIMEOUT = 10_000;
@@ -148,15 +154,19 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
   #handshake: HandshakeData | null = null;
   /** Transports still to try if the current one cannot open. */
   #candidates: TransportName[];
-  #failed = new Set<TransportName>();
+  /** Created on the first failure: most sessions never fall back. */
+  #failed: Set<TransportName> | undefined;
   #transport: Transport;
-  #detachTransport: (() => void) | null = null;
+  /** The transport #sink is attached to. */
+  #attached: Transport | null = null;
+  readonly #sink: TransportSink;
   #fallbackTimer: TimerHandle | undefined;
   #undoLifecycle: (() => void) | null = null;
 
-  /** Queued packets in order; the first #inFlight of them were handed to the transport and await its drain. */
-  #writeBuffer: QueuedPacket[] = [];
-  #inFlight = 0;
+  /** Queued packets in order, not yet handed to the transport. */
+  #writeBuffer: EnginePacket[] = [];
+  /** write() callbacks by packet: few writes have one, so the packets themselves are queued as they are. */
+  #writeCallbacks: Map<EnginePacket, () => void> | undefined;
   /** Something was handed to the transport and its drain has not come yet. */
   #awaitingDrain = false;
   /** Protocol packets that must precede the buffered ones (the "upgrade" packet). */
@@ -168,6 +178,7 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
 
   constructor(uri: string, opts: EngineOptions = {}) {
     super();
+    this.#sink = new EngineSession.#Sink(this);
     this.#opts = opts;
     this.#platform = opts.platform ?? defaultPlatform;
     this.#timers = pickTimers(opts.useNativeTimers);
@@ -231,7 +242,7 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
     if (!isRawData(data)) {
       throw new SioError("ERR_INVALID_ARG", `cannot write ${typeof data}: a message is a string or binary data`);
     }
-    this.#queue({ type: "message", data, options: { compress: options?.compress !== false } }, callback);
+    this.#queue({ type: "message", data, options: options?.compress === false ? UNCOMPRESSED : COMPRESSED }, callback);
     return this;
   }
 
@@ -326,26 +337,40 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
   }
 
   #attach(transport: Transport): void {
-    const onPacket = (packet: EnginePacket): void => this.#onPacket(packet);
-    const onDrain = (): void => this.#onDrain();
-    const onError = (error: TransportError): void => this.#onTransportError(error);
-    const onClose = (details: CloseDetails): void => this.#onTransportClose(details);
-    transport.on("packet", onPacket);
-    transport.on("drain", onDrain);
-    transport.on("error", onError);
-    transport.on("close", onClose);
-    this.#detachTransport = () => {
-      transport.off("packet", onPacket);
-      transport.off("drain", onDrain);
-      transport.off("error", onError);
-      transport.off("close", onClose);
-    };
+    transport.sink = this.#sink;
+    this.#attached = transport;
   }
 
   #detach(): void {
-    this.#detachTransport?.();
-    this.#detachTransport = null;
+    const transport = this.#attached;
+    this.#attached = null;
+    if (transport !== null && transport.sink === this.#sink) transport.sink = null;
   }
+
+  /** How the session hears its transport (see TransportSink). Nested to reach the session's private members. */
+  static readonly #Sink = class SessionSink implements TransportSink {
+    readonly #session: EngineSession;
+
+    constructor(session: EngineSession) {
+      this.#session = session;
+    }
+
+    onTransportPacket(packet: EnginePacket): void {
+      this.#session.#onPacket(packet);
+    }
+
+    onTransportDrain(): void {
+      this.#session.#onDrain();
+    }
+
+    onTransportError(error: TransportError): void {
+      this.#session.#onTransportError(error);
+    }
+
+    onTransportClose(details: CloseDetails): void {
+      this.#session.#onTransportClose(details);
+    }
+  };
 
   #clearFallbackTimer(): void {
     this.#timers.clearTimeout(this.#fallbackTimer);
@@ -358,7 +383,7 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
     const failed = this.#transport;
     this.#detach();
     failed.close();
-    this.#failed.add(failed.name);
+    (this.#failed ??= new Set()).add(failed.name);
     const next = this.#candidates.shift() as TransportName;
     this.#start(this.#createTransport(next));
   }
@@ -383,8 +408,11 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
 
   #onPacket(packet: EnginePacket): void {
     if (this.#state === "idle" || this.#state === "closed") return;
-    this._emitReserved("packet", packet);
-    if (this.#isClosed()) return;
+    // Events nobody listens to are skipped on this per-message path (an emit copies its arguments).
+    if (this.hasListeners("packet")) {
+      this._emitReserved("packet", packet);
+      if (this.#isClosed()) return;
+    }
 
     if (this.#handshake === null) {
       if (packet.type === "open") this.#onHandshake(packet.data);
@@ -393,8 +421,10 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
     }
 
     this.#heartbeat.onActivity();
-    this._emitReserved("heartbeat");
-    if (this.#isClosed()) return;
+    if (this.hasListeners("heartbeat")) {
+      this._emitReserved("heartbeat");
+      if (this.#isClosed()) return;
+    }
     switch (packet.type) {
       case "ping":
         this.#heartbeat.onPing();
@@ -403,7 +433,7 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
         break;
       case "message":
         this._emitReserved("data", packet.data as RawData);
-        if (!this.#isClosed()) this._emitReserved("message", packet.data as RawData);
+        if (!this.#isClosed() && this.hasListeners("message")) this._emitReserved("message", packet.data as RawData);
         break;
       case "error":
         this.#onProtocolError(new ProtocolError("the server sent data the Engine.IO parser cannot decode"));
@@ -443,30 +473,37 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
   }
 
   #queue(packet: EnginePacket, callback: (() => void) | undefined): void {
-    this._emitReserved("packetCreate", packet);
-    if (this.#state === "closed") return;
-    this.#writeBuffer.push({ packet, callback });
-    this.#flush();
+    if (this.hasListeners("packetCreate")) {
+      this._emitReserved("packetCreate", packet);
+      if (this.#state === "closed") return;
+    }
+    this.#writeBuffer.push(packet);
+    if (callback !== undefined) (this.#writeCallbacks ??= new Map()).set(packet, callback);
+    this.#flush(this.#awaitingDrain && this.#writeBuffer.length >= EAGER_FLUSH_PACKETS);
   }
 
-  #flush(): void {
+  /** Hands the buffered packets to the transport; `eager`: without waiting for the previous send's drain. */
+  #flush(eager = false): void {
     if (this.#state !== "open" && this.#state !== "closing") return;
-    if (this.#upgrading || this.#awaitingDrain || !this.#transport.writable) return;
+    if (this.#upgrading) return;
+    if (eager ? !this.#transport.pipelinable : this.#awaitingDrain || !this.#transport.writable) return;
     if (this.#writeBuffer.length === 0 && this.#control.length === 0) return;
-    const count = this.#writeBuffer.length;
-    const handed = this.#writeBuffer.slice(0, count);
-    const packets = this.#control.concat(handed.map((queued) => queued.packet));
+    // The whole buffer is handed over as it is (no copy per flush); later writes start a new one.
+    const handed = this.#writeBuffer;
+    const packets = this.#control.length === 0 ? handed : this.#control.concat(handed);
+    const callbacks = this.#writeCallbacks;
+    this.#writeBuffer = [];
+    this.#writeCallbacks = undefined;
     this.#control = [];
-    this.#inFlight = count;
     this.#awaitingDrain = true;
     this.#transport.send(packets);
     this._emitReserved("flush");
-    for (const queued of handed) queued.callback?.();
+    if (callbacks !== undefined) {
+      for (const packet of handed) callbacks.get(packet)?.();
+    }
   }
 
   #onDrain(): void {
-    this.#writeBuffer.splice(0, this.#inFlight);
-    this.#inFlight = 0;
     this.#awaitingDrain = false;
     if (this.#writeBuffer.length === 0 && this.#control.length === 0) {
       this._emitReserved("drain");
@@ -490,7 +527,7 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
       this.#transport.name !== "polling" ||
       !handshake.upgrades.includes("websocket") ||
       !this.#allowed.includes("websocket") ||
-      this.#failed.has("websocket") ||
+      this.#failed?.has("websocket") === true ||
       !this.#platform.hasWebSocket()
     ) {
       return;
@@ -574,8 +611,8 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
     this._emitReserved("close", reason, details);
     // Cleared after the event so listeners could still inspect what was pending; nothing will send it now.
     this.#writeBuffer = [];
+    this.#writeCallbacks = undefined;
     this.#control = [];
-    this.#inFlight = 0;
     this.#awaitingDrain = false;
   }
 }

@@ -22,7 +22,13 @@ export interface SubscriptionsOptions {
 export class Subscriptions {
   readonly #timers: Timers;
   readonly #unref: ((handle: TimerHandle) => void) | undefined;
-  readonly #undos = new Set<Undo>();
+  /**
+   * Listeners added by on(), as flat (emitter, event, listener) triples: a long-lived phase (an open
+   * connection) holds several, and this costs no closure or entry object per listener.
+   */
+  #listeners: unknown[] = [];
+  /** Cleanups of timers and add(); each runs at most once. */
+  #undos: Undo[] = [];
 
   constructor(options: SubscriptionsOptions) {
     this.#timers = options.timers;
@@ -31,15 +37,14 @@ export class Subscriptions {
 
   /** How many listeners and timers are live: 0 after dispose(). */
   get size(): number {
-    return this.#undos.size;
+    return this.#listeners.length / 3 + this.#undos.length;
   }
 
-  /** Adds `listener` to `emitter`; the returned function (or dispose()) removes it. */
-  on<L extends (...args: never[]) => void>(emitter: Listenable, event: string, listener: L): Undo {
+  /** Adds `listener` to `emitter` until dispose(). */
+  on<L extends (...args: never[]) => void>(emitter: Listenable, event: string, listener: L): void {
     (emitter.on as Subscribe).call(emitter, event, listener);
-    return this.add(() => {
-      (emitter.off as Subscribe).call(emitter, event, listener);
-    });
+    // Concatenated rather than pushed: a pushed array grows 16 spare slots, kept for the whole phase.
+    this.#listeners = this.#listeners.concat([emitter, event, listener]);
   }
 
   /** Runs `fn` once after `ms` unless undone first; the timer forgets itself once it has fired. */
@@ -48,7 +53,7 @@ export class Subscriptions {
       this.#timers.clearTimeout(handle);
     });
     const handle = this.#timers.setTimeout(() => {
-      this.#undos.delete(undo);
+      this.#forget(undo);
       fn();
     }, ms);
     this.#unref?.(handle);
@@ -61,19 +66,30 @@ export class Subscriptions {
     const undo: Undo = () => {
       if (done) return;
       done = true;
-      this.#undos.delete(undo);
+      this.#forget(undo);
       cleanup();
     };
-    this.#undos.add(undo);
+    this.#undos = this.#undos.concat([undo]);
     return undo;
   }
 
   /** Runs every pending cleanup. The bag stays usable: later registrations start a new phase. */
   dispose(): void {
-    // Snapshot first: a cleanup may register or undo others while we iterate.
-    const undos = [...this.#undos];
-    this.#undos.clear();
+    // Taken first: a cleanup may register or undo others while we go through them.
+    const listeners = this.#listeners;
+    const undos = this.#undos;
+    if (listeners.length > 0) this.#listeners = [];
+    if (undos.length > 0) this.#undos = [];
+    for (let i = 0; i < listeners.length; i += 3) {
+      const emitter = listeners[i] as Listenable;
+      (emitter.off as Subscribe).call(emitter, listeners[i + 1] as string, listeners[i + 2] as (...args: never[]) => void);
+    }
     for (const undo of undos) undo();
+  }
+
+  #forget(undo: Undo): void {
+    const index = this.#undos.indexOf(undo);
+    if (index !== -1) this.#undos = this.#undos.slice(0, index).concat(this.#undos.slice(index + 1));
   }
 }
 

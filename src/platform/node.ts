@@ -121,6 +121,17 @@ class NodeWebSocket implements WebSocketLike {
     this.#ws.send(data as Parameters<WebSocket["send"]>[0]);
   }
 
+  sendBatch(frames: ReadonlyArray<string | ArrayBuffer | ArrayBufferView | Blob>): void {
+    // One writev for the whole burst: per-frame writes were over half of the client's CPU when emitting.
+    const socket = this.#socket;
+    socket?.cork();
+    try {
+      for (const frame of frames) this.#ws.send(frame as Parameters<WebSocket["send"]>[0]);
+    } finally {
+      socket?.uncork();
+    }
+  }
+
   close(code?: number, reason?: string): void {
     this.#ws.close(code, reason);
   }

@@ -10,6 +10,11 @@ export interface WebSocketLike {
   onerror: ((event: unknown) => void) | null;
   onmessage: ((event: { data: unknown }) => void) | null;
   send(data: string | ArrayBuffer | ArrayBufferView | Blob): void;
+  /**
+   * Optional: sends several frames in one write where the platform can (Node corks the TCP socket), so a
+   * burst costs one system call instead of one per frame.
+   */
+  sendBatch?(frames: ReadonlyArray<string | ArrayBuffer | ArrayBufferView | Blob>): void;
   close(code?: number, reason?: string): void;
 }
 

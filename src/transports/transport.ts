@@ -24,6 +24,17 @@ export interface TransportEvents {
   error: (error: TransportError) => void;
 }
 
+/**
+ * Gets a transport's events (but "open") as direct calls: how the session that uses a transport listens, with
+ * no closure and listener list per event. They come before the emitter's listeners.
+ */
+export interface TransportSink {
+  onTransportPacket(packet: EnginePacket): void;
+  onTransportDrain(): void;
+  onTransportError(error: TransportError): void;
+  onTransportClose(details: CloseDetails): void;
+}
+
 /** Everything a transport needs, already resolved (defaults applied, per-transport overrides merged). */
 export interface TransportOptions extends NodeConnectOptions {
   secure: boolean;
@@ -79,6 +90,8 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
   abstract readonly name: TransportName;
 
   protected readonly opts: TransportOptions;
+  /** Set by the session while this is its transport. */
+  sink: TransportSink | null = null;
   #state: TransportState = "idle";
   #sid: string | null = null;
 
@@ -104,6 +117,14 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
     return this.#state === "open" && this.isIdle();
   }
 
+  /**
+   * Whether send() may be called again before the previous send drained: the new packets then simply follow
+   * the earlier ones (WebSocket). A session uses it to start sending a large burst before it ends.
+   */
+  get pipelinable(): boolean {
+    return this.#state === "open" && this.pipelines();
+  }
+
   open(): void {
     if (this.#state !== "idle") {
       throw new SioError("ERR_INVALID_STATE", `cannot open: ${this.name} transport is ${this.#state}`);
@@ -124,7 +145,7 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
     if (this.#state !== "open") {
       throw new SioError("ERR_INVALID_STATE", `cannot send: ${this.name} transport is ${this.#state}`);
     }
-    if (!this.isIdle()) {
+    if (!this.isIdle() && !this.pipelines()) {
       throw new SioError("ERR_INVALID_STATE", `cannot send: ${this.name} transport is still writing`);
     }
     this.doSend(packets);
@@ -166,12 +187,15 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
   /** Called by subclasses for every decoded packet; false when the transport closed while it was delivered. */
   protected onPacket(packet: EnginePacket): boolean {
     if (this.#state === "closed" || this.#state === "idle") return false;
-    this._emitReserved("packet", packet);
+    this.sink?.onTransportPacket(packet);
+    // Per message: skip building an emit nobody listens to.
+    if (this.hasListeners("packet")) this._emitReserved("packet", packet);
     return this.state !== "closed";
   }
 
   protected onDrained(): void {
     if (this.#state === "closed") return;
+    this.sink?.onTransportDrain();
     this._emitReserved("drain");
   }
 
@@ -181,6 +205,7 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
     if (previous === "closed") return;
     this.setState("closed");
     this.release();
+    this.sink?.onTransportClose(details);
     this._emitReserved("close", details);
   }
 
@@ -189,11 +214,16 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
     if (previous === "closed") return;
     this.setState("closed");
     this.release();
+    this.sink?.onTransportError(error);
     this._emitReserved("error", error);
   }
 
   /** True when nothing written is still in flight. */
   protected abstract isIdle(): boolean;
+  /** True when a send() may follow one still in flight (see `pipelinable`). */
+  protected pipelines(): boolean {
+    return false;
+  }
   protected abstract doOpen(): void;
   protected abstract doSend(packets: EnginePacket[]): void;
   /** Closing from this side; `previous` tells whether a close packet makes sense. */

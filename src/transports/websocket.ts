@@ -35,11 +35,18 @@ export class WebSocketTransport extends Transport {
   readonly name: TransportName = "websocket";
 
   #ws: WebSocketLike | null = null;
-  /** Frames handed to send() that have not been passed to the socket yet (async base64 encoding of Blobs). */
-  #writing = false;
+  /** Sends whose frames wait for an asynchronous encoding (Blob to base64): later sends must wait for them. */
+  #encoding = 0;
+  /** A drain is due at the next tick, for every frame passed to the socket until then. */
+  #drainDue = false;
 
   protected override isIdle(): boolean {
-    return !this.#writing;
+    return this.#encoding === 0 && !this.#drainDue;
+  }
+
+  protected override pipelines(): boolean {
+    // The socket keeps frames in order; only a send still encoding could be overtaken.
+    return this.#encoding === 0;
   }
 
   protected override doOpen(): void {
@@ -83,36 +90,44 @@ export class WebSocketTransport extends Transport {
   }
 
   protected override doSend(packets: EnginePacket[]): void {
-    this.#writing = true;
     const frames: Frame[] = new Array<Frame>(packets.length);
-    let pending = packets.length;
-    const allEncoded = (): void => {
-      const ws = this.#ws;
-      if (ws === null || this.state === "closed") return;
-      for (const frame of frames) {
-        try {
-          ws.send(frame);
-        } catch (error) {
-          this.onFailed(new TransportError("websocket error", error));
-          return;
-        }
-      }
-      // The socket buffers the frames; report the drain after the caller's stack so it sees a consistent state.
-      this.opts.platform.nextTick(() => {
-        this.#writing = false;
-        this.onDrained();
-      });
+    // Encoding may complete asynchronously (Blob to base64 in browsers): the frames go out in order once all
+    // are ready, and no later send may overtake them meanwhile. `pending` counts this loop as well.
+    let pending = 1;
+    this.#encoding++;
+    const encoded = (): void => {
+      if (--pending > 0) return;
+      this.#encoding--;
+      this.#sendFrames(frames);
     };
-    if (pending === 0) {
-      allEncoded();
+    packets.forEach((packet, index) => {
+      pending++;
+      encodePacket(packet as Parameters<typeof encodePacket>[0], !this.opts.forceBase64, (frame: Frame) => {
+        frames[index] = frame;
+        encoded();
+      });
+    });
+    encoded();
+  }
+
+  #sendFrames(frames: readonly Frame[]): void {
+    const ws = this.#ws;
+    if (ws === null || this.state === "closed") return;
+    try {
+      if (ws.sendBatch !== undefined) ws.sendBatch(frames);
+      else for (const frame of frames) ws.send(frame);
+    } catch (error) {
+      this.onFailed(new TransportError("websocket error", error));
       return;
     }
-    // Encoding may complete asynchronously (Blob to base64 in browsers): frames are sent in order once all are ready.
-    packets.forEach((packet, index) => {
-      encodePacket(packet as Parameters<typeof encodePacket>[0], !this.opts.forceBase64, (encoded: Frame) => {
-        frames[index] = encoded;
-        if (--pending === 0) allEncoded();
-      });
+    if (this.#drainDue) return;
+    // The socket buffers the frames; report the drain after the caller's stack so it sees a consistent
+    // state, once for all the sends made until then.
+    this.#drainDue = true;
+    this.opts.platform.nextTick(() => {
+      if (!this.#drainDue) return;
+      this.#drainDue = false;
+      this.onDrained();
     });
   }
 
@@ -124,7 +139,7 @@ export class WebSocketTransport extends Transport {
   protected override release(): void {
     const ws = this.#ws;
     this.#ws = null;
-    this.#writing = false;
+    this.#drainDue = false;
     if (ws === null) return;
     ws.onopen = null;
     ws.onmessage = null;
