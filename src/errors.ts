@@ -25,6 +25,27 @@ export class SioError extends Error {
   }
 }
 
+/** ERR_INVALID_ARG: the caller passed an option, argument or value siolink cannot use. */
+export function invalidArg(message: string, cause?: unknown): SioError {
+  return new SioError("ERR_INVALID_ARG", message, { cause });
+}
+
+/** ERR_INVALID_STATE: the object cannot do this in its current state (or the runtime lacks what it needs). */
+export function invalidState(message: string): SioError {
+  return new SioError("ERR_INVALID_STATE", message);
+}
+
+/**
+ * Checks an option that is a delay or a factor: undefined stays undefined (the caller's default applies),
+ * anything but a non-negative number throws ERR_INVALID_ARG naming the option.
+ */
+export function nonNegative(name: string, value: unknown): number | undefined {
+  if (value !== undefined && (typeof value !== "number" || !(value >= 0))) {
+    throw invalidArg(`${name} must be a non-negative number, got ${String(value)}`);
+  }
+  return value;
+}
+
 /**
  * A transport failed. `type`, `description` and `context` keep the shape socket.io-client users already
  * inspect in `connect_error` handlers (`err.message === "websocket error"`, `err.description`).
@@ -40,6 +61,14 @@ export class TransportError extends SioError {
     this.description = description;
     this.context = context;
   }
+}
+
+/**
+ * The failure reported when the server sends more than `maxReceiveSize` bytes at once (a WebSocket frame, a
+ * polling response); `context.limit` holds the limit.
+ */
+export function tooLargeError(what: string, limit: number): TransportError {
+  return new TransportError(`message too large: ${what} exceeded maxReceiveSize (${limit} bytes)`, undefined, { limit });
 }
 
 /** The server sent bytes the codec, handshake or session refuses. */

@@ -6,8 +6,8 @@ import { parser as defaultParser } from "./codec/index";
 import { PacketType, type Decoder, type EncodedChunk, type Encoder, type Packet, type Parser } from "./codec/packet";
 import { checkEngineOptions, EngineSession } from "./engine/session";
 import type { CloseDetails, EngineCloseReason, EngineEvents, EngineOptions, RawData } from "./engine/types";
-import { AbortError, SioError, TimeoutError, TransportError } from "./errors";
-import { kManagerLink } from "./internal/constants";
+import { AbortError, invalidArg, nonNegative, TimeoutError, TransportError } from "./errors";
+import { COMPRESSED, kManagerLink, UNCOMPRESSED } from "./internal/constants";
 import { rethrowLater, Subscriptions, type Undo } from "./internal/subscriptions";
 import { pickTimers, type TimerHandle, type Timers } from "./internal/timers";
 import { defaultPlatform } from "./platform/default";
@@ -39,20 +39,12 @@ type AnyManager = Manager<EventsMap, EventsMap>;
 
 const NO_PACKETS: readonly Packet[] = Object.freeze([]);
 
-/** Write options, shared rather than allocated per packet (the engine only reads them). */
-const COMPRESSED = Object.freeze({ compress: true });
-const UNCOMPRESSED = Object.freeze({ compress: false });
-
 function toError(value: unknown): Error {
-  return value instanceof Error ? value : new SioError("ERR_INVALID_ARG", String(value), { cause: value });
+  return value instanceof Error ? value : invalidArg(String(value), value);
 }
 
 function delayOption(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-    throw new SioError("ERR_INVALID_ARG", `${name} must be a non-negative number, got ${String(value)}`);
-  }
-  return value;
+  return nonNegative(name, value) ?? fallback;
 }
 
 function checkParser(parser: unknown): Parser {
@@ -63,7 +55,7 @@ function checkParser(parser: unknown): Parser {
     typeof candidate.Encoder !== "function" ||
     typeof candidate.Decoder !== "function"
   ) {
-    throw new SioError("ERR_INVALID_ARG", "parser must be a module exporting Encoder and Decoder classes");
+    throw invalidArg("parser must be a module exporting Encoder and Decoder classes");
   }
   return candidate as Parser;
 }
@@ -149,11 +141,13 @@ export class Manager<
     this.#timers = pickTimers(options.useNativeTimers);
     this.#phase = new Subscriptions({ timers: this.#timers, unref: (handle) => this.#unref(handle) });
     this.reconnection(options.reconnection !== false);
-    this.reconnectionAttempts(delayOption("reconnectionAttempts", options.reconnectionAttempts, Infinity));
-    this.reconnectionDelay(delayOption("reconnectionDelay", options.reconnectionDelay, 1000));
-    this.reconnectionDelayMax(delayOption("reconnectionDelayMax", options.reconnectionDelayMax, 5000));
-    this.randomizationFactor(delayOption("randomizationFactor", options.randomizationFactor, 0.5));
-    this.timeout(options.timeout === undefined ? 20_000 : options.timeout);
+    // The setters validate. Given undefined, the numeric ones only read and timeout() sets its default, so
+    // an option left out keeps the default.
+    this.reconnectionAttempts(options.reconnectionAttempts!);
+    this.reconnectionDelay(options.reconnectionDelay!);
+    this.reconnectionDelayMax(options.reconnectionDelayMax!);
+    this.randomizationFactor(options.randomizationFactor!);
+    this.timeout(options.timeout!);
     this.#parser = checkParser(options.parser ?? defaultParser);
     // Bad transport options must throw here, not fail every attempt of an endless reconnection loop.
     checkEngineOptions(options);
@@ -608,11 +602,7 @@ export class Manager<
   }
 
   #emitSafely<Ev extends keyof ManagerReservedEvents>(ev: Ev, ...args: Parameters<ManagerReservedEvents[Ev]>): void {
-    try {
-      emitLocally(this, ev, args);
-    } catch (error) {
-      rethrowLater(error);
-    }
+    emitLocally(this, ev, args);
   }
 
   /**

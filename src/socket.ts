@@ -3,9 +3,9 @@
 
 import { Emitter } from "@socket.io/component-emitter";
 import { AckTable, type AckCallback } from "./acks";
-import { PacketType, type EncodedChunk, type Packet } from "./codec/packet";
-import { ConnectError, ProtocolError, SioError, TransportError } from "./errors";
-import { kManagerLink, RESERVED_EVENTS } from "./internal/constants";
+import { isObject, PacketType, type EncodedChunk, type Packet } from "./codec/packet";
+import { ConnectError, invalidArg, invalidState, nonNegative, ProtocolError, SioError, TransportError } from "./errors";
+import { COMPRESSED, kManagerLink, RESERVED_EVENTS, UNCOMPRESSED } from "./internal/constants";
 import { rethrowLater } from "./internal/subscriptions";
 import type { TimerHandle, Timers } from "./internal/timers";
 import type { Manager } from "./manager";
@@ -39,9 +39,16 @@ export const TypedEmitter = Emitter as unknown as new <User extends EventsMap, R
 
 const emitterEmit = Emitter.prototype.emit as (this: object, ...eventAndArgs: unknown[]) => unknown;
 
-/** Calls the listeners of `event` (component-emitter's emit, which Socket.emit hides). @internal */
+/**
+ * Calls the listeners of `event` (component-emitter's emit, which Socket.emit hides). A listener's exception
+ * is rethrown on its own stack (rethrowLater), never into the caller's state machine. @internal
+ */
 export function emitLocally(target: object, event: string, args: readonly unknown[]): void {
-  emitterEmit.call(target, event, ...args);
+  try {
+    emitterEmit.call(target, event, ...args);
+  } catch (error) {
+    rethrowLater(error);
+  }
 }
 
 /**
@@ -109,13 +116,6 @@ interface EmitFlags {
 /** The flags of an emit without compress()/volatile/timeout(): shared, so a plain emit allocates none. */
 const NO_FLAGS: Readonly<EmitFlags> = Object.freeze({});
 
-/**
- * `options` of a packet being encoded (custom parsers such as msgpack serialise the whole packet, so it stays
- * on it); shared, and replaced by a packet's own object only if the packet is kept in sendBuffer.
- */
-const COMPRESSED = Object.freeze({ compress: true });
-const UNCOMPRESSED = Object.freeze({ compress: false });
-
 /** Catch-all listener lists are replaced, never changed in place: dispatch needs no snapshot copy. */
 const NO_LISTENERS: readonly AnyListener[] = Object.freeze([]);
 
@@ -140,10 +140,6 @@ type AnySocket = Socket<EventsMap, EventsMap>;
 /** A catch-all listener: the event name, then the event's arguments. */
 export type AnyListener = { bivarianceHack(event: string, ...args: UntypedArg[]): void }["bivarianceHack"];
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     (typeof value === "object" || typeof value === "function") &&
@@ -159,16 +155,9 @@ function toError(value: unknown, what: string): Error {
 
 /** Throws ERR_INVALID_ARG for bad socket options; io() calls it before it creates or opens any Manager. */
 export function checkSocketOptions(opts: SocketOptions): void {
-  checkNonNegative("ackTimeout", opts.ackTimeout);
+  nonNegative("ackTimeout", opts.ackTimeout);
   if (opts.retries !== undefined && (!Number.isInteger(opts.retries) || opts.retries < 0)) {
-    throw new SioError("ERR_INVALID_ARG", `retries must be a non-negative integer, got ${String(opts.retries)}`);
-  }
-}
-
-function checkNonNegative(name: string, value: unknown): void {
-  if (value === undefined) return;
-  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-    throw new SioError("ERR_INVALID_ARG", `${name} must be a non-negative number of ms, got ${String(value)}`);
+    throw invalidArg(`retries must be a non-negative integer, got ${String(opts.retries)}`);
   }
 }
 
@@ -375,7 +364,7 @@ export class Socket<
    * socket.timeout(5000).emit("hello", (err, reply) => { if (err) console.log("no reply in time"); });
    */
   timeout(timeout: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>> {
-    checkNonNegative("timeout", timeout);
+    nonNegative("timeout", timeout);
     this.#flags = { ...this.#flags, timeout };
     return this as unknown as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>>;
   }
@@ -464,15 +453,11 @@ export class Socket<
     if (this.#acks === undefined || this.#acks.size === 0) return;
     // Packets still in sendBuffer were never sent: their acknowledgements wait for the next connection.
     const unsent = new Set(this.sendBuffer.map((packet) => packet.id));
-    this.#acks.failAll(new SioError("ERR_INVALID_STATE", "socket has been disconnected"), (id) => unsent.has(id));
+    this.#acks.failAll(invalidState("socket has been disconnected"), (id) => unsent.has(id));
   }
 
   #emitReserved<Ev extends keyof SocketReservedEvents>(ev: Ev, ...args: Parameters<SocketReservedEvents[Ev]>): void {
-    try {
-      emitLocally(this, ev, args);
-    } catch (error) {
-      rethrowLater(error);
-    }
+    emitLocally(this, ev, args);
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -526,7 +511,7 @@ export class Socket<
     if (this.#pid !== undefined) {
       // Recovery: tell the server which session to restore and the last event we saw. The user's auth
       // fields win on a clash, as in socket.io-client.
-      data = { pid: this.#pid, offset: this.#lastOffset, ...(isRecord(auth) ? auth : {}) };
+      data = { pid: this.#pid, offset: this.#lastOffset, ...(isObject(auth) ? auth : {}) };
     }
     let chunks: EncodedChunk[];
     try {
@@ -569,18 +554,16 @@ export class Socket<
 
   #onConnectReply(data: unknown): void {
     if (this.#state !== "connecting") return;
-    const sid = isRecord(data) ? data.sid : undefined;
+    const sid = isObject(data) ? data.sid : undefined;
     if (typeof sid !== "string" || sid === "") {
       // A protocol violation: the Manager drops the connection ("parse error"); this socket gets the error
       // as its connect_error, and the reconnection loop takes over.
       this.#link.protocolError(
-        new ProtocolError(
-          "the server's CONNECT reply has no session id: it may be a Socket.IO v2 server, which this client cannot talk to",
-        ),
+        new ProtocolError("the server's CONNECT reply has no session id (a Socket.IO v2 server? this client needs v3+)"),
       );
       return;
     }
-    const pid = isRecord(data) && typeof data.pid === "string" ? data.pid : undefined;
+    const pid = isObject(data) && typeof data.pid === "string" ? data.pid : undefined;
     this.id = sid;
     this.recovered = pid !== undefined && pid === this.#pid;
     this.#pid = pid;
@@ -607,9 +590,9 @@ export class Socket<
     // Only an answer to our CONNECT: a refusal out of the blue (while connected) is ignored.
     if (this.#state !== "connecting") return;
     let message = "the server refused the connection";
-    if (isRecord(data) && typeof data.message === "string") message = data.message;
+    if (isObject(data) && typeof data.message === "string") message = data.message;
     else if (typeof data === "string") message = data;
-    const error = new ConnectError(message, isRecord(data) ? data.data : undefined);
+    const error = new ConnectError(message, isObject(data) ? data.data : undefined);
     // Refused: stop here. Buffered emits and their acknowledgements stay for a later connect().
     this.#deactivate();
     this.#emitReserved("connect_error", error);
@@ -675,7 +658,7 @@ export class Socket<
     const flags = this.#flags;
     this.#flags = NO_FLAGS;
     if (RESERVED_EVENTS.has(event)) {
-      throw new SioError("ERR_INVALID_ARG", `"${event}" is a reserved event name`);
+      throw invalidArg(`"${event}" is a reserved event name`);
     }
     if (this.#retries > 0 && !flags.volatile) {
       this.#enqueue(event, args, flags);

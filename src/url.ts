@@ -1,6 +1,6 @@
 // Turns what users pass to io() ("/admin", "localhost:3000", "wss://host/chat?x=1") into one normalised address.
 
-import { SioError } from "./errors";
+import { invalidArg } from "./errors";
 
 /** A server address after normalisation: what the Manager connects to and what its cache is keyed on. */
 export interface ParsedUrl {
@@ -47,39 +47,33 @@ const SUPPORTED_SCHEMES: Readonly<Record<string, "http" | "https">> = {
  * parseUrl("/admin", "http://localhost:8080").nsp  // "/admin"
  */
 export function parseUrl(uri: string | undefined, defaultOrigin?: string): ParsedUrl {
-  if (uri !== undefined && uri !== null && typeof uri !== "string") {
-    throw new SioError("ERR_INVALID_ARG", `invalid URL: expected a string, got ${typeof uri}`);
-  }
+  if (uri != null && typeof uri !== "string") throw invalidArg(`invalid URL: expected a string, got ${typeof uri}`);
   const page = pageOrigin(defaultOrigin);
   const input = (uri ?? "").trim();
 
   if (input === "") {
-    if (page === undefined) {
-      throw new SioError("ERR_INVALID_ARG", "no URL given and no page origin to default to");
-    }
+    if (page === undefined) throw invalidArg("no URL given and no page origin to default to");
     return fromUrl(page, page.origin);
   }
 
-  let absolute: string;
+  // The page's scheme is "http:" or "https:" (pageOrigin maps ws: and wss:); http: when there is no page.
+  const scheme = page?.protocol ?? "http:";
+  let absolute = input;
   if (input.startsWith("//")) {
-    absolute = `${page?.protocol ?? "http:"}${input}`;
+    absolute = scheme + input;
   } else if (input.startsWith("/")) {
-    if (page === undefined) {
-      throw new SioError("ERR_INVALID_ARG", `invalid URL "${input}": a relative URL needs a page origin`);
-    }
-    absolute = `${page.origin}${input}`;
-  } else if (SCHEME.test(input)) {
-    absolute = input;
-  } else {
+    if (page === undefined) throw invalidArg(`invalid URL "${input}": a relative URL needs a page origin`);
+    absolute = page.origin + input;
+  } else if (!SCHEME.test(input)) {
     // No scheme: "localhost:3000" would otherwise parse as the scheme "localhost:".
-    absolute = `${page?.protocol === "https:" ? "https:" : "http:"}//${input}`;
+    absolute = `${scheme}//${input}`;
   }
 
   let url: URL;
   try {
     url = new URL(absolute);
   } catch (cause) {
-    throw new SioError("ERR_INVALID_ARG", `invalid URL "${input}"`, { cause });
+    throw invalidArg(`invalid URL "${input}"`, cause);
   }
   return fromUrl(url, input);
 }
@@ -100,21 +94,15 @@ function pageOrigin(defaultOrigin: string | undefined): URL | undefined {
 
 function fromUrl(url: URL, input: string): ParsedUrl {
   const scheme = SUPPORTED_SCHEMES[url.protocol.slice(0, -1)];
-  if (scheme === undefined) {
-    throw new SioError(
-      "ERR_INVALID_ARG",
-      `invalid URL "${input}": unsupported scheme "${url.protocol}" (use http, https, ws or wss)`,
-    );
-  }
-  if (url.hostname === "") {
-    throw new SioError("ERR_INVALID_ARG", `invalid URL "${input}": no host`);
+  if (scheme === undefined || url.hostname === "") {
+    throw invalidArg(`invalid URL "${input}": ${scheme ? "no host" : "use http, https, ws or wss"}`);
   }
   const secure = scheme === "https";
   const port = url.port !== "" ? url.port : secure ? "443" : "80";
   // WHATWG keeps IPv6 hosts bracketed in `hostname`; the brackets belong to the URL syntax, not the host.
   const bracketed = url.hostname.startsWith("[");
   const hostname = bracketed ? url.hostname.slice(1, -1) : url.hostname;
-  const origin = `${scheme}://${bracketed ? url.hostname : hostname}:${port}`;
+  const origin = `${scheme}://${url.hostname}:${port}`;
   const nsp = url.pathname === "" ? "/" : url.pathname;
   // fromEntries defines own properties, so a key like "__proto__" stays plain data; later duplicates win.
   const query: Record<string, string> = Object.fromEntries(url.searchParams);

@@ -1,6 +1,6 @@
 // Binary inside packet data: detection, swap for placeholders on send, and attachments put back on receive.
 
-import { ProtocolError, SioError } from "../errors";
+import { invalidArg, ProtocolError, type SioError } from "../errors";
 
 /**
  * Deepest nesting the codec walks, on both sides. Real payloads stay within a few dozen levels; a walk of
@@ -35,10 +35,7 @@ export function isBinary(value: unknown): value is BinaryValue {
 }
 
 function tooDeepToEncode(): SioError {
-  return new SioError(
-    "ERR_INVALID_ARG",
-    `cannot encode packet: data is nested deeper than ${MAX_DEPTH} levels (circular reference?)`,
-  );
+  return invalidArg(`cannot encode packet: data is nested deeper than ${MAX_DEPTH} levels (circular reference?)`);
 }
 
 type ToJSON = (this: unknown, key: string) => unknown;

@@ -1,9 +1,16 @@
 // Turns Socket.IO v5 wire chunks back into packets, refusing anything malformed with a ProtocolError.
 
 import { Emitter } from "@socket.io/component-emitter";
-import { ProtocolError, SioError } from "../errors";
+import { invalidArg, ProtocolError } from "../errors";
 import { isBinary, PlaceholderMap, type BinaryValue } from "./binary";
-import { PacketType, type Decoder as DecoderContract, type DecoderEvents, type Packet } from "./packet";
+import {
+  isObject,
+  PACKET_TYPE_NAMES,
+  PacketType,
+  type Decoder as DecoderContract,
+  type DecoderEvents,
+  type Packet,
+} from "./packet";
 
 export interface DecoderOptions {
   /**
@@ -16,8 +23,6 @@ export interface DecoderOptions {
 }
 
 export const DEFAULT_MAX_ATTACHMENTS = 100;
-
-const TYPE_NAMES = ["CONNECT", "DISCONNECT", "EVENT", "ACK", "CONNECT_ERROR", "BINARY_EVENT", "BINARY_ACK"] as const;
 
 const CHAR_0 = 0x30;
 const CHAR_9 = 0x39;
@@ -43,17 +48,13 @@ function kind(value: unknown): string {
   return typeof value === "object" ? "an object" : typeof value;
 }
 
-function isObject(value: unknown): boolean {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** Reads one text chunk: `<type>[<attachments>-][<nsp>,][<id>][<JSON>]`. */
 function parse(str: string, maxAttachments: number): Packet {
   const end = str.length;
   if (end === 0) throw new ProtocolError("empty packet");
   const type = str.charCodeAt(0) - CHAR_0;
   if (!(type >= 0 && type <= 6)) throw new ProtocolError(`unknown packet type ${quote(str.charAt(0))}`);
-  const name = TYPE_NAMES[type]!;
+  const name = PACKET_TYPE_NAMES[type]!;
   const isBinaryType = type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK;
   let i = 1;
 
@@ -188,7 +189,7 @@ export class Decoder
     super();
     const max = opts.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS;
     if (!Number.isSafeInteger(max) || max < 0) {
-      throw new SioError("ERR_INVALID_ARG", `maxAttachments must be a non-negative integer, got ${String(max)}`);
+      throw invalidArg(`maxAttachments must be a non-negative integer, got ${String(max)}`);
     }
     this.#maxAttachments = max;
   }

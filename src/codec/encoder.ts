@@ -1,22 +1,20 @@
 // Turns a Socket.IO packet into its v5 wire form: one text chunk, plus binary attachments when the data has any.
 
-import { SioError } from "../errors";
+import { invalidArg, type SioError } from "../errors";
 import { extractBinary, type BinaryValue } from "./binary";
-import { PacketType, type EncodedChunk, type Encoder as EncoderContract, type Packet } from "./packet";
+import {
+  isObject,
+  PACKET_TYPE_NAMES,
+  PacketType,
+  type EncodedChunk,
+  type Encoder as EncoderContract,
+  type Packet,
+} from "./packet";
 
-const TYPE_NAMES = ["CONNECT", "DISCONNECT", "EVENT", "ACK", "CONNECT_ERROR", "BINARY_EVENT", "BINARY_ACK"] as const;
 const TYPE_DIGITS = ["0", "1", "2", "3", "4", "5", "6"] as const;
 
 function invalid(type: PacketType, problem: string, cause?: unknown): SioError {
-  return new SioError(
-    "ERR_INVALID_ARG",
-    `cannot encode ${TYPE_NAMES[type]} packet: ${problem}`,
-    cause === undefined ? undefined : { cause },
-  );
-}
-
-function isObject(value: unknown): value is object {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return invalidArg(`cannot encode ${PACKET_TYPE_NAMES[type]} packet: ${problem}`, cause);
 }
 
 /**
@@ -29,7 +27,7 @@ function checkNoFunction(type: PacketType, data: readonly unknown[], first: numb
     if (typeof data[i] === "function") {
       throw invalid(
         type,
-        `argument ${i - first + 1} is a function, which cannot be sent (only the last argument of an emit may be an acknowledgement callback)`,
+        `argument ${i - first + 1} is a function (only the last one may be an acknowledgement callback)`,
       );
     }
   }
@@ -74,7 +72,7 @@ function check(packet: Packet): void {
       checkNoFunction(type, data, 0);
       return;
     default:
-      throw new SioError("ERR_INVALID_ARG", `cannot encode packet: unknown packet type ${String(type)}`);
+      throw invalidArg(`cannot encode packet: unknown packet type ${String(type)}`);
   }
 }
 

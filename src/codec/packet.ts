@@ -14,6 +14,14 @@ export const PacketType = {
 } as const;
 export type PacketType = (typeof PacketType)[keyof typeof PacketType];
 
+/** PacketType names by number, for error messages. */
+export const PACKET_TYPE_NAMES = ["CONNECT", "DISCONNECT", "EVENT", "ACK", "CONNECT_ERROR", "BINARY_EVENT", "BINARY_ACK"] as const;
+
+/** A JSON object payload (CONNECT data, a CONNECT_ERROR object): neither null nor an array. */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 /** One Socket.IO packet. `data` is JSON-like, possibly with binary values anywhere inside it. */
 export interface Packet {
   type: PacketType;

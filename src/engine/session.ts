@@ -2,7 +2,8 @@
 // handshake, keeps the heartbeat, buffers writes in order, upgrades polling to WebSocket and closes once.
 
 import { Emitter } from "@socket.io/component-emitter";
-import { ProtocolError, SioError, TransportError } from "../errors";
+import { invalidArg, invalidState, ProtocolError, TransportError } from "../errors";
+import { COMPRESSED, UNCOMPRESSED } from "../internal/constants";
 import { pickTimers, type TimerHandle, type Timers } from "../internal/timers";
 import { defaultPlatform } from "../platform/default";
 import type { Platform } from "../platform/platform";
@@ -36,9 +37,6 @@ type SessionState = "idle" | EngineState;
  */
 const EAGER_FLUSH_PACKETS = 256;
 
-/** Options of written packets, shared rather than allocated per write (nothing changes them). */
-const COMPRESSED = Object.freeze({ compress: true });
-const UNCOMPRESSED = Object.freeze({ compress: false });
 
 const DEFAULT_TRANSPORTS: readonly TransportName[] = ["websocket", "polling"];
 const DEFAULT_FALLBACK_TIMEOUT = 10_000;
@@ -55,18 +53,18 @@ interface Target {
 }
 
 function parseTarget(uri: string): Target {
-  let url: URL;
+  let url: URL | undefined;
   try {
     url = new URL(uri);
   } catch {
-    throw new SioError("ERR_INVALID_ARG", `invalid Engine.IO URI: ${JSON.stringify(uri)}`);
+    // Reported below, with the unsupported schemes.
   }
-  const scheme = url.protocol.slice(0, -1);
-  if (!["http", "https", "ws", "wss"].includes(scheme)) {
-    throw new SioError("ERR_INVALID_ARG", `unsupported scheme "${scheme}" in ${JSON.stringify(uri)}: use http(s) or ws(s)`);
+  const scheme = url?.protocol;
+  if (url === undefined || !["http:", "https:", "ws:", "wss:"].includes(scheme!)) {
+    throw invalidArg(`invalid Engine.IO URI ${JSON.stringify(uri)}: use http(s) or ws(s)`);
   }
   return {
-    secure: scheme === "https" || scheme === "wss",
+    secure: scheme === "https:" || scheme === "wss:",
     hostname: url.hostname,
     port: url.port,
     query: Object.fromEntries(url.searchParams),
@@ -76,11 +74,11 @@ function parseTarget(uri: string): Target {
 function transportOrder(opts: EngineOptions): TransportName[] {
   const wanted = opts.transports ?? DEFAULT_TRANSPORTS;
   if (!Array.isArray(wanted) || wanted.length === 0) {
-    throw new SioError("ERR_INVALID_ARG", "transports must list at least one of \"websocket\", \"polling\"");
+    throw invalidArg('transports must list "websocket" and/or "polling"');
   }
   for (const name of wanted) {
     if (!Object.hasOwn(transportClasses, name)) {
-      throw new SioError("ERR_INVALID_ARG", `unknown transport ${JSON.stringify(name)}: use "websocket" or "polling"`);
+      throw invalidArg(`unknown transport ${JSON.stringify(name)}`);
     }
   }
   const order = [...new Set(wanted)];
@@ -102,11 +100,11 @@ function resolveOptions(opts: EngineOptions): ResolvedOptions {
   const allowed = transportOrder(opts);
   const fallbackTimeout = opts.fallbackTimeout ?? DEFAULT_FALLBACK_TIMEOUT;
   if (typeof fallbackTimeout !== "number" || !(fallbackTimeout > 0) || fallbackTimeout > 2_147_483_647) {
-    throw new SioError("ERR_INVALID_ARG", `fallbackTimeout must be a positive number of ms, got ${String(fallbackTimeout)}`);
+    throw invalidArg(`fallbackTimeout must be a positive number of ms, got ${String(fallbackTimeout)}`);
   }
   const maxReceiveSize = opts.maxReceiveSize ?? DEFAULT_MAX_RECEIVE_SIZE;
   if (typeof maxReceiveSize !== "number" || !Number.isSafeInteger(maxReceiveSize) || maxReceiveSize <= 0) {
-    throw new SioError("ERR_INVALID_ARG", `maxReceiveSize must be a positive integer number of bytes, got ${String(maxReceiveSize)}`);
+    throw invalidArg(`maxReceiveSize must be a positive integer number of bytes, got ${String(maxReceiveSize)}`);
   }
   return { allowed, fallbackTimeout, maxReceiveSize };
 }
@@ -217,7 +215,7 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
 
   open(): void {
     if (this.#state !== "idle") {
-      throw new SioError("ERR_INVALID_STATE", `cannot open: the session is already ${this.readyState}`);
+      throw invalidState(`cannot open: the session is already ${this.readyState}`);
     }
     this.#setState("opening");
     const hooks: Parameters<Platform["onLifecycle"]>[0] = {
@@ -236,11 +234,10 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
       this.#onClose("ping timeout");
     }
     if (this.#state === "closing" || this.#state === "closed") {
-      const why = this.#state === "closed" ? "closed" : "closing";
-      throw new SioError("ERR_INVALID_STATE", `cannot write: the session is ${why}`);
+      throw invalidState(`cannot write: the session is ${this.#state}`);
     }
     if (!isRawData(data)) {
-      throw new SioError("ERR_INVALID_ARG", `cannot write ${typeof data}: a message is a string or binary data`);
+      throw invalidArg(`cannot write ${typeof data}: a message is a string or binary data`);
     }
     this.#queue({ type: "message", data, options: options?.compress === false ? UNCOMPRESSED : COMPRESSED }, callback);
     return this;

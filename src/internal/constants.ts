@@ -1,4 +1,4 @@
-// Names shared by the Manager, the Socket and io(): the internal link key and the reserved event names.
+// Names and values shared by the layers: the internal link key, the reserved event names, write options.
 
 /**
  * Key of the link a Manager hands to its Sockets and to the io() cache. A symbol rather than a public
@@ -15,3 +15,10 @@ export const RESERVED_EVENTS: ReadonlySet<string> = /* @__PURE__ */ new Set([
   "newListener",
   "removeListener",
 ]);
+
+/**
+ * Write options of a packet (the engine and custom parsers only read them): shared frozen objects, so no
+ * write allocates one.
+ */
+export const COMPRESSED: Readonly<{ compress: true }> = /* @__PURE__ */ Object.freeze({ compress: true });
+export const UNCOMPRESSED: Readonly<{ compress: false }> = /* @__PURE__ */ Object.freeze({ compress: false });

@@ -1,7 +1,7 @@
 // The browser Platform: native WebSocket, XMLHttpRequest (or fetch in workers) for polling, page lifecycle hooks.
 // Every global is read when a function runs, never at import time, so server-side rendering can import siolink.
 
-import { SioError, TransportError } from "../errors";
+import { invalidState, tooLargeError, TransportError } from "../errors";
 import type { HttpCallback, HttpRequestInit, Platform, WebSocketInit, WebSocketLike } from "./platform";
 
 type LifecycleEvent = "beforeunload" | "offline" | "online";
@@ -22,10 +22,7 @@ function eventScope(): EventScope | undefined {
 function createWebSocket(url: string, init: WebSocketInit): WebSocketLike {
   const Ctor = globalThis.WebSocket;
   if (typeof Ctor !== "function") {
-    throw new SioError(
-      "ERR_INVALID_STATE",
-      'cannot open a WebSocket: this runtime has no global WebSocket (use transports: ["polling"])',
-    );
+    throw invalidState('no global WebSocket in this runtime: use transports: ["polling"]');
   }
   // Browsers decide upgrade headers, cookies and compression themselves: only protocols can be passed.
   const socket = init.protocols === undefined ? new Ctor(url) : new Ctor(url, init.protocols);
@@ -38,11 +35,7 @@ function requestFailed(init: HttpRequestInit, cause?: unknown): TransportError {
 }
 
 function tooLarge(received: string, limit: number): TransportError {
-  return new TransportError(
-    `message too large: a polling response (${received}) exceeded maxReceiveSize (${limit} bytes)`,
-    undefined,
-    { limit },
-  );
+  return tooLargeError(`a polling response (${received})`, limit);
 }
 
 /** Whether a decoded body is over `limit` UTF-8 bytes; encodes it only when its length alone cannot tell. */
@@ -158,10 +151,7 @@ function requestWithFetch(init: HttpRequestInit, callback: HttpCallback): () => 
 function request(init: HttpRequestInit, callback: HttpCallback): () => void {
   if (typeof XMLHttpRequest === "function") return requestWithXhr(init, callback);
   if (typeof fetch === "function") return requestWithFetch(init, callback);
-  throw new SioError(
-    "ERR_INVALID_STATE",
-    "cannot poll: this runtime has neither XMLHttpRequest nor fetch (use transports: [\"websocket\"])",
-  );
+  throw invalidState('no XMLHttpRequest or fetch in this runtime: use transports: ["websocket"]');
 }
 
 export const browserPlatform: Platform = {
@@ -181,10 +171,8 @@ export const browserPlatform: Platform = {
   createWebSocket,
   request,
 
-  nextTick(fn) {
-    if (typeof queueMicrotask === "function") queueMicrotask(fn);
-    else void Promise.resolve().then(fn);
-  },
+  // Every runtime siolink supports has queueMicrotask (src/internal/subscriptions.ts relies on it too).
+  nextTick: (fn) => queueMicrotask(fn),
 
   onLifecycle(hooks) {
     const scope = eventScope();

@@ -3,7 +3,7 @@
 
 import { Emitter } from "@socket.io/component-emitter";
 import type { CloseDetails, EnginePacket, TransportInfo, TransportName } from "../engine/types";
-import { SioError, TransportError } from "../errors";
+import { invalidState, type TransportError } from "../errors";
 import type { Timers } from "../internal/timers";
 import type { NodeConnectOptions, Platform } from "../platform/platform";
 
@@ -73,11 +73,6 @@ export function pickConnectOptions(from: NodeConnectOptions): NodeConnectOptions
   return picked as NodeConnectOptions;
 }
 
-/** The failure a transport reports when the server sends more than `maxReceiveSize` bytes at once. */
-export function tooLargeError(what: string, limit: number): TransportError {
-  return new TransportError(`message too large: ${what} exceeded maxReceiveSize (${limit} bytes)`, undefined, { limit });
-}
-
 let stampCounter = 0;
 
 /** Cache-busting value: unique within this process even for requests made in the same millisecond. */
@@ -127,7 +122,7 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
 
   open(): void {
     if (this.#state !== "idle") {
-      throw new SioError("ERR_INVALID_STATE", `cannot open: ${this.name} transport is ${this.#state}`);
+      throw invalidState(`cannot open: ${this.name} transport is ${this.#state}`);
     }
     this.setState("opening");
     this.doOpen();
@@ -143,10 +138,10 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
 
   send(packets: EnginePacket[]): void {
     if (this.#state !== "open") {
-      throw new SioError("ERR_INVALID_STATE", `cannot send: ${this.name} transport is ${this.#state}`);
+      throw invalidState(`cannot send: ${this.name} transport is ${this.#state}`);
     }
     if (!this.isIdle() && !this.pipelines()) {
-      throw new SioError("ERR_INVALID_STATE", `cannot send: ${this.name} transport is still writing`);
+      throw invalidState(`cannot send: ${this.name} transport is still writing`);
     }
     this.doSend(packets);
   }

@@ -2,10 +2,10 @@
 
 import { decodePacket, encodePacket } from "engine.io-parser";
 import type { EnginePacket, TransportName } from "../engine/types";
-import { TransportError } from "../errors";
+import { tooLargeError, TransportError } from "../errors";
 import type { WebSocketInit, WebSocketLike } from "../platform/platform";
 import { utf8Length } from "./polling";
-import { pickConnectOptions, tooLargeError, Transport, type TransportState } from "./transport";
+import { pickConnectOptions, Transport, type TransportState } from "./transport";
 
 type Frame = string | ArrayBuffer | ArrayBufferView | Blob;
 
