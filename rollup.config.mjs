@@ -113,7 +113,7 @@ function declarations() {
         rootDir: join(root, "src"),
         declarationDir: outDir,
       };
-      const program = ts.createProgram([src("index.ts")], options);
+      const program = ts.createProgram([src("index.ts"), src("react/index.ts")], options);
       rmSync(outDir, { recursive: true, force: true });
       for (const flavour of [{ ext: ".js", file: ".d.ts" }, { ext: ".cjs", file: ".d.cts" }]) {
         const result = program.emit(
@@ -188,6 +188,19 @@ const minify = terser({
   format: { comments: /^!/ },
 });
 
+/** siolink/react imports siolink by package name, so an app's `siolink` and `siolink/react` share one copy. */
+function siolinkAsPeer() {
+  const entry = src("index.ts");
+  return {
+    name: "siolink-react-peer",
+    resolveId(source, importer) {
+      if (!importer || !source.startsWith(".")) return null;
+      const target = resolve(dirname(importer), source);
+      return target === entry || `${target}.ts` === entry ? { id: "siolink", external: true } : null;
+    },
+  };
+}
+
 export default [
   // Node: ESM and CommonJS, dependencies left to npm.
   {
@@ -226,6 +239,17 @@ export default [
     output: [
       { file: "dist/siolink.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner },
       { file: "dist/siolink.min.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner, plugins: [minify] },
+    ],
+  },
+  // siolink/react: React is the app's, siolink is imported by package name.
+  {
+    input: src("react/index.ts"),
+    external: (id) => id === "react" || id.startsWith("react/"),
+    plugins: [siolinkAsPeer(), compile()],
+    onwarn,
+    output: [
+      { file: "dist/react/index.mjs", format: "es", sourcemap: true, banner: `${banner}\n"use client";` },
+      { file: "dist/react/index.cjs", format: "cjs", exports: "named", sourcemap: true, banner: `${banner}\n"use client";` },
     ],
   },
 ];
