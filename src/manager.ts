@@ -55,7 +55,7 @@ function checkParser(parser: unknown): Parser {
     typeof candidate.Encoder !== "function" ||
     typeof candidate.Decoder !== "function"
   ) {
-    throw invalidArg("parser must be a module exporting Encoder and Decoder classes");
+    throw invalidArg("parser must export Encoder and Decoder classes");
   }
   return candidate as Parser;
 }
@@ -297,7 +297,7 @@ export class Manager<
     if (engine !== undefined && engine.readyState !== "closed") engine.close();
     this.#setState(previous === "idle" ? "idle" : "closed");
     const callbacks = this.#takeOpenCallbacks();
-    const aborted = new AbortError("the manager was closed before the connection opened");
+    const aborted = new AbortError("manager closed before the connection opened");
     for (const callback of callbacks) this.#safely(() => callback(aborted));
     if (previous === "open") this.#notifySockets((hooks) => hooks.onClose("io client disconnect"));
     if (previous === "opening" || previous === "open" || previous === "reconnecting") {

@@ -559,7 +559,7 @@ export class Socket<
       // A protocol violation: the Manager drops the connection ("parse error"); this socket gets the error
       // as its connect_error, and the reconnection loop takes over.
       this.#link.protocolError(
-        new ProtocolError("the server's CONNECT reply has no session id (a Socket.IO v2 server? this client needs v3+)"),
+        new ProtocolError("CONNECT reply has no session id: Socket.IO v2 servers are not supported"),
       );
       return;
     }

@@ -16,7 +16,7 @@ function fail(reason: string): ProtocolError {
 function duration(record: Record<string, unknown>, field: "pingInterval" | "pingTimeout"): number {
   const value = record[field];
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > MAX_HEARTBEAT_MS) {
-    throw fail(`${field} must be a number of milliseconds in (0, ${MAX_HEARTBEAT_MS}], got ${JSON.stringify(value)}`);
+    throw fail(`${field} must be in (0, ${MAX_HEARTBEAT_MS}] ms, got ${JSON.stringify(value)}`);
   }
   return value;
 }
@@ -26,15 +26,15 @@ function duration(record: Record<string, unknown>, field: "pingInterval" | "ping
  * "webtransport"); everything else that is missing or out of range throws a ProtocolError (ERR_HANDSHAKE).
  */
 export function parseHandshake(data: RawData | undefined): HandshakeData {
-  if (typeof data !== "string") throw fail("the open packet carries no JSON text");
+  if (typeof data !== "string") throw fail("no JSON text");
   let parsed: unknown;
   try {
     parsed = JSON.parse(data);
   } catch {
-    throw fail(`not JSON: ${JSON.stringify(data.slice(0, 100))}`);
+    // Reported with the JSON that is not an object.
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw fail(`expected a JSON object, got ${parsed === null ? "null" : Array.isArray(parsed) ? "an array" : typeof parsed}`);
+    throw fail(`expected a JSON object, got ${JSON.stringify(data.slice(0, 100))}`);
   }
   const record = parsed as Record<string, unknown>;
 

@@ -4,7 +4,7 @@
 import { decodePayload, encodePacket } from "engine.io-parser";
 import type { EnginePacket, TransportName } from "../engine/types";
 import { TransportError } from "../errors";
-import type { HttpCallback, HttpRequestInit, HttpResponse } from "../platform/platform";
+import type { HttpCallback, HttpRequestInit } from "../platform/platform";
 import { pickConnectOptions, Transport, type TransportState } from "./transport";
 
 /** Engine.IO v4 payload record separator. */
@@ -154,9 +154,16 @@ export class PollingTransport extends Transport {
     if (this.#abortGet !== null) return;
     this.#abortGet = this.#request({ method: "GET" }, (error, response) => {
       this.#abortGet = null;
-      // A body over maxReceiveSize comes back as the platform's own TransportError: keep its message.
-      if (this.#failed("xhr poll error", error, response, true)) return;
-      this.#receive(response!.body);
+      if (error || response === undefined) {
+        // A body over maxReceiveSize comes back as the platform's own TransportError: keep its message.
+        this.onFailed(error instanceof TransportError ? error : new TransportError("xhr poll error", error));
+        return;
+      }
+      if (response.status !== 200) {
+        this.onFailed(new TransportError("xhr poll error", response.status, response));
+        return;
+      }
+      this.#receive(response.body);
       if (this.state === "open") this.#poll();
       else if (this.state === "pausing") this.#checkPaused();
     });
@@ -181,7 +188,14 @@ export class PollingTransport extends Transport {
       { method: "POST", body, headers: { "Content-Type": "text/plain;charset=UTF-8" } },
       (error, response) => {
         this.#abortPost = null;
-        if (this.#failed("xhr post error", error, response, false)) return;
+        if (error || response === undefined) {
+          this.onFailed(new TransportError("xhr post error", error));
+          return;
+        }
+        if (response.status !== 200) {
+          this.onFailed(new TransportError("xhr post error", response.status, response));
+          return;
+        }
         if (this.#bodies.length > 0) {
           this.#post();
           return;
@@ -191,17 +205,6 @@ export class PollingTransport extends Transport {
         if (this.state === "pausing") this.#checkPaused();
       },
     );
-  }
-
-  /** Reports a request that failed (network error, or a status other than 200); false when `response` is usable. */
-  #failed(message: string, error: Error | null, response: HttpResponse | undefined, keepTransportError: boolean): boolean {
-    if (!error && response?.status === 200) return false;
-    let failure: TransportError;
-    if (keepTransportError && error instanceof TransportError) failure = error;
-    else if (error || response === undefined) failure = new TransportError(message, error);
-    else failure = new TransportError(message, response.status, response);
-    this.onFailed(failure);
-    return true;
   }
 
   #checkPaused(): void {
