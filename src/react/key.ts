@@ -3,6 +3,10 @@
 
 import type { IoOptions } from "../index";
 
+// This mirrors the option serialisation in src/registry.ts on purpose: siolink/react reaches siolink only
+// through its public entry (built as an external `siolink` import, so an app's two packages share one copy),
+// and that entry does not export the registry's internals.
+
 /**
  * Functions, class instances (agents, parser modules, Buffers) and cycles have no stable content to compare:
  * they are numbered by identity, so such options should be stable (module scope, useMemo). The exception is
