@@ -4,7 +4,7 @@
 import { invalidState, tooLargeError, TransportError } from "../errors";
 import type { HttpCallback, HttpRequestInit, Platform, WebSocketInit, WebSocketLike } from "./platform";
 
-type LifecycleEvent = "beforeunload" | "offline" | "online";
+type LifecycleEvent = "beforeunload" | "offline" | "online" | "visibilitychange";
 
 /** What we need of a global scope (window, worker self) to listen for lifecycle events. */
 interface EventScope {
@@ -178,10 +178,11 @@ export const browserPlatform: Platform = {
     const scope = eventScope();
     if (!scope) return () => {};
     const added: Array<[LifecycleEvent, () => void]> = [];
-    for (const type of ["beforeunload", "offline", "online"] as const) {
-      const hook = hooks[type];
+    for (const type of ["beforeunload", "offline", "online", "visibilitychange"] as const) {
+      const hook = hooks[type === "visibilitychange" ? "visible" : type];
       if (!hook) continue;
-      const listener = () => hook();
+      // visibilitychange is fired at the document and bubbles up to the window; only a return to visible counts.
+      const listener = () => (type !== "visibilitychange" || document.visibilityState === "visible") && hook();
       scope.addEventListener(type, listener);
       added.push([type, listener]);
     }

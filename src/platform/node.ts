@@ -1,5 +1,6 @@
 // The Node.js Platform: WebSocket through `ws`, polling through node:http / node:https, process.nextTick,
-// and `unref` for timers, WebSocket sockets and in-flight HTTP requests (autoUnref).
+// `unref` for timers, WebSocket sockets and in-flight HTTP requests (autoUnref), the cookie jar for
+// withCredentials, and CONNECT tunnels through a proxy.
 
 import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from "node:http";
 import { request as httpsRequest, type RequestOptions as HttpsRequestOptions } from "node:https";
@@ -7,7 +8,10 @@ import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
 import WebSocket from "ws";
 import { TransportError } from "../errors";
+import { MemoryCookieJar } from "./cookies";
+import { openTunnel, resolveProxy } from "./env-proxy";
 import type {
+  CookieJar,
   HttpCallback,
   HttpRequestInit,
   NodeConnectOptions,
@@ -40,7 +44,59 @@ function connectOptions(init: NodeConnectOptions): HttpsRequestOptions {
   if (init.ca !== undefined) out.ca = init.ca as HttpsRequestOptions["ca"];
   if (init.ciphers !== undefined) out.ciphers = init.ciphers;
   if (init.rejectUnauthorized !== undefined) out.rejectUnauthorized = init.rejectUnauthorized;
+  if (init.localAddress !== undefined) out.localAddress = init.localAddress;
   return out;
+}
+
+/** The TLS fields alone, for the connection to the target inside a proxy tunnel. */
+function tlsOptions(init: NodeConnectOptions): ConnectionOptions {
+  const { agent: _agent, ...tls } = connectOptions(init);
+  return tls as ConnectionOptions;
+}
+
+/** What node:http (and `ws`, through it) calls to get a connection, here asynchronously. */
+type CreateConnection = (options: unknown, created: (error: Error | null, stream?: Socket) => void) => undefined;
+
+/**
+ * A connection factory that tunnels through the proxy chosen for `url`, or undefined when it goes direct
+ * (an explicit `agent` always wins). Throws a TransportError when the proxy setting cannot be used.
+ */
+function proxyConnection(url: string, init: NodeConnectOptions, adopt: (socket: Socket) => void): CreateConnection | undefined {
+  if (init.agent !== undefined) return undefined;
+  const proxy = resolveProxy(url, init.proxy, process.env);
+  if (proxy === undefined) return undefined;
+  const target = new URL(url);
+  const tls = tlsOptions(init);
+  return (_options, created) => {
+    openTunnel({ proxy, target, tls, adopt }, (error, stream) => (error ? created(error) : created(null, stream)));
+    return undefined;
+  };
+}
+
+/** `headers` with the jar's cookies for `url` added to any Cookie header the user set. */
+function withCookies<T extends string | number>(headers: Record<string, T>, jar: CookieJar | undefined, url: string): Record<string, T | string> {
+  const cookies = jar?.cookieHeader(url);
+  if (cookies === undefined) return headers;
+  const out: Record<string, T | string> = { ...headers };
+  const userKey = Object.keys(out).find((key) => key.toLowerCase() === "cookie");
+  if (userKey === undefined) out.Cookie = cookies;
+  else out[userKey] = `${String(out[userKey])}; ${cookies}`;
+  return out;
+}
+
+/**
+ * Keeps a response's Set-Cookie lines in the jar (node:http always gives them as an array). A user's jar
+ * that throws must not throw out of a socket callback: the error comes back for the caller to fail with.
+ */
+function keepCookies(jar: CookieJar | undefined, url: string, response: IncomingMessage): TransportError | undefined {
+  const lines = response.headers["set-cookie"];
+  if (jar === undefined || lines === undefined) return undefined;
+  try {
+    jar.store(url, lines);
+    return undefined;
+  } catch (error) {
+    return new TransportError("cannot keep the response's cookies: cookieJar.store() threw", error);
+  }
 }
 
 /** `ws` reports a frame over its maxPayload with this code, having refused to read it. */
@@ -68,7 +124,15 @@ class NodeWebSocket implements WebSocketLike {
 
   readonly #ws: WebSocket;
   #socket: Socket | undefined;
+  /** The socket to the proxy while the tunnel and upgrade are under way: closing early must end it too. */
+  #tunnel: Socket | undefined;
+  /** The socket to the proxy for the whole life of a proxied WebSocket: with TLS inside, #socket wraps it. */
+  #proxySocket: Socket | undefined;
   #unrefWanted = false;
+  /** The ping frame in flight (see ping()): when it was sent, and who waits for its pong. */
+  #ping: { at: number; onRtt: (ms: number) => void } | undefined;
+  /** Set when the server refused the upgrade and we read its response for cookies. */
+  #refusal: Error | undefined;
 
   constructor(url: string, init: WebSocketInit) {
     const secure = url.startsWith("wss:") || url.startsWith("https:");
@@ -76,10 +140,18 @@ class NodeWebSocket implements WebSocketLike {
       ...(connectOptions(init) as unknown as WebSocket.ClientOptions),
       perMessageDeflate: (init.perMessageDeflate ?? true) as WebSocket.ClientOptions["perMessageDeflate"],
     };
-    if (init.headers !== undefined) options.headers = init.headers;
+    const headers = withCookies(init.headers ?? {}, init.cookieJar, url);
+    if (Object.keys(headers).length > 0) options.headers = headers;
     // 0 means "no limit" to `ws`; its own default (100 MiB) applies when the caller sets none.
     if (init.maxPayload !== undefined) options.maxPayload = init.maxPayload;
-    if (init.agent === undefined) {
+    const tunnel = proxyConnection(url, init, (socket) => {
+      this.#tunnel = socket;
+      this.#proxySocket = socket;
+      this.#adopt(socket);
+    });
+    if (tunnel !== undefined) {
+      options.createConnection = tunnel as unknown as WebSocket.ClientOptions["createConnection"];
+    } else if (init.agent === undefined) {
       // Owning the connection lets unref() reach the socket during the HTTP upgrade as well as after it.
       const create = (opts: ConnectionOptions & { path?: string }): Socket => {
         const socket = secure ? tlsConnect(opts) : netConnect(opts as Parameters<typeof netConnect>[0]);
@@ -89,17 +161,36 @@ class NodeWebSocket implements WebSocketLike {
       options.createConnection = create as unknown as WebSocket.ClientOptions["createConnection"];
     }
     this.#ws = init.protocols === undefined ? new WebSocket(url, options) : new WebSocket(url, init.protocols, options);
-    this.#ws.on("upgrade", (response: IncomingMessage) => this.#adopt(response.socket));
+    const cookies = init.cookieJar;
+    this.#ws.on("upgrade", (response: IncomingMessage) => {
+      this.#tunnel = undefined;
+      this.#adopt(response.socket);
+      this.#refusal = keepCookies(cookies, url, response);
+      // Still before "open": terminating fails the handshake, with the jar's error.
+      if (this.#refusal !== undefined) this.#ws.terminate();
+    });
+    if (cookies !== undefined) {
+      // Listening replaces ws's own handling of a refused upgrade, so fail the same way it would have.
+      this.#ws.on("unexpected-response", (_request: unknown, response: IncomingMessage) => {
+        this.#refusal =
+          keepCookies(cookies, url, response) ?? new Error(`Unexpected server response: ${response.statusCode ?? 0}`);
+        this.#ws.terminate();
+      });
+    }
     this.#ws.on("open", () => this.onopen?.({ type: "open" }));
     this.#ws.on("message", (data: WebSocket.RawData, isBinary: boolean) => {
       this.onmessage?.({ data: isBinary ? data : textOf(data) });
     });
-    this.#ws.on("error", (error: Error) => {
+    this.#ws.on("error", (raw: Error) => {
+      const error = this.#refusal ?? raw;
       const limit = options.maxPayload;
       const code = (error as { code?: unknown }).code;
       this.onerror?.(code === WS_TOO_LARGE && limit !== undefined ? tooLarge("a WebSocket frame", limit, error) : error);
     });
     this.#ws.on("close", (code: number, reason: Buffer) => {
+      // A close before the upgrade leaves the proxy connection to us.
+      this.#tunnel?.destroy();
+      this.#tunnel = undefined;
       this.onclose?.({ code, reason: reason.toString("utf8"), wasClean: code === 1000 });
     });
   }
@@ -132,6 +223,21 @@ class NodeWebSocket implements WebSocketLike {
     }
   }
 
+  /** See WebSocketLike.ping: one ping frame in flight at most. */
+  ping(onRtt: (ms: number) => void): void {
+    if (this.#ping !== undefined || this.#ws.readyState !== WebSocket.OPEN) return;
+    // The pong listener is added on the first ping, not per socket up front: a listener is heap on every client.
+    if (this.#ws.listenerCount("pong") === 0) {
+      this.#ws.on("pong", () => {
+        const ping = this.#ping;
+        this.#ping = undefined;
+        ping?.onRtt(performance.now() - ping.at);
+      });
+    }
+    this.#ping = { at: performance.now(), onRtt };
+    this.#ws.ping();
+  }
+
   close(code?: number, reason?: string): void {
     this.#ws.close(code, reason);
   }
@@ -140,6 +246,7 @@ class NodeWebSocket implements WebSocketLike {
   unref(): void {
     this.#unrefWanted = true;
     this.#socket?.unref();
+    this.#proxySocket?.unref();
   }
 
   #adopt(socket: Socket): void {
@@ -154,8 +261,6 @@ type RequestHandle = (() => void) & Unrefable;
 function request(init: HttpRequestInit, callback: HttpCallback): RequestHandle {
   const url = new URL(init.url);
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
-  const headers: Record<string, string | number> = { ...init.headers };
-  if (init.body !== undefined) headers["Content-Length"] = Buffer.byteLength(init.body);
 
   const limit = init.maxBodyBytes;
   let settled = false;
@@ -167,6 +272,26 @@ function request(init: HttpRequestInit, callback: HttpCallback): RequestHandle {
     else callback(null, { status: status ?? 0, body: body ?? "" });
   };
 
+  /** The socket to the proxy, when the request goes through one (then it has a connection of its own). */
+  let proxySocket: Socket | undefined;
+  let tunnel: CreateConnection | undefined;
+  let headers: Record<string, string | number>;
+  try {
+    headers = withCookies<string | number>({ ...init.headers }, init.cookieJar, init.url);
+    tunnel = proxyConnection(init.url, init, (socket) => {
+      proxySocket = socket;
+      if (unrefWanted) socket.unref();
+    });
+  } catch (error) {
+    // A proxy setting that cannot work (or a user's jar that throws) fails the request, later: callers
+    // expect the callback after return.
+    const failure = error instanceof TransportError ? error : new TransportError("cannot prepare the request", error);
+    process.nextTick(() => settle(failure));
+    return Object.assign(() => void (settled = true), { unref: () => undefined });
+  }
+
+  if (init.body !== undefined) headers["Content-Length"] = Buffer.byteLength(init.body);
+
   const refuse = (received: string): void => {
     if (settled) return;
     settle(tooLarge(`a polling response (${received})`, limit as number));
@@ -174,7 +299,15 @@ function request(init: HttpRequestInit, callback: HttpCallback): RequestHandle {
     req.destroy();
   };
 
-  const req = send(url, { ...connectOptions(init), method: init.method, headers }, (res) => {
+  const options: HttpsRequestOptions = { ...connectOptions(init), method: init.method, headers };
+  if (tunnel !== undefined) options.createConnection = tunnel as unknown as HttpsRequestOptions["createConnection"];
+  const req = send(url, options, (res) => {
+    const jarFailure = keepCookies(init.cookieJar, init.url, res);
+    if (jarFailure !== undefined) {
+      settle(jarFailure);
+      req.destroy();
+      return;
+    }
     const announced = Number(res.headers["content-length"]);
     if (limit !== undefined && announced > limit) {
       refuse(`Content-Length ${announced}`);
@@ -201,17 +334,22 @@ function request(init: HttpRequestInit, callback: HttpCallback): RequestHandle {
   req.on("socket", (socket) => {
     if (unrefWanted) socket.unref();
   });
+  // A tunnel serves one request; this also ends one the proxy never answered once the request is aborted.
+  if (tunnel !== undefined) req.on("close", () => proxySocket?.destroy());
   req.end(init.body);
 
   const abort = (): void => {
     if (settled) return;
     settled = true;
     req.destroy();
+    // Before the tunnel is open the request has no socket yet: end the proxy connection itself.
+    proxySocket?.destroy();
   };
   return Object.assign(abort, {
     unref(): void {
       unrefWanted = true;
       req.socket?.unref();
+      proxySocket?.unref();
     },
   });
 }
@@ -228,4 +366,5 @@ export const nodePlatform: Platform = {
   unref(handle) {
     if (isUnrefable(handle)) handle.unref();
   },
+  createCookieJar: () => new MemoryCookieJar(),
 };

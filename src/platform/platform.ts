@@ -15,6 +15,12 @@ export interface WebSocketLike {
    * burst costs one system call instead of one per frame.
    */
   sendBatch?(frames: ReadonlyArray<string | ArrayBuffer | ArrayBufferView | Blob>): void;
+  /**
+   * Optional: times one round trip with a WebSocket ping frame, which the peer's WebSocket library answers
+   * with a pong on its own (Node's `ws`; browsers cannot send pings). `onRtt` gets the milliseconds. While a
+   * ping is unanswered, or when the socket is not open, a call does nothing.
+   */
+  ping?(onRtt: (ms: number) => void): void;
   close(code?: number, reason?: string): void;
 }
 
@@ -28,6 +34,43 @@ export interface NodeConnectOptions {
   ca?: string | Uint8Array | Array<string | Uint8Array>;
   ciphers?: string;
   rejectUnauthorized?: boolean;
+  /** Local interface to connect from, so a load test can spread its connections over several source IPs. */
+  localAddress?: string;
+  /**
+   * Node only: the HTTP proxy that polling requests and the WebSocket go through. Every connection is an
+   * HTTP CONNECT tunnel through the proxy (TLS to the target runs inside the tunnel, so `ca`, `cert`, `key`
+   * and `rejectUnauthorized` apply to the target, not to the proxy).
+   * - `"http://user:pass@proxy:3128"`: this proxy (credentials are sent as `Proxy-Authorization: Basic`);
+   *   NO_PROXY does not apply to an explicit proxy.
+   * - `"env"`: HTTPS_PROXY for https/wss targets, HTTP_PROXY for http/ws (lower-case variants win), except
+   *   for hosts listed in NO_PROXY.
+   * - `false`: no proxy, even when `NODE_USE_ENV_PROXY=1`.
+   * - Not set: as `"env"` when the environment has `NODE_USE_ENV_PROXY=1` (the switch Node >= 24 uses for
+   *   its own http and fetch), otherwise no proxy.
+   * An explicit `agent` always wins: the proxy is then the agent's business. Browsers ignore this option.
+   * @example
+   * io("https://example.com", { proxy: "http://proxy.internal:3128" });
+   */
+  proxy?: string | false;
+  /**
+   * Node only: where cookies are kept for `withCredentials: true` (Set-Cookie from polling responses and
+   * from the WebSocket upgrade response, sent back as a Cookie header). Default: one in-memory jar per
+   * Manager, so affinity cookies survive reconnects. Pass your own object to share cookies between Managers
+   * or to seed and inspect them. Only transports with `withCredentials` use it; browsers ignore it (the
+   * browser keeps cookies itself).
+   */
+  cookieJar?: CookieJar | undefined;
+}
+
+/**
+ * Cookies kept on the client for `withCredentials` where the runtime keeps none itself (Node). Browsers
+ * never get one: the browser stores and sends cookies on its own.
+ */
+export interface CookieJar {
+  /** The Cookie header value for a request to `url` (http, https, ws or wss), undefined when none applies. */
+  cookieHeader(url: string): string | undefined;
+  /** Records the Set-Cookie header lines of a response from `url`; malformed lines are ignored. */
+  store(url: string, setCookieLines: readonly string[]): void;
 }
 
 export interface WebSocketInit extends NodeConnectOptions {
@@ -81,10 +124,18 @@ export interface Platform {
   /** Runs fn after the current call stack, before timers (process.nextTick / queueMicrotask). */
   nextTick(fn: () => void): void;
   /**
-   * Registers page-lifecycle hooks (browser `beforeunload`, `offline`); returns an undo function.
+   * Registers page-lifecycle hooks (browser `beforeunload`, `offline`, `online`, and `visible`: the page became
+   * visible again after `visibilitychange`); returns an undo function.
    * A no-op returning a no-op in Node. Registered per session, never at import time.
    */
-  onLifecycle(hooks: { beforeunload?: () => void; offline?: () => void; online?: () => void }): () => void;
+  onLifecycle(hooks: {
+    beforeunload?: () => void;
+    offline?: () => void;
+    online?: () => void;
+    visible?: () => void;
+  }): () => void;
   /** Lets Node exit while only this timer or socket is pending (`autoUnref`); a no-op in browsers. */
   unref(handle: unknown): void;
+  /** A new, empty cookie jar for `withCredentials`; only where the runtime keeps no cookies itself (Node). */
+  createCookieJar?(): CookieJar;
 }

@@ -1,16 +1,11 @@
-// The default transports by name, in the shape the session uses to create them.
+// The transport classes and the constructor shape a session creates them through (see TransportKit in
+// src/engine/session.ts: each entry point decides which of them a bundle links).
 
-import type { TransportName } from "../engine/types";
 import { PollingTransport } from "./polling";
 import type { Transport, TransportOptions } from "./transport";
 import { WebSocketTransport } from "./websocket";
 
 export type TransportConstructor = new (opts: TransportOptions) => Transport;
-
-export const transports: Readonly<Record<TransportName, TransportConstructor>> = {
-  websocket: WebSocketTransport,
-  polling: PollingTransport,
-};
 
 export { PollingTransport, WebSocketTransport };
 export type { Transport, TransportOptions };

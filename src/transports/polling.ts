@@ -184,6 +184,8 @@ export class PollingTransport extends Transport {
     if (this.#abortPost !== null) return;
     const body = this.#bodies.shift();
     if (body === undefined) return;
+    // The server answers a POST as soon as it has read it: a round trip (plus the upload), unlike the GET.
+    const sent = performance.now();
     this.#abortPost = this.#request(
       { method: "POST", body, headers: { "Content-Type": "text/plain;charset=UTF-8" } },
       (error, response) => {
@@ -196,6 +198,7 @@ export class PollingTransport extends Transport {
           this.onFailed(new TransportError("xhr post error", response.status, response));
           return;
         }
+        this.sink?.onTransportRtt?.(performance.now() - sent);
         if (this.#bodies.length > 0) {
           this.#post();
           return;

@@ -33,6 +33,8 @@ export interface TransportSink {
   onTransportDrain(): void;
   onTransportError(error: TransportError): void;
   onTransportClose(details: CloseDetails): void;
+  /** A round trip timed by the transport, in ms (polling POSTs, WebSocket ping frames where possible). */
+  onTransportRtt?(ms: number): void;
 }
 
 /** Everything a transport needs, already resolved (defaults applied, per-transport overrides merged). */
@@ -62,7 +64,7 @@ export interface TransportOptions extends NodeConnectOptions {
   maxReceiveSize?: number;
 }
 
-const NODE_CONNECT_KEYS = ["agent", "pfx", "key", "passphrase", "cert", "ca", "ciphers", "rejectUnauthorized"] as const;
+const NODE_CONNECT_KEYS = ["agent", "pfx", "key", "passphrase", "cert", "ca", "ciphers", "rejectUnauthorized", "localAddress", "proxy", "cookieJar"] as const;
 
 /** The TLS and agent fields of `from` that are set, ready to spread into a WebSocket or request init. */
 export function pickConnectOptions(from: NodeConnectOptions): NodeConnectOptions {

@@ -71,7 +71,13 @@ export class WebSocketTransport extends Transport {
       // Browsers refuse unknown binary types; the default still decodes correctly.
     }
     if (opts.autoUnref) opts.platform.unref(ws);
-    ws.onopen = () => this.onOpened();
+    // Times round trips with WebSocket ping frames where the platform can send them (Node): the server's
+    // WebSocket library answers them, so this needs nothing from the server's code.
+    const ping = () => ws.ping?.((ms) => this.sink?.onTransportRtt?.(ms));
+    ws.onopen = () => {
+      this.onOpened();
+      ping();
+    };
     const limit = opts.maxReceiveSize;
     ws.onmessage = (event) => {
       // Where the platform could not refuse the frame while reading it (browsers), refuse it now.
@@ -79,7 +85,10 @@ export class WebSocketTransport extends Transport {
         this.onFailed(tooLargeError("a WebSocket frame", limit));
         return;
       }
-      this.onPacket(decodeFrame(event.data, opts.binaryType()));
+      const packet = decodeFrame(event.data, opts.binaryType());
+      // The server's heartbeat sets the pace of our own pings: no timer of our own.
+      if (packet.type === "ping") ping();
+      this.onPacket(packet);
     };
     // The platform reports a frame over maxPayload as a TransportError of its own: keep its message.
     ws.onerror = (event) =>

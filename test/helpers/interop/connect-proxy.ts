@@ -14,22 +14,46 @@ export interface ConnectProxy {
   port: number;
   /** Every CONNECT authority asked for ("127.0.0.1:40123"), in order. */
   readonly tunnels: readonly string[];
+  /** The Proxy-Authorization header of every CONNECT (undefined when absent), in the order of `tunnels`. */
+  readonly authorizations: ReadonlyArray<string | undefined>;
+}
+
+export interface ConnectProxyOptions {
+  /** When set, a CONNECT without exactly this Proxy-Authorization header is refused with 407. */
+  requireAuthorization?: string;
+  /** Refuse this many CONNECTs first (503), whatever they ask for; later ones are served normally. */
+  refuseFirst?: number;
 }
 
 /**
  * Starts the proxy. `routes` maps a requested authority to the one to dial; authorities not in it are refused
  * with 403, so the proxy reaches only what the test means it to.
  */
-export async function startConnectProxy(t: TeardownContext, routes: Map<string, string>): Promise<ConnectProxy> {
+export async function startConnectProxy(
+  t: TeardownContext,
+  routes: Map<string, string>,
+  options: ConnectProxyOptions = {},
+): Promise<ConnectProxy> {
   const tunnels: string[] = [];
+  const authorizations: Array<string | undefined> = [];
   const open = new Set<Socket>();
   const server = createServer((_req, res) => res.writeHead(405).end("CONNECT only"));
   server.on("connect", (req, client: Socket, head: Buffer) => {
     const requested = req.url ?? "";
     tunnels.push(requested);
+    authorizations.push(req.headers["proxy-authorization"]);
     open.add(client);
     client.on("close", () => open.delete(client));
     client.on("error", () => client.destroy());
+    if (tunnels.length <= (options.refuseFirst ?? 0)) {
+      client.end("HTTP/1.1 503 Service Unavailable\r\n\r\n");
+      return;
+    }
+    const wanted = options.requireAuthorization;
+    if (wanted !== undefined && req.headers["proxy-authorization"] !== wanted) {
+      client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\n\r\n');
+      return;
+    }
     const target = routes.get(requested);
     if (target === undefined) {
       client.end("HTTP/1.1 403 Forbidden\r\n\r\n");
@@ -64,7 +88,7 @@ export async function startConnectProxy(t: TeardownContext, routes: Map<string, 
         server.close(() => resolve());
       }),
   );
-  return { host: "127.0.0.1", port: (server.address() as AddressInfo).port, tunnels };
+  return { host: "127.0.0.1", port: (server.address() as AddressInfo).port, tunnels, authorizations };
 }
 
 type TunnelCallback = (error: Error | null, stream: Duplex) => void;
