@@ -1,5 +1,6 @@
 // Builds dist/: the Node package (ESM + CJS), the bundler build for browsers, the script-tag bundles (global io,
-// plain and minified) and the type declarations. Browser builds swap the Node platform for the browser one.
+// plain and minified) and the type declarations, for "siolink" and for the WebSocket-only "siolink/websocket".
+// Browser builds swap the Node platform for the browser one.
 
 import { rmSync } from "node:fs";
 import { builtinModules } from "node:module";
@@ -63,17 +64,17 @@ function forbidNodeImports() {
 /**
  * The CommonJS entry: `require("siolink")` returns the io function itself with every export attached, as
  * `require("socket.io-client")` does, so `const io = require("siolink")` and `require("siolink").Manager`
- * both work. A virtual module keeps this wrapper out of src/.
+ * both work. A virtual module keeps this wrapper out of src/. `entry`: the source file of the package entry.
  */
-function cjsEntry() {
-  const id = "\0siolink-cjs-entry";
+function cjsEntry(entry = "index.ts") {
+  const id = `\0siolink-cjs-entry:${entry}`;
   return {
     name: "siolink-cjs-entry",
     resolveId: (source) => (source === id ? id : null),
     load(loaded) {
       if (loaded !== id) return null;
       return [
-        `import * as api from ${JSON.stringify(src("index.ts"))};`,
+        `import * as api from ${JSON.stringify(src(entry))};`,
         "const io = api.default;",
         "for (const key of Object.keys(api)) {",
         "  const own = Object.getOwnPropertyDescriptor(io, key);",
@@ -85,8 +86,18 @@ function cjsEntry() {
   };
 }
 
+/** The script-tag entry of siolink/websocket: only the default export (io), like src/browser-global.ts. */
+function websocketGlobalEntry() {
+  const id = "\0siolink-websocket-global";
+  return {
+    name: "siolink-websocket-global",
+    resolveId: (source) => (source === id ? id : null),
+    load: (loaded) => (loaded === id ? `export { default } from ${JSON.stringify(src("websocket.ts"))};` : null),
+  };
+}
+
 /**
- * Emits dist/types from src/index.ts with the TypeScript API, twice: `.d.ts` for `import` and `.d.cts` for
+ * Emits dist/types from src/index.ts (and src/websocket.ts, src/react/index.ts) with the TypeScript API, twice: `.d.ts` for `import` and `.d.cts` for
  * `require` (the package is "type": "module", so a lone .d.ts would read as ESM to CommonJS users under
  * node16 resolution). Relative specifiers get explicit extensions because Node-style resolution of
  * declaration files does not guess them.
@@ -113,7 +124,7 @@ function declarations() {
         rootDir: join(root, "src"),
         declarationDir: outDir,
       };
-      const program = ts.createProgram([src("index.ts"), src("react/index.ts")], options);
+      const program = ts.createProgram([src("index.ts"), src("websocket.ts"), src("react/index.ts")], options);
       rmSync(outDir, { recursive: true, force: true });
       for (const flavour of [{ ext: ".js", file: ".d.ts" }, { ext: ".cjs", file: ".d.cts" }]) {
         const result = program.emit(
@@ -211,7 +222,7 @@ export default [
     output: [{ file: "dist/node/index.mjs", format: "es", sourcemap: true, banner }],
   },
   {
-    input: "\0siolink-cjs-entry",
+    input: "\0siolink-cjs-entry:index.ts",
     external: (id) => isPackage(id, dependencies) || nodeBuiltins.has(id),
     plugins: [cjsEntry(), compile()],
     onwarn,
@@ -239,6 +250,37 @@ export default [
     output: [
       { file: "dist/siolink.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner },
       { file: "dist/siolink.min.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner, plugins: [minify] },
+    ],
+  },
+  // siolink/websocket: the same four builds from src/websocket.ts, which links no polling and no upgrade.
+  {
+    input: src("websocket.ts"),
+    external: (id) => isPackage(id, dependencies) || nodeBuiltins.has(id),
+    plugins: [compile()],
+    onwarn,
+    output: [{ file: "dist/node/websocket.mjs", format: "es", sourcemap: true, banner }],
+  },
+  {
+    input: "\0siolink-cjs-entry:websocket.ts",
+    external: (id) => isPackage(id, dependencies) || nodeBuiltins.has(id),
+    plugins: [cjsEntry("websocket.ts"), compile()],
+    onwarn,
+    output: [{ file: "dist/node/websocket.cjs", format: "cjs", exports: "default", sourcemap: true, banner }],
+  },
+  {
+    input: src("websocket.ts"),
+    external: (id) => isPackage(id, ["engine.io-parser", "@socket.io/component-emitter"]),
+    plugins: [forbidNodeImports(), browserPlatform(), compile(), nodeResolve({ browser: true })],
+    onwarn,
+    output: [{ file: "dist/browser/websocket.mjs", format: "es", sourcemap: true, banner }],
+  },
+  {
+    input: "\0siolink-websocket-global",
+    plugins: [websocketGlobalEntry(), forbidNodeImports(), browserPlatform(), compile(), nodeResolve({ browser: true }), commonjs()],
+    onwarn,
+    output: [
+      { file: "dist/siolink.websocket.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner },
+      { file: "dist/siolink.websocket.min.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner, plugins: [minify] },
     ],
   },
   // siolink/react: React is the app's, siolink is imported by package name.

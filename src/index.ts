@@ -2,10 +2,28 @@
 // Importing it has no side effects: nothing connects, listens or registers until io() or new Manager().
 
 import { protocol } from "./codec/index";
-import { Manager } from "./manager";
+import { fullKit, kTransportKit, type TransportKit } from "./engine/session";
+import { Manager as BaseManager } from "./manager";
 import { lookup, type IoOptions } from "./registry";
 import { Socket } from "./socket";
 import type { DefaultEventsMap, EventsMap } from "./types";
+
+/**
+ * A connection to a server, shared by the Sockets of its namespaces, over WebSocket or HTTP long-polling
+ * (upgraded to WebSocket when it can). `io()` creates and caches Managers; create one yourself for full control.
+ *
+ * @example
+ * const manager = new Manager("https://example.com", { reconnectionDelayMax: 10_000 });
+ * const chat = manager.socket("/chat", { auth: { token } });
+ * manager.on("reconnect_attempt", (attempt) => console.log("attempt", attempt));
+ */
+export class Manager<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+> extends BaseManager<ListenEvents, EmitEvents> {
+  /** @internal Every transport, and the upgrade from polling to WebSocket (read by the base constructor). */
+  static readonly [kTransportKit]: TransportKit = fullKit;
+}
 
 /** io() as a function, plus the properties socket.io-client users reach through it. */
 export interface Io {
@@ -33,7 +51,7 @@ export interface Io {
 
 function createIo(): Io {
   const io = function io(uri?: string | IoOptions, opts?: IoOptions) {
-    return lookup(uri, opts);
+    return lookup(Manager, uri, opts);
   } as Io;
   return Object.assign(io, { Manager, Socket, protocol, io, connect: io });
 }
@@ -42,8 +60,8 @@ function createIo(): Io {
 export const io: Io = /* @__PURE__ */ createIo();
 export { io as connect, io as default };
 
-export { Manager, type ManagerState } from "./manager";
-export { Socket, type AnyListener } from "./socket";
+export type { ManagerState } from "./manager";
+export { Socket, type AnyListener, type ListenerArgs } from "./socket";
 export { protocol } from "./codec/index";
 export type { IoOptions } from "./registry";
 export {
@@ -60,8 +78,12 @@ export {
 export type {
   AckValue,
   AllButLast,
+  AnyEventListener,
   AuthData,
   AuthOption,
+  BufferDrop,
+  BufferDropReason,
+  BufferOptions,
   DecorateAcknowledgements,
   DefaultEventsMap,
   DisconnectDescription,
@@ -71,17 +93,22 @@ export type {
   EventsMap,
   ExtendedError,
   Last,
+  ListenerOptions,
   ManagerCloseReason,
   ManagerOptions,
   ManagerReservedEvents,
   ParserModule,
+  PingOptions,
   ReservedOrUserEventNames,
   ReservedOrUserListener,
   SocketOptions,
   SocketReservedEvents,
+  SocketStatus,
+  StatusChange,
   TypedEventEmitter,
   UntypedArg,
   UntypedCallback,
+  WaitForOptions,
 } from "./types";
 export type { Packet, Parser } from "./codec/packet";
 export type { EngineOptions, TransportName, EngineCloseReason, TransportInfo } from "./engine/types";

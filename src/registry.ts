@@ -12,7 +12,7 @@
 // (auth, ackTimeout, retries) and io()-only ones (forceNew, multiplex) are not part of the key.
 // A Manager closed for good (manager.close(), or its last active socket disconnected) leaves the cache.
 
-import { Manager } from "./manager";
+import type { Manager } from "./manager";
 import { kManagerLink } from "./internal/constants";
 import { defaultPlatform } from "./platform/default";
 import { checkSocketOptions, type Socket } from "./socket";
@@ -90,8 +90,10 @@ export function cacheKey(origin: string, opts: IoOptions, urlQuery: Record<strin
 
 /**
  * What io() does: parse the URL, pick or create the Manager, return the Socket for the URL's namespace.
+ * `ManagerClass` is the Manager of the calling entry point (it decides which transports are linked).
  */
 export function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents>(
+  ManagerClass: typeof Manager,
   uri?: string | IoOptions,
   opts?: IoOptions,
 ): Socket<ListenEvents, EmitEvents> {
@@ -103,7 +105,8 @@ export function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEv
   // Before any Manager is fetched or opened: a throw after that would leave a live connection behind.
   checkSocketOptions(options);
   const parsed = parseUrl(uri, (options.platform ?? defaultPlatform).defaultOrigin());
-  const key = cacheKey(parsed.id, options, parsed.query);
+  // Per Manager class too: io() of siolink/websocket must not hand out a cached siolink Manager, or back.
+  const key = `${identity(ManagerClass)} ${cacheKey(parsed.id, options, parsed.query)}`;
   const cached = cache.get(key) as Manager<ListenEvents, EmitEvents> | undefined;
   const separate =
     options.forceNew === true ||
@@ -113,11 +116,11 @@ export function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEv
 
   let manager: Manager<ListenEvents, EmitEvents>;
   if (separate) {
-    manager = new Manager<ListenEvents, EmitEvents>(uri, options);
+    manager = new ManagerClass<ListenEvents, EmitEvents>(uri, options);
   } else if (cached !== undefined) {
     manager = cached;
   } else {
-    manager = new Manager<ListenEvents, EmitEvents>(uri, options);
+    manager = new ManagerClass<ListenEvents, EmitEvents>(uri, options);
     const entry = manager as Manager<EventsMap, EventsMap>;
     cache.set(key, entry);
     manager[kManagerLink].onClosed(() => {

@@ -1,5 +1,6 @@
-// Size is a test: the script-tag bundle must stay under the gzip budget in package.json ("siolink.sizeBudget"),
-// and browser bundles must carry no Node code. Prints sizes next to socket.io-client's bundle from the same run.
+// Size is a test: the script-tag bundles (siolink and the WebSocket-only siolink/websocket) must stay under their
+// gzip budgets in package.json ("siolink.sizeBudget"), browser bundles must carry no Node code, and the
+// siolink/websocket bundles no polling and no upgrade. Prints sizes next to socket.io-client's bundle.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -33,20 +34,20 @@ function measure(bytes: Buffer): Sizes {
   };
 }
 
-function budget(): number {
+function budget(bundle = "siolink.min.js"): number {
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
     siolink?: { sizeBudget?: Record<string, unknown> };
   };
-  const value = pkg.siolink?.sizeBudget?.["siolink.min.js"];
+  const value = pkg.siolink?.sizeBudget?.[bundle];
   if (typeof value !== "number" || !(value > 0)) {
-    throw new Error('package.json needs "siolink": { "sizeBudget": { "siolink.min.js": <gzip bytes> } }');
+    throw new Error(`package.json needs "siolink": { "sizeBudget": { "${bundle}": <gzip bytes> } }`);
   }
   return value;
 }
 
-/** What an app's bundler makes of the ESM build: minified the way rollup.config.mjs minifies the script tag. */
-async function minifiedEsm(): Promise<Buffer> {
-  const result = await minify(read("dist/browser/index.mjs").toString("utf8"), {
+/** What an app's bundler makes of an ESM build: minified the way rollup.config.mjs minifies the script tag. */
+async function minifiedEsm(file = "dist/browser/index.mjs"): Promise<Buffer> {
+  const result = await minify(read(file).toString("utf8"), {
     ecma: 2020,
     module: true,
     compress: { ecma: 2020, passes: 3 },
@@ -62,6 +63,10 @@ test("dist/siolink.min.js stays under its gzip budget (table printed beside sock
     ["dist/browser/index.mjs", measure(read("dist/browser/index.mjs"))],
     // Without its two dependencies, which the app's bundler adds (and may share with other packages).
     ["dist/browser/index.mjs, minified", measure(await minifiedEsm())],
+    ["dist/siolink.websocket.min.js", measure(read("dist/siolink.websocket.min.js"))],
+    ["dist/siolink.websocket.js", measure(read("dist/siolink.websocket.js"))],
+    ["dist/browser/websocket.mjs", measure(read("dist/browser/websocket.mjs"))],
+    ["dist/browser/websocket.mjs, minified", measure(await minifiedEsm("dist/browser/websocket.mjs"))],
     [
       "socket.io-client dist/socket.io.min.js",
       measure(read("node_modules/socket.io-client/dist/socket.io.min.js")),
@@ -79,7 +84,50 @@ test("dist/siolink.min.js stays under its gzip budget (table printed beside sock
   assert.ok(gzip <= limit, `dist/siolink.min.js is ${gzip} bytes gzipped, over its budget of ${limit}`);
 });
 
-const browserBundles = ["dist/siolink.js", "dist/siolink.min.js", "dist/browser/index.mjs"];
+test("dist/siolink.websocket.min.js stays under its gzip budget", () => {
+  const limit = budget("siolink.websocket.min.js");
+  const { gzip } = measure(read("dist/siolink.websocket.min.js"));
+  assert.ok(gzip <= limit, `dist/siolink.websocket.min.js is ${gzip} bytes gzipped, over its budget of ${limit}`);
+});
+
+/**
+ * Code that only HTTP long-polling or the upgrade brings, each marker checked in the full bundle too (so that a
+ * renamed string cannot leave this test checking nothing): the probe's "probe" ping, polling's "pausing"
+ * state, the payload separator of engine.io-parser's encodePayload/decodePayload (bundled into the script-tag
+ * builds; imported by name in the ESM builds).
+ */
+const pollingMarkers: Array<[string, RegExp, "all" | "iife" | "esm"]> = [
+  ["the upgrade probe", /["']probe["']/, "all"],
+  ["the polling transport", /["']pausing["']/, "all"],
+  ["engine.io-parser's payload codec", /fromCharCode\(30\)/, "iife"],
+  ["engine.io-parser's payload codec", /\b(?:encodePayload|decodePayload)\b/, "esm"],
+];
+
+test("the siolink/websocket bundles carry no polling and no upgrade code (markers found in the full bundles)", () => {
+  const pairs: Array<[full: string, slim: string, kind: "iife" | "esm"]> = [
+    ["dist/siolink.min.js", "dist/siolink.websocket.min.js", "iife"],
+    ["dist/siolink.js", "dist/siolink.websocket.js", "iife"],
+    ["dist/browser/index.mjs", "dist/browser/websocket.mjs", "esm"],
+  ];
+  for (const [fullFile, slimFile, kind] of pairs) {
+    const full = read(fullFile).toString("utf8");
+    const slim = read(slimFile).toString("utf8");
+    for (const [what, marker, where] of pollingMarkers) {
+      if (where !== "all" && where !== kind) continue;
+      assert.match(full, marker, `marker for ${what} (${marker}) not found in ${fullFile}: update the marker`);
+      assert.doesNotMatch(slim, marker, `${slimFile} contains ${what} (${marker})`);
+    }
+  }
+});
+
+const browserBundles = [
+  "dist/siolink.js",
+  "dist/siolink.min.js",
+  "dist/browser/index.mjs",
+  "dist/siolink.websocket.js",
+  "dist/siolink.websocket.min.js",
+  "dist/browser/websocket.mjs",
+];
 
 test("browser bundles import neither ws nor Node built-ins, and carry no Buffer code", () => {
   const nodeImport = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*)["'](?:ws|node:[^"']*)["']/;
@@ -89,19 +137,23 @@ test("browser bundles import neither ws nor Node built-ins, and carry no Buffer 
   }
   // Minified code has no comments left that could mention Buffer: any hit is real Node-only code.
   assert.doesNotMatch(read("dist/siolink.min.js").toString("utf8"), /\bBuffer\b/);
+  assert.doesNotMatch(read("dist/siolink.websocket.min.js").toString("utf8"), /\bBuffer\b/);
 });
 
-test("the script-tag bundle is self-contained and the bundler build imports only its two dependencies", () => {
-  const iife = read("dist/siolink.min.js").toString("utf8");
-  assert.doesNotMatch(iife, /\brequire\s*\(|^\s*import\b|\bimport\s*\(/m, "dist/siolink.min.js must not load anything");
+for (const [iifeFile, esmFile] of [
+  ["dist/siolink.min.js", "dist/browser/index.mjs"],
+  ["dist/siolink.websocket.min.js", "dist/browser/websocket.mjs"],
+] as const) test(`${iifeFile} is self-contained and ${esmFile} imports only its two dependencies`, () => {
+  const iife = read(iifeFile).toString("utf8");
+  assert.doesNotMatch(iife, /\brequire\s*\(|^\s*import\b|\bimport\s*\(/m, `${iifeFile} must not load anything`);
 
-  const esm = read("dist/browser/index.mjs").toString("utf8");
+  const esm = read(esmFile).toString("utf8");
   const specifiers = new Set(
     [...esm.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']/gm)].map((m) => m[1]),
   );
   for (const bare of [...esm.matchAll(/^\s*import\s*["']([^"']+)["']/gm)]) specifiers.add(bare[1]);
   const allowed = new Set(["engine.io-parser", "@socket.io/component-emitter"]);
   for (const specifier of specifiers) {
-    assert.ok(allowed.has(specifier!), `dist/browser/index.mjs imports "${specifier}"`);
+    assert.ok(allowed.has(specifier!), `${esmFile} imports "${specifier}"`);
   }
 });

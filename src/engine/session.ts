@@ -7,8 +7,7 @@ import { COMPRESSED, UNCOMPRESSED } from "../internal/constants";
 import { pickTimers, type TimerHandle, type Timers } from "../internal/timers";
 import { defaultPlatform } from "../platform/default";
 import type { Platform } from "../platform/platform";
-import { transports as transportClasses } from "../transports/index";
-import { PollingTransport } from "../transports/polling";
+import { PollingTransport, WebSocketTransport, type TransportConstructor } from "../transports/index";
 import { pickConnectOptions, type Transport, type TransportOptions, type TransportSink } from "../transports/transport";
 import { parseHandshake } from "./handshake";
 import { Heartbeat } from "./heartbeat";
@@ -25,7 +24,32 @@ import type {
   TransportInfo,
   TransportName,
 } from "./types";
-import { UpgradeProbe } from "./upgrade";
+import { Upgrade, type UpgradeHost } from "./upgrade";
+
+/**
+ * What an entry point links into its sessions: the transport classes by name and the upgrade. The
+ * session imports none of them itself, so a bundle carries only what its entry puts here (siolink/websocket:
+ * no polling, no upgrade).
+ */
+export interface TransportKit {
+  /** The package entry that built this kit, named when a transport it lacks is asked for. */
+  readonly entry: string;
+  readonly websocket?: TransportConstructor;
+  readonly polling?: TransportConstructor;
+  /** Without it a polling session stays on polling. */
+  readonly upgrade?: typeof Upgrade;
+}
+
+/** Key of the static member by which an entry point's Manager class hands its kit to the Manager constructor. */
+export const kTransportKit: unique symbol = /* @__PURE__ */ Symbol("siolink.transportKit");
+
+/** Everything: what `siolink` links, and what `new EngineSession()` uses. */
+export const fullKit: TransportKit = {
+  entry: "siolink",
+  websocket: WebSocketTransport,
+  polling: PollingTransport,
+  upgrade: Upgrade,
+};
 
 /** "idle" is the time between the constructor and open(); it reads as "opening" from outside. */
 type SessionState = "idle" | EngineState;
@@ -71,14 +95,19 @@ function parseTarget(uri: string): Target {
   };
 }
 
-function transportOrder(opts: EngineOptions): TransportName[] {
-  const wanted = opts.transports ?? DEFAULT_TRANSPORTS;
+function transportOrder(opts: EngineOptions, kit: TransportKit): TransportName[] {
+  // The default is what the kit has; a transport named explicitly but left out of the kit is an error, so
+  // that `transports: ["polling"]` never silently becomes WebSocket.
+  const wanted = opts.transports ?? DEFAULT_TRANSPORTS.filter((name) => kit[name]);
   if (!Array.isArray(wanted) || wanted.length === 0) {
     throw invalidArg('transports must list "websocket" and/or "polling"');
   }
   for (const name of wanted) {
-    if (!Object.hasOwn(transportClasses, name)) {
+    if (!DEFAULT_TRANSPORTS.includes(name)) {
       throw invalidArg(`unknown transport ${JSON.stringify(name)}`);
+    }
+    if (!kit[name]) {
+      throw invalidArg(`${kit.entry} has no ${name} transport: import from "siolink" for ${name}`);
     }
   }
   const order = [...new Set(wanted)];
@@ -96,8 +125,8 @@ interface ResolvedOptions {
   maxReceiveSize: number;
 }
 
-function resolveOptions(opts: EngineOptions): ResolvedOptions {
-  const allowed = transportOrder(opts);
+function resolveOptions(opts: EngineOptions, kit: TransportKit): ResolvedOptions {
+  const allowed = transportOrder(opts, kit);
   const fallbackTimeout = opts.fallbackTimeout ?? DEFAULT_FALLBACK_TIMEOUT;
   if (typeof fallbackTimeout !== "number" || !(fallbackTimeout > 0) || fallbackTimeout > 2_147_483_647) {
     throw invalidArg(`fallbackTimeout must be a positive number of ms, got ${String(fallbackTimeout)}`);
@@ -113,8 +142,8 @@ function resolveOptions(opts: EngineOptions): ResolvedOptions {
  * Throws the SioError (ERR_INVALID_ARG) the EngineSession constructor would throw for these options, so a
  * caller that creates sessions later (the Manager, at each attempt) can refuse bad options up front.
  */
-export function checkEngineOptions(opts: EngineOptions): void {
-  resolveOptions(opts);
+export function checkEngineOptions(opts: EngineOptions, kit: TransportKit): void {
+  resolveOptions(opts, kit);
 }
 
 function isRawData(data: unknown): data is RawData {
@@ -127,18 +156,14 @@ function isRawData(data: unknown): data is RawData {
 }
 
 /**
- * One Engine.IO connection. It does not connect until open(); it closes exactly once and is not reusable.
- *
- * @example
- * const session = new EngineSession("http://localhost:3000", { path: "/socket.io" });
- * session.on("open", () => session.write("40"));
- * session.on("message", (data) => console.log(data));
- * session.open();
+ * One Engine.IO connection over the transports of `kit`. It does not connect until open(); it closes exactly
+ * once and is not reusable. EngineSession is the same with every transport linked.
  */
-export class EngineSession extends Emitter<{}, {}, EngineEvents> implements EngineSessionApi {
+export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements EngineSessionApi {
   binaryType: "nodebuffer" | "arraybuffer" | "blob";
 
   readonly #opts: EngineOptions;
+  readonly #kit: TransportKit;
   readonly #platform: Platform;
   readonly #timers: Timers;
   readonly #target: Target;
@@ -157,7 +182,7 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
   #transport: Transport;
   /** The transport #sink is attached to. */
   #attached: Transport | null = null;
-  readonly #sink: TransportSink;
+  readonly #sink: TransportSink & UpgradeHost;
   #fallbackTimer: TimerHandle | undefined;
   #undoLifecycle: (() => void) | null = null;
 
@@ -170,18 +195,20 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
   /** Protocol packets that must precede the buffered ones (the "upgrade" packet). */
   #control: EnginePacket[] = [];
 
-  #probe: UpgradeProbe | null = null;
-  /** Between the probe's answer and the switch: writes stay buffered so none can overtake the switch. */
-  #upgrading = false;
+  /** The polling → WebSocket upgrade in progress; while it is `switching`, writes stay buffered. */
+  #upgrade: Upgrade | null = null;
+  /** When the current transport started opening (performance.now()): the handshake's round trip starts there. */
+  #openedAt = 0;
 
-  constructor(uri: string, opts: EngineOptions = {}) {
+  constructor(uri: string, opts: EngineOptions, kit: TransportKit) {
     super();
-    this.#sink = new EngineSession.#Sink(this);
+    this.#sink = new BaseEngineSession.#Sink(this);
     this.#opts = opts;
+    this.#kit = kit;
     this.#platform = opts.platform ?? defaultPlatform;
     this.#timers = pickTimers(opts.useNativeTimers);
     this.#target = parseTarget(uri);
-    const checked = resolveOptions(opts);
+    const checked = resolveOptions(opts, kit);
     this.#allowed = checked.allowed;
     this.#fallbackTimeout = checked.fallbackTimeout;
     this.#maxReceiveSize = checked.maxReceiveSize;
@@ -256,7 +283,7 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
         break;
       case "open":
         this.#setState("closing");
-        if (!this.#upgrading) this.#cancelProbe();
+        if (!this.#upgrade?.switching) this.#cancelUpgrade();
         this.#maybeFinishClose();
         break;
       case "closing":
@@ -288,6 +315,9 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
 
   #transportOptions(name: TransportName): TransportOptions {
     const merged: EngineOptions = { ...this.#opts, ...this.#opts.transportOptions?.[name] };
+    // Cookies (Node) only go with, and are only taken from, transports that have withCredentials. Cleared
+    // here rather than deleted from the result, which would put every transport's options in dictionary mode.
+    if (!merged.withCredentials) merged.cookieJar = undefined;
     const options: TransportOptions = {
       ...pickConnectOptions(merged),
       secure: this.#target.secure,
@@ -314,7 +344,8 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
   }
 
   #createTransport(name: TransportName): Transport {
-    return new transportClasses[name](this.#transportOptions(name));
+    // transportOrder() let through only names the kit has.
+    return new this.#kit[name]!(this.#transportOptions(name));
   }
 
   /** Opens a transport as the session's current one, with a deadline if another one could still be tried. */
@@ -330,6 +361,7 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
       }, this.#fallbackTimeout);
       if (this.#opts.autoUnref) this.#platform.unref(this.#fallbackTimer);
     }
+    this.#openedAt = performance.now();
     transport.open();
   }
 
@@ -344,11 +376,14 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
     if (transport !== null && transport.sink === this.#sink) transport.sink = null;
   }
 
-  /** How the session hears its transport (see TransportSink). Nested to reach the session's private members. */
-  static readonly #Sink = class SessionSink implements TransportSink {
-    readonly #session: EngineSession;
+  /**
+   * How the session hears its transport (see TransportSink) and how its upgrade reaches it (UpgradeHost).
+   * Nested to reach the session's private members.
+   */
+  static readonly #Sink = class SessionSink implements TransportSink, UpgradeHost {
+    readonly #session: BaseEngineSession;
 
-    constructor(session: EngineSession) {
+    constructor(session: BaseEngineSession) {
       this.#session = session;
     }
 
@@ -366,6 +401,27 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
 
     onTransportClose(details: CloseDetails): void {
       this.#session.#onTransportClose(details);
+    }
+
+    onTransportRtt(ms: number): void {
+      this.#session._emitReserved("latency", ms);
+    }
+
+    // UpgradeHost: what the upgrade (upgrade.ts, linked only with polling) may do to its session.
+    // The overloads of UpgradeHost.emit pair each event with its argument; this one body serves both.
+    emit(event: "upgrading" | "upgradeError", value: TransportInfo & TransportError): void {
+      this.#session._emitReserved(event, value);
+    }
+
+    switchTo(websocket: Transport): void {
+      this.#session.#switchTo(websocket);
+    }
+
+    release(): void {
+      const session = this.#session;
+      session.#upgrade = null;
+      session.#flush();
+      session.#maybeFinishClose();
     }
   };
 
@@ -456,12 +512,14 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
     this.#transport.sid = handshake.sid;
     this.#heartbeat.start(handshake.pingInterval, handshake.pingTimeout);
     this.#setState("open");
+    // Includes connecting (TCP, TLS, HTTP upgrade): the only sample a browser WebSocket can give.
+    this._emitReserved("latency", performance.now() - this.#openedAt);
     this._emitReserved("handshake", handshake);
     if (this.#state !== "open") return;
     this._emitReserved("open");
     if (this.#state !== "open" && this.#state !== "closing") return;
     this.#flush();
-    if (this.#state === "open") this.#maybeProbe();
+    if (this.#state === "open") this.#maybeUpgrade();
   }
 
   #onProtocolError(error: ProtocolError): void {
@@ -482,7 +540,7 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
   /** Hands the buffered packets to the transport; `eager`: without waiting for the previous send's drain. */
   #flush(eager = false): void {
     if (this.#state !== "open" && this.#state !== "closing") return;
-    if (this.#upgrading) return;
+    if (this.#upgrade?.switching) return;
     if (eager ? !this.#transport.pipelinable : this.#awaitingDrain || !this.#transport.writable) return;
     if (this.#writeBuffer.length === 0 && this.#control.length === 0) return;
     // The whole buffer is handed over as it is (no copy per flush); later writes start a new one.
@@ -511,16 +569,17 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
   }
 
   #maybeFinishClose(): void {
-    if (this.#state !== "closing" || this.#upgrading || this.#awaitingDrain) return;
+    if (this.#state !== "closing" || this.#upgrade?.switching || this.#awaitingDrain) return;
     if (this.#writeBuffer.length > 0 || this.#control.length > 0) return;
     this.#onClose("forced close");
   }
 
-  #maybeProbe(): void {
-    const handshake = this.#handshake;
+  #maybeUpgrade(): void {
+    const handshake = this.#handshake!;
+    const Upgrader = this.#kit.upgrade;
     if (
+      Upgrader === undefined ||
       this.#opts.upgrade === false ||
-      handshake === null ||
       this.#transport.name !== "polling" ||
       !handshake.upgrades.includes("websocket") ||
       !this.#allowed.includes("websocket") ||
@@ -531,43 +590,21 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
     }
     const transport = this.#createTransport("websocket");
     transport.sid = handshake.sid;
-    const probe = new UpgradeProbe(
-      transport,
-      this.#timers,
-      this.#platform,
-      { autoUnref: this.#opts.autoUnref === true, timeoutMs: this.#fallbackTimeout },
-      {
-        onProbed: () => this.#onProbed(probe),
-        onFailed: (error) => this.#onProbeFailed(probe, error),
-      },
-    );
-    this.#probe = probe;
-    probe.start();
+    const upgrade = new Upgrader(this.#sink, this.#transport, transport, this.#timers, this.#platform, {
+      autoUnref: this.#opts.autoUnref === true,
+      timeoutMs: this.#fallbackTimeout,
+    });
+    this.#upgrade = upgrade;
+    upgrade.start();
   }
 
-  #onProbed(probe: UpgradeProbe): void {
-    if (this.#probe !== probe) return;
-    const polling = this.#transport;
-    if (!(polling instanceof PollingTransport) || polling.state !== "open") {
-      this.#cancelProbe();
-      return;
-    }
-    this.#upgrading = true;
-    this._emitReserved("upgrading", probe.transport);
-    if (this.#probe !== probe || this.#state === "closed") return;
-    polling.pause(() => this.#switchTo(probe, polling));
-  }
-
-  #switchTo(probe: UpgradeProbe, polling: PollingTransport): void {
-    if (this.#probe !== probe || this.#state === "closed") return;
-    this.#probe = null;
-    const websocket = probe.takeOver();
+  /** Called by the upgrade once polling has paused (and been closed). */
+  #switchTo(websocket: Transport): void {
+    this.#upgrade = null;
     this.#detach();
-    polling.close();
     websocket.sid = this.#id;
     this.#transport = websocket;
     this.#attach(websocket);
-    this.#upgrading = false;
     // "5" goes first on the new transport: the server switches on it, then the buffered writes follow in order.
     this.#control.push({ type: "upgrade" });
     this.#flush();
@@ -575,21 +612,10 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
     this.#maybeFinishClose();
   }
 
-  #onProbeFailed(probe: UpgradeProbe, error: TransportError): void {
-    if (this.#probe !== probe) return;
-    this.#probe = null;
-    const wasUpgrading = this.#upgrading;
-    this.#upgrading = false;
-    if (wasUpgrading && this.#transport instanceof PollingTransport) this.#transport.resume();
-    this._emitReserved("upgradeError", error);
-    this.#flush();
-    this.#maybeFinishClose();
-  }
-
-  #cancelProbe(): void {
-    const probe = this.#probe;
-    this.#probe = null;
-    probe?.cancel();
+  #cancelUpgrade(): void {
+    const upgrade = this.#upgrade;
+    this.#upgrade = null;
+    upgrade?.cancel();
   }
 
   #onClose(reason: EngineCloseReason, details?: CloseDetails | Error): void {
@@ -597,8 +623,7 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
     this.#setState("closed");
     this.#clearFallbackTimer();
     this.#heartbeat.stop();
-    this.#cancelProbe();
-    this.#upgrading = false;
+    this.#cancelUpgrade();
     this.#undoLifecycle?.();
     this.#undoLifecycle = null;
     const transport = this.#transport;
@@ -611,5 +636,21 @@ export class EngineSession extends Emitter<{}, {}, EngineEvents> implements Engi
     this.#writeCallbacks = undefined;
     this.#control = [];
     this.#awaitingDrain = false;
+  }
+}
+
+/**
+ * One Engine.IO connection with every transport and the upgrade linked. It does not connect until open();
+ * it closes exactly once and is not reusable.
+ *
+ * @example
+ * const session = new EngineSession("http://localhost:3000", { path: "/socket.io" });
+ * session.on("open", () => session.write("40"));
+ * session.on("message", (data) => console.log(data));
+ * session.open();
+ */
+export class EngineSession extends BaseEngineSession {
+  constructor(uri: string, opts: EngineOptions = {}) {
+    super(uri, opts, fullKit);
   }
 }

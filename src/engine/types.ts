@@ -117,6 +117,11 @@ export interface EngineEvents {
   flush: () => void;
   /** A sign of life from the server (ping, or any packet). */
   heartbeat: () => void;
+  /**
+   * One round-trip sample in ms, raw: the handshake (transport opened → open packet, connecting included),
+   * each polling POST (sent → answered), each WebSocket ping frame where the platform sends them (Node).
+   */
+  latency: (ms: number) => void;
   ping: () => void;
   upgrading: (transport: TransportInfo) => void;
   upgrade: (transport: TransportInfo) => void;
