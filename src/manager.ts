@@ -4,7 +4,7 @@
 import { backoffDelay } from "./backoff";
 import { parser as defaultParser } from "./codec/index";
 import { PacketType, type Decoder, type EncodedChunk, type Encoder, type Packet, type Parser } from "./codec/packet";
-import { checkEngineOptions, EngineSession } from "./engine/session";
+import { BaseEngineSession, checkEngineOptions, kTransportKit, type EngineSession, type TransportKit } from "./engine/session";
 import type { CloseDetails, EngineCloseReason, EngineEvents, EngineOptions, RawData } from "./engine/types";
 import { AbortError, invalidArg, nonNegative, TimeoutError, TransportError } from "./errors";
 import { COMPRESSED, kManagerLink, UNCOMPRESSED } from "./internal/constants";
@@ -39,6 +39,13 @@ type AnyManager = Manager<EventsMap, EventsMap>;
 
 const NO_PACKETS: readonly Packet[] = Object.freeze([]);
 
+/**
+ * Weight of a new round-trip sample in manager.latency's moving average. Samples are sparse (a heartbeat
+ * apart over a Node WebSocket, one per connection over a browser WebSocket), so a quarter rather than TCP's
+ * eighth: the figure follows a changed network within a few samples, yet one slow request does not swing it.
+ */
+const LATENCY_WEIGHT = 0.25;
+
 function toError(value: unknown): Error {
   return value instanceof Error ? value : invalidArg(String(value), value);
 }
@@ -61,6 +68,12 @@ function checkParser(parser: unknown): Parser {
 }
 
 /**
+ * The transports of this class itself, which no entry point exports (src/index.ts and src/websocket.ts export
+ * subclasses with a static kit): none, so its options are refused with ERR_INVALID_ARG.
+ */
+const NO_TRANSPORTS: TransportKit = { entry: "the base Manager" };
+
+/**
  * A connection to a server, shared by the Sockets of its namespaces. `io()` creates and caches Managers;
  * create one yourself for full control.
  *
@@ -80,6 +93,8 @@ export class Manager<
 
   /** Scheme, host and port of the server (see ParsedUrl.origin). */
   readonly #origin: string;
+  /** The transports its entry point links (siolink: all; siolink/websocket: WebSocket only). */
+  readonly #kit: TransportKit;
   readonly #platform: Platform;
   readonly #timers: Timers;
   readonly #parser: Parser;
@@ -113,6 +128,8 @@ export class Manager<
   /** Counts opened sessions. */
   #session = 0;
   #upgradedBefore = false;
+  /** Smoothed round-trip time (ms) over every session so far; undefined before the first sample. */
+  #latency: number | undefined;
 
   #reconnection = true;
   #reconnectionAttempts = Infinity;
@@ -125,6 +142,9 @@ export class Manager<
   constructor(uri?: string, opts?: ManagerOptions);
   constructor(uri?: string | ManagerOptions, opts?: ManagerOptions) {
     super();
+    // The entry point's Manager (or a user's subclass of it) carries its kit as a static member.
+    const kit = (new.target as { [kTransportKit]?: TransportKit })[kTransportKit] ?? NO_TRANSPORTS;
+    this.#kit = kit;
     if (typeof uri === "object" && uri !== null) {
       opts = uri;
       uri = undefined;
@@ -132,6 +152,11 @@ export class Manager<
     const options: ManagerOptions = { ...opts };
     options.path = options.path || "/socket.io";
     this.#platform = options.platform ?? defaultPlatform;
+    // One jar (Node) for all of this Manager's sessions, so cookies such as load-balancer affinity survive reconnects.
+    // Made only when some transport sends credentials: an unused jar is memory on every client of a load test.
+    if ([options, ...Object.values(options.transportOptions ?? {})].some((o) => o?.withCredentials)) {
+      options.cookieJar ??= this.#platform.createCookieJar?.();
+    }
     const url = parseUrl(uri, this.#platform.defaultOrigin());
     this.#origin = url.origin;
     const query = { ...url.query, ...options.query };
@@ -150,7 +175,7 @@ export class Manager<
     this.timeout(options.timeout!);
     this.#parser = checkParser(options.parser ?? defaultParser);
     // Bad transport options must throw here, not fail every attempt of an endless reconnection loop.
-    checkEngineOptions(options);
+    checkEngineOptions(options, kit);
     this.#encoder = new this.#parser.Encoder();
     this.#autoConnect = options.autoConnect !== false;
     this[kManagerLink] = new Manager.#Link(this as AnyManager);
@@ -170,6 +195,25 @@ export class Manager<
     return this.#engine as EngineSession;
   }
 
+  /**
+   * siolink: the round-trip time to the server in ms, smoothed (moving average, a new sample weighing a
+   * quarter); undefined until the first sample. Measured without the server's help, from:
+   * - each connection's handshake: transport opened → the server's open packet. It includes connecting
+   *   (TCP, TLS, the WebSocket upgrade), so it reads higher than one round trip;
+   * - each polling POST: sent → answered (the server answers once it has read the body; the long-poll GET,
+   *   which waits for data, is not timed);
+   * - Node WebSocket: a ping frame when the connection opens and at each server heartbeat, answered by the
+   *   server's WebSocket library. Browsers cannot send ping frames: a browser WebSocket connection only
+   *   gets its handshake sample.
+   * It carries over reconnections (same server). The `latency` event gives each raw sample too.
+   *
+   * @example
+   * manager.on("latency", (smoothed, sample) => render(Math.round(smoothed)));
+   */
+  get latency(): number | undefined {
+    return this.#latency;
+  }
+
   // -------------------------------------------------------------------------------------------------------
   // Settings (no argument: read; with one: write and return the Manager, as in socket.io-client)
 
@@ -182,6 +226,7 @@ export class Manager<
       this.#phase.dispose();
       this.#attempts = 0;
       this.#setState("closed");
+      this.#notifySockets((hooks) => hooks.onStopped());
     }
     return this;
   }
@@ -259,6 +304,22 @@ export class Manager<
     }
   }
 
+  /**
+   * siolink: while waiting out a reconnection delay, skips the rest of the wait and makes the next attempt
+   * now (with its usual `reconnect_attempt` event; a failure schedules the next attempt as usual). Does
+   * nothing otherwise: when a connection is open or an attempt is already under way (so calling it twice
+   * never makes two attempts), when closed by the user, or when reconnection is off or gave up (call
+   * `open()` for those). Browsers call it on their own when the network or the page comes back (see the
+   * `reconnectOnNetworkReturn` option).
+   *
+   * @example
+   * retryButton.onclick = () => socket.io.reconnectNow();
+   */
+  reconnectNow(): this {
+    if (this.#state === "reconnecting") this.open();
+    return this;
+  }
+
   /** Alias of open(). */
   connect(fn?: OpenCallback): this {
     return this.open(fn);
@@ -300,6 +361,7 @@ export class Manager<
     const aborted = new AbortError("manager closed before the connection opened");
     for (const callback of callbacks) this.#safely(() => callback(aborted));
     if (previous === "open") this.#notifySockets((hooks) => hooks.onClose("io client disconnect"));
+    else if (previous === "opening" || previous === "reconnecting") this.#notifySockets((hooks) => hooks.onStopped());
     if (previous === "opening" || previous === "open" || previous === "reconnecting") {
       this.#emitSafely("close", "forced close");
     }
@@ -419,6 +481,13 @@ export class Manager<
       case "ping":
         this.#emitSafely("ping");
         break;
+      case "latency": {
+        const sample = args[0] as number;
+        // The first sample stands alone (`?? sample`).
+        this.#latency = (1 - LATENCY_WEIGHT) * (this.#latency ?? sample) + LATENCY_WEIGHT * sample;
+        this.#emitSafely("latency", this.#latency, sample);
+        break;
+      }
       case "upgrade":
         this.#upgradedBefore = true;
         break;
@@ -556,6 +625,12 @@ export class Manager<
     });
     this.#setState("reconnecting");
     this.#phase.timeout(() => this.#onReconnectTimer(), delay);
+    if (this.opts.reconnectOnNetworkReturn !== false) {
+      // Browsers: the network or the page is back, so the wait has no reason left. Only while waiting: the
+      // phase removes these listeners with the timer.
+      const now = () => this.reconnectNow();
+      this.#phase.add(this.#platform.onLifecycle({ online: now, visible: now }));
+    }
   }
 
   #onReconnectTimer(): void {
@@ -610,11 +685,11 @@ export class Manager<
    * would have been called), then to the listeners users add. Nested to reach the Manager's private members;
    * this spares a closure and a listener list per event and connection.
    */
-  static readonly #Session = class ManagedSession extends EngineSession {
+  static readonly #Session = class ManagedSession extends BaseEngineSession {
     readonly #manager: AnyManager;
 
     constructor(manager: AnyManager, uri: string, opts: EngineOptions) {
-      super(uri, opts);
+      super(uri, opts, manager.#kit);
       this.#manager = manager;
     }
 
