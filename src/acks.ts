@@ -79,6 +79,16 @@ export class AckTable {
   }
 
   /**
+   * Fails one acknowledgement now (its emit was dropped or aborted); false when none waits on `id`. Plain
+   * callbacks are dropped uncalled, as in failAll().
+   */
+  fail(id: number, error: Error): boolean {
+    const entry = this.#take(id);
+    if (entry?.withError) call(entry.fn, error);
+    return entry !== undefined;
+  }
+
+  /**
    * The connection dropped: every acknowledgement still awaited fails, except those whose packet was never
    * sent (`keep`), which will go out on the next connection. Error-first callbacks receive `error`; plain
    * callbacks are dropped uncalled, since an Error in the place of the reply would be misread as one.
@@ -87,13 +97,7 @@ export class AckTable {
     for (const id of [...this.#pending.keys()]) {
       if (keep(id)) continue;
       const entry = this.#take(id);
-      if (!entry?.withError) continue;
-      // One throwing callback must not leave the others pending forever.
-      try {
-        entry.fn(error);
-      } catch (thrown) {
-        rethrowLater(thrown);
-      }
+      if (entry?.withError) call(entry.fn, error);
     }
   }
 
@@ -103,5 +107,14 @@ export class AckTable {
     this.#pending.delete(id);
     this.#options.timers.clearTimeout(entry.timer);
     return entry;
+  }
+}
+
+/** One throwing callback must not leave the others pending, nor unwind the caller's state machine. */
+function call(fn: AckCallback, error: Error): void {
+  try {
+    fn(error);
+  } catch (thrown) {
+    rethrowLater(thrown);
   }
 }

@@ -9,7 +9,9 @@ export type SioErrorCode =
   | "ERR_PROTOCOL" // the server sent something the codec or session refuses
   | "ERR_TIMEOUT" // connect timeout or ack timeout
   | "ERR_CONNECT" // the server refused the namespace (CONNECT_ERROR)
-  | "ERR_ABORTED"; // the caller cancelled the operation
+  | "ERR_ABORTED" // the caller cancelled the operation
+  | "ERR_BUFFER_OVERFLOW" // an emit did not fit the socket's `buffer` limits
+  | "ERR_EXPIRED"; // a buffered emit waited longer than `buffer.maxAgeMs`
 
 export interface SioErrorOptions {
   cause?: unknown;

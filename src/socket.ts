@@ -4,7 +4,17 @@
 import { Emitter } from "@socket.io/component-emitter";
 import { AckTable, type AckCallback } from "./acks";
 import { isObject, PacketType, type EncodedChunk, type Packet } from "./codec/packet";
-import { ConnectError, invalidArg, invalidState, nonNegative, ProtocolError, SioError, TransportError } from "./errors";
+import {
+  AbortError,
+  ConnectError,
+  invalidArg,
+  invalidState,
+  nonNegative,
+  ProtocolError,
+  SioError,
+  TimeoutError,
+  TransportError,
+} from "./errors";
 import { COMPRESSED, kManagerLink, RESERVED_EVENTS, UNCOMPRESSED } from "./internal/constants";
 import { rethrowLater } from "./internal/subscriptions";
 import type { TimerHandle, Timers } from "./internal/timers";
@@ -12,7 +22,10 @@ import type { Manager } from "./manager";
 import type {
   AckValue,
   AllButLast,
+  AnyEventListener,
   AuthOption,
+  BufferDropReason,
+  BufferOptions,
   DecorateAcknowledgements,
   DefaultEventsMap,
   DisconnectDescription,
@@ -21,10 +34,16 @@ import type {
   EventParams,
   EventsMap,
   Last,
+  ListenerOptions,
+  PingOptions,
+  ReservedOrUserEventNames,
+  ReservedOrUserListener,
   SocketOptions,
   SocketReservedEvents,
+  SocketStatus,
   TypedEventEmitter,
   UntypedArg,
+  WaitForOptions,
 } from "./types";
 
 /**
@@ -38,6 +57,7 @@ export const TypedEmitter = Emitter as unknown as new <User extends EventsMap, R
 >;
 
 const emitterEmit = Emitter.prototype.emit as (this: object, ...eventAndArgs: unknown[]) => unknown;
+const emitterOff = Emitter.prototype.off as (this: object, ...args: unknown[]) => unknown;
 
 /**
  * Calls the listeners of `event` (component-emitter's emit, which Socket.emit hides). A listener's exception
@@ -97,6 +117,8 @@ export interface NamespaceHooks {
   onPacket(packet: Packet): void;
   onError(error: Error): void;
   onClose(reason: DisconnectReason, description?: DisconnectDescription): void;
+  /** The Manager stopped trying (close() or reconnection(false) between attempts): no connection will come. */
+  onStopped(): void;
 }
 
 /**
@@ -111,6 +133,7 @@ interface EmitFlags {
   compress?: boolean;
   volatile?: boolean;
   timeout?: number;
+  signal?: AbortSignal;
 }
 
 /** The flags of an emit without compress()/volatile/timeout(): shared, so a plain emit allocates none. */
@@ -124,8 +147,23 @@ interface OutgoingPacket extends Packet {
   options?: { compress?: boolean };
 }
 
+/** What the `buffer` limits need to know of a waiting emit. */
+interface Waiting {
+  /** Date.now() when it was buffered. */
+  at: number;
+  /** Its encoded size (see sizeOf). */
+  bytes: number;
+  /** Removes the AbortSignal listener of a `signal()` emit. */
+  release?: (() => void) | undefined;
+}
+
+/** A packet in `sendBuffer`: its encoding (done at the emit, so bad arguments throw there) and age. */
+interface Buffered extends Waiting {
+  chunks: readonly EncodedChunk[];
+}
+
 /** An emit under the `retries` option: resent until acknowledged, one at a time, in order. */
-interface QueuedEmit {
+interface QueuedEmit extends Waiting {
   event: string;
   args: unknown[];
   ack: AckCallback | undefined;
@@ -134,6 +172,42 @@ interface QueuedEmit {
   /** Sent and waiting for its acknowledgement. */
   pending: boolean;
 }
+
+/** A listener added with `{ signal }`: what removes the abort listener once the listener is gone. */
+interface SignalBinding {
+  ev: string | symbol;
+  fn: unknown;
+  release: () => void;
+}
+
+/** A packet users put in sendBuffer themselves: never expires, counts no bytes. */
+const UNKNOWN_AGE: Waiting = Object.freeze({ at: Infinity, bytes: 0 });
+
+/** Reserved events (socket.io-client's and siolink's own): never sent, never taken from the server. */
+const isReserved = (event: unknown): boolean => typeof event === "string" && RESERVED_EVENTS.has(event);
+
+/**
+ * The size counted by `buffer.maxBytes`: the encoded packet's string chunks by their length (UTF-16 code
+ * units, so bytes for ASCII text), binary attachments by their byte length. No second encoding.
+ */
+function sizeOf(chunks: readonly EncodedChunk[]): number {
+  let bytes = 0;
+  for (const chunk of chunks) {
+    bytes += typeof chunk === "string" ? chunk.length : "size" in chunk ? chunk.size : chunk.byteLength;
+  }
+  return bytes;
+}
+
+function overflowError(): SioError {
+  return new SioError("ERR_BUFFER_OVERFLOW", "emit dropped: send buffer full");
+}
+
+function abortError(signal: AbortSignal): AbortError {
+  return new AbortError(undefined, { cause: signal.reason });
+}
+
+/** The arguments a listener of type L receives (waitFor resolves with them). */
+export type ListenerArgs<L> = L extends (...args: infer P) => unknown ? P : never;
 
 type AnySocket = Socket<EventsMap, EventsMap>;
 
@@ -153,11 +227,25 @@ function toError(value: unknown, what: string): Error {
   return new SioError("ERR_ABORTED", `${what}: ${String(value)}`, { cause: value });
 }
 
+function count(name: string, value: unknown): void {
+  if (value !== undefined && (!Number.isInteger(value) || (value as number) < 0)) {
+    throw invalidArg(`${name} must be a non-negative integer, got ${String(value)}`);
+  }
+}
+
 /** Throws ERR_INVALID_ARG for bad socket options; io() calls it before it creates or opens any Manager. */
 export function checkSocketOptions(opts: SocketOptions): void {
   nonNegative("ackTimeout", opts.ackTimeout);
-  if (opts.retries !== undefined && (!Number.isInteger(opts.retries) || opts.retries < 0)) {
-    throw invalidArg(`retries must be a non-negative integer, got ${String(opts.retries)}`);
+  count("retries", opts.retries);
+  const buffer: unknown = opts.buffer;
+  if (buffer === undefined) return;
+  if (!isObject(buffer)) throw invalidArg(`buffer must be an object, got ${String(buffer)}`);
+  count("buffer.maxPackets", buffer.maxPackets);
+  count("buffer.maxBytes", buffer.maxBytes);
+  nonNegative("buffer.maxAgeMs", buffer.maxAgeMs);
+  const overflow = buffer.overflow;
+  if (overflow !== undefined && overflow !== "drop-oldest" && overflow !== "drop-newest" && overflow !== "error") {
+    throw invalidArg(`buffer.overflow must be drop-oldest, drop-newest or error, got ${String(overflow)}`);
   }
 }
 
@@ -204,10 +292,20 @@ export class Socket<
   #anyListeners: readonly AnyListener[] = NO_LISTENERS;
   #anyOutgoingListeners: readonly AnyListener[] = NO_LISTENERS;
   #queue: QueuedEmit[] = [];
-  /** Buffered packets are encoded when emitted (so bad arguments throw at the emit); this keeps the result. */
-  #encoded: WeakMap<Packet, readonly EncodedChunk[]> | undefined;
+  /** What sendBuffer's packets carry besides the packet (not on the packet: users may read and copy it). */
+  #buffered: WeakMap<Packet, Buffered> | undefined;
   /** The send buffer is being flushed: new emits queue behind it. */
   #flushing = false;
+  readonly #limits: BufferOptions | undefined;
+  /** The one `buffer.maxAgeMs` timer: set while the socket is active and something waits. */
+  #expiryTimer: TimerHandle | undefined;
+  #status: SocketStatus = "disconnected";
+  /** Connected since the status was last "disconnected": a new attempt is a reconnection. */
+  #wasConnected = false;
+  /** The Manager stopped trying (gave up, closed, reconnection off): only connect() starts again. */
+  #gaveUp = false;
+  /** Listeners added with `{ signal }`. */
+  #bindings: SignalBinding[] | undefined;
 
   constructor(io: Manager<ListenEvents, EmitEvents>, nsp: string, opts: SocketOptions = {}) {
     super();
@@ -218,8 +316,9 @@ export class Socket<
     this.auth = opts.auth;
     this.#retries = opts.retries ?? 0;
     this.#ackTimeout = opts.ackTimeout;
+    this.#limits = opts.buffer;
     this.#link = io[kManagerLink];
-    this.#hooks = new Socket.#Hooks(this as AnySocket);
+    this.#hooks = new Socket.#Hooks(this as unknown as AnySocket);
     if (this.#link.autoConnect) this.open();
   }
 
@@ -235,6 +334,7 @@ export class Socket<
     }
 
     onOpen(): void {
+      this.#socket.#gaveUp = false;
       if (this.#socket.#state === "waiting") this.#socket.#sendConnect();
     }
 
@@ -243,11 +343,18 @@ export class Socket<
     }
 
     onError(error: Error): void {
-      if (this.#socket.#state !== "connected") this.#socket.#emitReserved("connect_error", error);
+      if (this.#socket.#state === "connected") return;
+      this.#socket.#checkManager();
+      this.#socket.#emitReserved("connect_error", error);
     }
 
     onClose(reason: DisconnectReason, description?: DisconnectDescription): void {
       this.#socket.#onConnectionClosed(reason, description);
+    }
+
+    onStopped(): void {
+      this.#socket.#gaveUp = true;
+      this.#socket.#refreshStatus();
     }
   };
 
@@ -268,12 +375,29 @@ export class Socket<
     return this.#state !== "inactive";
   }
 
+  /**
+   * siolink: where the connection stands, derived from this socket's and its Manager's state; every change
+   * emits `status:change` with `{ from, to }`.
+   *
+   * @example
+   * socket.on("status:change", ({ to }) => banner.show(to === "reconnecting"));
+   */
+  get status(): SocketStatus {
+    return this.#status;
+  }
+
   /** Connects (or reconnects) this namespace; opens the Manager's connection if needed. */
   connect(): this {
     if (this.#state === "connected") return this;
+    this.#gaveUp = false;
     if (this.#state === "inactive") {
-      this.#setState("waiting");
       this.#link.attach(this.nsp, this.#hooks);
+      this.#setState("waiting");
+      // A status:change listener may have disconnected us already.
+      if (!this.active) return this;
+      this.#armExpiry();
+    } else {
+      this.#refreshStatus();
     }
     // While the Manager waits to reconnect, its timer decides when to try: an extra attempt now would
     // defeat the backoff.
@@ -369,21 +493,148 @@ export class Socket<
     return this as unknown as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>>;
   }
 
-  /** Adds a listener called for every incoming event, with the event name first. */
-  onAny(listener: AnyListener): this {
-    this.#anyListeners = [...this.#anyListeners, listener];
+  /**
+   * siolink: the next emit can be cancelled through `signal`. Aborting removes it from the offline buffer
+   * if it is still there (`buffer:drop` with reason "aborted"), and fails its acknowledgement with an
+   * AbortError (a late reply is ignored); an already aborted signal fails it at once, unsent. The callback
+   * becomes error-first, as with timeout(); both flags combine in either order.
+   *
+   * @example
+   * const reply = await socket.timeout(5000).signal(controller.signal).emitWithAck("search", query);
+   */
+  signal(signal: AbortSignal): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>> {
+    if (typeof signal?.addEventListener !== "function") throw invalidArg("signal must be an AbortSignal");
+    this.#flags = { ...this.#flags, signal };
+    return this as unknown as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>>;
+  }
+
+  /**
+   * Adds a listener. siolink: with `{ signal }`, it is removed when the signal aborts (and the abort
+   * listener goes as soon as the listener is removed some other way).
+   */
+  override on<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
+    options?: ListenerOptions,
+  ): this {
+    if (options?.signal?.aborted) return this;
+    super.on(ev, listener);
+    if (options?.signal) this.#bind(ev, listener, options.signal);
+    return this;
+  }
+
+  /** Like on(), for one call. */
+  override once<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
+    options?: ListenerOptions,
+  ): this {
+    if (options?.signal?.aborted) return this;
+    super.once(ev, listener);
+    if (options?.signal) this.#bind(ev, listener, options.signal);
+    return this;
+  }
+
+  /** Removes `listener`; all listeners of `ev` without one; every listener without arguments. */
+  override off<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
+    ev?: Ev,
+    listener?: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
+  ): this {
+    // component-emitter tells its forms apart by the number of arguments.
+    emitterOff.apply(this, [ev, listener].slice(0, arguments.length));
+    const bindings = this.#bindings;
+    if (bindings === undefined) return this;
+    const live = bindings.filter((binding) => {
+      const kept = (this.listeners(binding.ev as never) as Array<{ fn?: unknown }>).some((l) => l === binding.fn || l.fn === binding.fn);
+      if (!kept) binding.release();
+      return kept;
+    });
+    this.#bindings = live.length > 0 ? live : undefined;
+    return this;
+  }
+
+  #bind(ev: string | symbol, fn: unknown, signal: AbortSignal): void {
+    const onAbort = (): void => {
+      this.off(ev as never, fn as never);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    (this.#bindings ??= []).push({ ev, fn, release: () => signal.removeEventListener("abort", onAbort) });
+  }
+
+  /**
+   * siolink: resolves with the arguments of the next `ev` event (an array). Rejects with a TimeoutError
+   * after `timeout` ms and with an AbortError when `signal` aborts; either way its listener, timer and abort
+   * listener are removed. It keeps waiting across disconnections and reconnections: bound it with a
+   * timeout or a signal.
+   *
+   * @example
+   * const [text] = await socket.waitFor("news", { timeout: 5000 });
+   */
+  waitFor<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
+    ev: Ev,
+    options: WaitForOptions = {},
+  ): Promise<ListenerArgs<ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>>> {
+    const { signal, timeout } = options;
+    nonNegative("timeout", timeout);
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(abortError(signal));
+        return;
+      }
+      const timers = this.#link.timers;
+      let timer: TimerHandle | undefined;
+      const settle = (error: Error | undefined, args?: unknown[]): void => {
+        timers.clearTimeout(timer);
+        this.off(ev, listener as never);
+        signal?.removeEventListener("abort", onAbort);
+        if (error) reject(error);
+        else resolve(args as ListenerArgs<ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>>);
+      };
+      const listener = (...args: unknown[]): void => settle(undefined, args);
+      const onAbort = (): void => settle(abortError(signal as AbortSignal));
+      this.on(ev, listener as never);
+      signal?.addEventListener("abort", onAbort);
+      if (timeout !== undefined) {
+        timer = timers.setTimeout(() => settle(new TimeoutError(`no "${String(ev)}" event in ${timeout} ms`)), timeout);
+        this.#link.unref(timer);
+      }
+    });
+  }
+
+  /**
+   * siolink: measures a round trip through the server, in ms: emits `event` (default "ping") with an
+   * acknowledgement and times it until the reply. The server needs a handler answering it, e.g.
+   * `socket.on("ping", (ack) => ack())`. This is the user-level latency: network both ways plus the
+   * server's event loop and handler, not the transport's heartbeat. Rejects with ERR_INVALID_STATE when not
+   * connected, a TimeoutError after `timeout` ms (default: `ackTimeout`, else 10 s), an AbortError on abort.
+   *
+   * @example
+   * const ms = await socket.ping("ping", { timeout: 2000 });
+   */
+  ping(event = "ping", options: PingOptions = {}): Promise<number> {
+    if (!this.connected) return Promise.reject(invalidState(`cannot ping: socket is ${this.#status}`));
+    const clock = globalThis.performance ?? Date;
+    let socket = this.timeout(options.timeout ?? this.#ackTimeout ?? 10_000) as unknown as Socket;
+    if (options.signal) socket = socket.signal(options.signal);
+    const start = clock.now();
+    return socket.emitWithAck(event).then(() => clock.now() - start);
+  }
+
+  /** Adds a listener called for every incoming event, with the event name (typed from the map) first. */
+  onAny(listener: AnyEventListener<ListenEvents>): this {
+    this.#anyListeners = [...this.#anyListeners, listener as AnyListener];
     return this;
   }
 
   /** Like onAny(), but called before the other catch-all listeners. */
-  prependAny(listener: AnyListener): this {
-    this.#anyListeners = [listener, ...this.#anyListeners];
+  prependAny(listener: AnyEventListener<ListenEvents>): this {
+    this.#anyListeners = [listener as AnyListener, ...this.#anyListeners];
     return this;
   }
 
   /** Removes one catch-all listener, or all of them when called without one. */
-  offAny(listener?: AnyListener): this {
-    this.#anyListeners = removeListener(this.#anyListeners, listener);
+  offAny(listener?: AnyEventListener<ListenEvents>): this {
+    this.#anyListeners = removeListener(this.#anyListeners, listener as AnyListener | undefined);
     return this;
   }
 
@@ -414,24 +665,63 @@ export class Socket<
   // -------------------------------------------------------------------------------------------------------
   // State
 
+  /** Callers change state last: a status:change listener may call connect() or disconnect() again. */
   #setState(next: SocketState): void {
     this.#state = next;
+    if (next === "connected") this.#wasConnected = true;
+    this.#refreshStatus();
+  }
+
+  #refreshStatus(): void {
+    const state = this.#state;
+    const to: SocketStatus =
+      state === "connected"
+        ? "connected"
+        : state === "inactive" || this.#gaveUp
+          ? "disconnected"
+          : this.#wasConnected
+            ? "reconnecting"
+            : "connecting";
+    const from = this.#status;
+    if (to === from) return;
+    this.#status = to;
+    if (to === "disconnected") this.#wasConnected = false;
+    this.#emitReserved("status:change", { from, to });
+  }
+
+  /**
+   * The Manager lost or failed a connection: it decides whether to try again right after telling its
+   * sockets (no listener on it needed), so its verdict is read a microtask later.
+   */
+  #checkManager(): void {
+    queueMicrotask(() => {
+      const state = this.io.state;
+      if (this.active && (state === "closed" || state === "idle")) {
+        this.#gaveUp = true;
+        this.#refreshStatus();
+      }
+    });
   }
 
   /** Detaches from the Manager; pending auth steps are ignored from now on. */
   #deactivate(): void {
     if (this.#state === "inactive") return;
-    this.#setState("inactive");
     this.#connectAttempt++;
+    this.#clearExpiry();
     this.#link.detach(this.nsp, this.#hooks);
+    this.#setState("inactive");
   }
 
   /** The Manager's connection closed under us: wait for the next one (the Manager decides when). */
   #onConnectionClosed(reason: DisconnectReason, description?: DisconnectDescription): void {
     const previous = this.#state;
     if (previous === "inactive") return;
-    this.#setState("waiting");
     this.#connectAttempt++;
+    // Whether the Manager will try again, known before it says so: no "reconnecting" flash when it won't.
+    const io = this.io;
+    this.#gaveUp = reason === "io client disconnect" || !io.reconnection() || io.reconnectionAttempts() < 1;
+    this.#checkManager();
+    this.#setState("waiting");
     if (previous === "connected") {
       this.#closed(reason, description);
     } else if (previous === "connecting") {
@@ -569,8 +859,11 @@ export class Socket<
     this.#pid = pid;
     this.#setState("connected");
 
+    this.#clearExpiry();
+    this.#expire();
     this.#flushSendBuffer();
     this.#drainQueue(true);
+    this.#armExpiry();
     // An outgoing listener may have disconnected us (TypeScript keeps the narrowing of #state: re-read it).
     if (!this.connected) return;
     this.#emitReserved("connect");
@@ -604,7 +897,7 @@ export class Socket<
   #onEvent(packet: Packet): void {
     if (!Array.isArray(packet.data) || packet.data.length === 0) return;
     // A server cannot fire "connect", "disconnect"... listeners: those names are the client's own.
-    if (typeof packet.data[0] === "string" && RESERVED_EVENTS.has(packet.data[0])) return;
+    if (isReserved(packet.data[0])) return;
     let args = packet.data as unknown[];
     // Listeners get the arguments spread, never this array, so it is only copied to add the replier or to
     // be kept in receiveBuffer.
@@ -657,8 +950,15 @@ export class Socket<
   #emit(event: string, args: unknown[], errorFirstAck: boolean): void {
     const flags = this.#flags;
     this.#flags = NO_FLAGS;
-    if (RESERVED_EVENTS.has(event)) {
+    if (isReserved(event)) {
       throw invalidArg(`"${event}" is a reserved event name`);
+    }
+    const signal = flags.signal;
+    if (signal?.aborted) {
+      // Never sent; the callback (error-first under signal()) learns why, asynchronously as for any failure.
+      const ack = args[args.length - 1];
+      if (typeof ack === "function") queueMicrotask(() => (ack as AckCallback)(abortError(signal)));
+      return;
     }
     if (this.#retries > 0 && !flags.volatile) {
       this.#enqueue(event, args, flags);
@@ -675,17 +975,40 @@ export class Socket<
     const packet: OutgoingPacket = { type: PacketType.EVENT, nsp: this.nsp, data, options: compress ? COMPRESSED : UNCOMPRESSED };
     let acks: AckTable | undefined;
     const timeoutMs = flags.timeout ?? this.#ackTimeout;
-    const withError = errorFirstAck || timeoutMs !== undefined;
+    const signal = flags.signal;
+    const withError = errorFirstAck || timeoutMs !== undefined || signal !== undefined;
+    let release: (() => void) | undefined;
+    if (signal !== undefined) {
+      const onAbort = (): void => {
+        const error = abortError(signal);
+        const index = this.sendBuffer.indexOf(packet);
+        if (index !== -1) this.#dropAt(this.sendBuffer, index, "aborted", error);
+        else if (packet.id !== undefined) this.#acks?.fail(packet.id, error);
+      };
+      release = () => signal.removeEventListener("abort", onAbort);
+      signal.addEventListener("abort", onAbort);
+      if (ack !== undefined) {
+        const settle = ack;
+        ack = (...reply) => {
+          (release as () => void)();
+          settle(...reply);
+        };
+      }
+    }
     if (ack !== undefined) {
       acks = this.#ackTable();
       packet.id = acks.register(ack, withError, timeoutMs);
     }
+    const forget = (): void => {
+      release?.();
+      if (packet.id !== undefined) acks?.cancel(packet.id);
+    };
 
     let chunks: EncodedChunk[];
     try {
       chunks = this.#link.encode(packet);
     } catch (error) {
-      if (packet.id !== undefined) acks?.cancel(packet.id);
+      forget();
       throw error;
     }
 
@@ -699,17 +1022,133 @@ export class Socket<
       // Dropped: a plain callback could never be called, so forget it now; an error-first one keeps its
       // timeout (or fails at the next disconnection) as in socket.io-client.
       if (!sent && packet.id !== undefined && !withError) acks?.cancel(packet.id);
+      if (packet.id === undefined) release?.();
       return;
     }
 
     if (this.#state === "connected" && !this.#flushing) {
       // Never overtake what is still buffered.
       if (this.sendBuffer.length > 0) this.#flushSendBuffer();
-      if (this.sendBuffer.length === 0 && this.#transmit(data, chunks, compress)) return;
+      if (this.sendBuffer.length === 0 && this.#transmit(data, chunks, compress)) {
+        if (packet.id === undefined) release?.();
+        return;
+      }
     }
     packet.options = { compress };
-    (this.#encoded ??= new WeakMap()).set(packet, chunks);
+    const buffered: Buffered = { chunks, at: Date.now(), bytes: sizeOf(chunks), release };
+    (this.#buffered ??= new WeakMap()).set(packet, buffered);
+    // Under `retries` the queue holds the waiting emits; this is the one in flight, never dropped.
+    if (this.#retries === 0) {
+      let fits: boolean;
+      try {
+        fits = this.#fits(buffered.bytes);
+      } catch (error) {
+        forget();
+        throw error;
+      }
+      if (!fits) {
+        this.#dropped(packet, "overflow", overflowError());
+        return;
+      }
+    }
     this.sendBuffer.push(packet);
+    this.#armExpiry();
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Offline buffer limits (the `buffer` option)
+
+  /**
+   * The list the limits apply to and the index of its first waiting entry: sendBuffer, or under `retries`
+   * the queue, whose head may be in flight (sent at least once): that one is never dropped.
+   */
+  #waitList(): [Array<Packet | QueuedEmit>, number] {
+    if (this.#retries === 0) return [this.sendBuffer, 0];
+    const queue = this.#queue;
+    return [queue, queue.length > 0 && (queue[0] as QueuedEmit).tries > 0 ? 1 : 0];
+  }
+
+  #info(item: Packet | QueuedEmit): Waiting {
+    return "tries" in item ? item : (this.#buffered?.get(item) ?? UNKNOWN_AGE);
+  }
+
+  /**
+   * Makes room for one more waiting emit of `bytes` bytes under the `buffer` limits, dropping the oldest
+   * ones if that is the policy: false when the new emit must be dropped instead. Throws for "error".
+   */
+  #fits(bytes: number): boolean {
+    const limits = this.#limits;
+    if (limits === undefined) return true;
+    const { maxPackets = Infinity, maxBytes = Infinity, overflow } = limits;
+    const over = (): boolean => {
+      const [list, from] = this.#waitList();
+      let total = bytes;
+      // Only walked when maxBytes is set: the buffer it bounds stays small.
+      if (maxBytes !== Infinity) for (let i = from; i < list.length; i++) total += this.#info(list[i] as Packet).bytes;
+      return list.length - from >= maxPackets || total > maxBytes;
+    };
+    if (!over()) return true;
+    if (overflow === "error") throw overflowError();
+    if (overflow === "drop-newest" || bytes > maxBytes || maxPackets < 1) return false;
+    do {
+      const [list, from] = this.#waitList();
+      if (from >= list.length) return false;
+      this.#dropAt(list, from, "overflow", overflowError());
+    } while (over());
+    return true;
+  }
+
+  /** Takes a waiting entry out of its list and reports it dropped. */
+  #dropAt(list: Array<Packet | QueuedEmit>, index: number, reason: BufferDropReason, error: Error): void {
+    this.#dropped(list.splice(index, 1)[0] as Packet | QueuedEmit, reason, error);
+  }
+
+  /** Reports an emit that will never be sent: a `buffer:drop` event, then its acknowledgement fails. */
+  #dropped(item: Packet | QueuedEmit, reason: BufferDropReason, error: Error): void {
+    const queued = "tries" in item;
+    const data = queued ? [item.event, ...item.args] : (item.data as unknown[]);
+    this.#emitReserved("buffer:drop", { reason, event: String(data[0]), args: data.slice(1), error });
+    if (queued) this.#settleQueued(item, [error]);
+    else {
+      this.#info(item).release?.();
+      if (item.id !== undefined) this.#acks?.fail(item.id, error);
+    }
+  }
+
+  /** Drops what waited longer than `buffer.maxAgeMs`; returns when the oldest remaining one expires. */
+  #expire(): number {
+    const maxAge = this.#limits?.maxAgeMs;
+    if (maxAge === undefined) return Infinity;
+    const now = Date.now();
+    let next = Infinity;
+    const [list, from] = this.#waitList();
+    for (let i = from; i < list.length; ) {
+      const expiry = this.#info(list[i] as Packet).at + maxAge;
+      if (expiry > now) {
+        next = Math.min(next, expiry);
+        i++;
+      } else {
+        this.#dropAt(list, i, "expired", new SioError("ERR_EXPIRED", `emit dropped: buffered over ${maxAge} ms`));
+      }
+    }
+    return next;
+  }
+
+  /** One timer for the whole buffer, set for its oldest entry, only while the socket is active. */
+  #armExpiry(): void {
+    if (this.#expiryTimer !== undefined || this.#limits?.maxAgeMs === undefined || !this.active) return;
+    const next = this.#expire();
+    if (next === Infinity) return;
+    this.#expiryTimer = this.#link.timers.setTimeout(() => {
+      this.#expiryTimer = undefined;
+      this.#armExpiry();
+    }, next - Date.now());
+    this.#link.unref(this.#expiryTimer);
+  }
+
+  #clearExpiry(): void {
+    this.#link.timers.clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = undefined;
   }
 
   #ackTable(): AckTable {
@@ -756,7 +1195,8 @@ export class Socket<
 
   /** False when the session cannot take the packet now (it stays buffered). */
   #sendBuffered(packet: OutgoingPacket): boolean {
-    let chunks = this.#encoded?.get(packet);
+    const buffered = this.#buffered?.get(packet);
+    let chunks = buffered?.chunks;
     if (chunks === undefined) {
       // A packet put there by user code: encode it now, and drop it if it cannot be.
       try {
@@ -766,7 +1206,10 @@ export class Socket<
         return true;
       }
     }
-    return this.#transmit(packet.data, chunks, packet.options?.compress !== false);
+    if (!this.#transmit(packet.data, chunks, packet.options?.compress !== false)) return false;
+    // Sent: an abort now only matters to its acknowledgement, whose settling releases the signal.
+    if (packet.id === undefined) buffered?.release?.();
+    return true;
   }
 
   /** An acknowledgement timed out before its packet could be sent: never send it. */
@@ -784,7 +1227,7 @@ export class Socket<
   // -------------------------------------------------------------------------------------------------------
   // Retries: at-least-once delivery, one emit in flight at a time
 
-  #enqueue(event: string, args: unknown[], flags: EmitFlags): void {
+  #enqueue(event: string, args: unknown[], emitFlags: EmitFlags): void {
     let ack: AckCallback | undefined;
     let payload = args;
     if (typeof args[args.length - 1] === "function") {
@@ -792,9 +1235,35 @@ export class Socket<
       payload = args.slice(0, -1);
     }
     // Encode once now so that unencodable arguments throw at the emit, not at some later retry.
-    this.#link.encode({ type: PacketType.EVENT, nsp: this.nsp, data: [event, ...payload], id: 0 });
-    this.#queue.push({ event, args: payload, ack, flags, tries: 0, pending: false });
+    const chunks = this.#link.encode({ type: PacketType.EVENT, nsp: this.nsp, data: [event, ...payload], id: 0 });
+    // The signal applies to the whole queued emit, not to each try.
+    const { signal, ...flags } = emitFlags;
+    const entry: QueuedEmit = { event, args: payload, ack, flags, tries: 0, pending: false, at: Date.now(), bytes: sizeOf(chunks) };
+    // Sent at once when nothing is queued and we are connected: only an emit that will wait must fit.
+    if ((this.#state !== "connected" || this.#queue.length > 0) && !this.#fits(entry.bytes)) {
+      this.#dropped(entry, "overflow", overflowError());
+      return;
+    }
+    if (signal !== undefined) {
+      const onAbort = (): void => {
+        const index = this.#queue.indexOf(entry);
+        if (index === -1) return;
+        const error = abortError(signal);
+        if (entry.tries === 0) {
+          this.#dropAt(this.#queue, index, "aborted", error);
+          return;
+        }
+        // In flight: give up on it (a late reply is ignored) and let the next one go.
+        this.#queue.splice(index, 1);
+        this.#settleQueued(entry, [error]);
+        this.#drainQueue(false);
+      };
+      signal.addEventListener("abort", onAbort);
+      entry.release = () => signal.removeEventListener("abort", onAbort);
+    }
+    this.#queue.push(entry);
     this.#drainQueue(false);
+    this.#armExpiry();
   }
 
   #drainQueue(force: boolean): void {
@@ -832,6 +1301,7 @@ export class Socket<
   }
 
   #settleQueued(entry: QueuedEmit, args: unknown[]): void {
+    entry.release?.();
     if (entry.ack === undefined) return;
     try {
       entry.ack(...args);
@@ -850,3 +1320,7 @@ function removeListener(listeners: readonly AnyListener[], listener: AnyListener
   copy.splice(index, 1);
   return copy;
 }
+
+// component-emitter's other names for off(): they must release `{ signal }` bindings too.
+const proto = Socket.prototype as unknown as Record<string, unknown>;
+proto.removeListener = proto.removeAllListeners = proto.removeEventListener = proto.off;

@@ -44,6 +44,15 @@ export type EventParams<Map extends EventsMap, Ev extends EventNames<Map>> = Map
   ? P
   : never;
 
+/**
+ * A catch-all (`onAny`) listener: the event name, typed from the map (autocompleted, and checked when
+ * compared), then the event's arguments as unknown values to narrow. (A union of per-event argument tuples
+ * would refuse the common `(event, arg) => ...` listeners whenever events have different arities.)
+ */
+export type AnyEventListener<Map extends EventsMap> = {
+  bivarianceHack(event: EventNames<Map> & string, ...args: UntypedArg[]): void;
+}["bivarianceHack"];
+
 /** The last element of a tuple (the acknowledgement callback of an emit). */
 export type Last<T extends unknown[]> = T extends [...unknown[], infer L] ? L : unknown;
 
@@ -60,7 +69,12 @@ export type AckValue<Callback> = Callback extends (...args: infer P) => unknown
     : P[0]
   : unknown;
 
-type WithTimeoutError<A> = A extends (...args: infer P) => infer R ? (err: Error, ...args: P) => R : A;
+/** Already error-first callbacks stay as they are: `timeout(ms).signal(s)` decorates once. */
+type WithTimeoutError<A> = A extends (...args: infer P) => infer R
+  ? P extends [Error, ...unknown[]]
+    ? A
+    : (err: Error, ...args: P) => R
+  : A;
 
 type PrependTimeoutError<T extends unknown[]> = { [K in keyof T]: WithTimeoutError<T[K]> };
 
@@ -138,10 +152,47 @@ export interface ExtendedError extends Error {
   data?: unknown;
 }
 
+/**
+ * Where a Socket's connection stands (`socket.status`):
+ * - connecting: trying to get the first connection (or the first one after a disconnection);
+ * - connected: the namespace is connected;
+ * - reconnecting: the connection was lost and the Manager is getting it back;
+ * - disconnected: not connected and not trying (disconnected by either side, refused by the server,
+ *   reconnection off or its attempts exhausted). `socket.connect()` starts again.
+ */
+export type SocketStatus = "connecting" | "connected" | "reconnecting" | "disconnected";
+
+/** What `status:change` listeners receive; `from` and `to` always differ. */
+export interface StatusChange {
+  from: SocketStatus;
+  to: SocketStatus;
+}
+
+/**
+ * Why a packet left the offline buffer unsent: it did not fit the `buffer` limits ("overflow"), waited
+ * longer than `buffer.maxAgeMs` ("expired"), or its AbortSignal fired ("aborted").
+ */
+export type BufferDropReason = "overflow" | "expired" | "aborted";
+
+/** What `buffer:drop` listeners receive: the emit that will never be sent. */
+export interface BufferDrop {
+  reason: BufferDropReason;
+  /** The event name given to emit(). */
+  event: string;
+  /** Its arguments, without the acknowledgement callback. */
+  args: unknown[];
+  /** The error its acknowledgement (callback or emitWithAck) failed with, if it had one. */
+  error: Error;
+}
+
 export interface SocketReservedEvents {
   connect: () => void;
   connect_error: (err: ExtendedError) => void;
   disconnect: (reason: DisconnectReason, description?: DisconnectDescription) => void;
+  /** siolink: `socket.status` changed. */
+  "status:change": (change: StatusChange) => void;
+  /** siolink: a buffered emit was dropped unsent (see the `buffer` option and `socket.signal()`). */
+  "buffer:drop": (drop: BufferDrop) => void;
 }
 
 /** Why a Manager's connection closed: the engine's reasons ("forced close" when closed on this side). */
@@ -157,6 +208,11 @@ export interface ManagerReservedEvents {
   reconnect_attempt: (attempt: number) => void;
   reconnect_error: (err: Error) => void;
   reconnect: (attempt: number) => void;
+  /**
+   * siolink: a new round-trip sample came in. `latency` is the smoothed value (`manager.latency`), `sample`
+   * the raw one (see Manager.latency for what is measured).
+   */
+  latency: (latency: number, sample: number) => void;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -183,6 +239,11 @@ export interface ManagerOptions extends EngineOptions {
   timeout?: number | false;
   /** Connect as soon as the Manager / Socket is created. Default true. */
   autoConnect?: boolean;
+  /**
+   * siolink, browsers: while waiting between reconnection attempts, try again at once when the network
+   * comes back (`online`) or the page becomes visible again (see `manager.reconnectNow()`). Default true.
+   */
+  reconnectOnNetworkReturn?: boolean;
   /** A custom parser module, e.g. `require("socket.io-msgpack-parser")`; the server must use the same. */
   parser?: Parser | ParserModule;
 }
@@ -215,4 +276,45 @@ export interface SocketOptions {
   retries?: number;
   /** Default acknowledgement timeout in ms for every emit with a callback (callbacks become error-first). */
   ackTimeout?: number;
+  /** Limits of the offline buffer (emits waiting for the connection). Default: unbounded. */
+  buffer?: BufferOptions;
+}
+
+/**
+ * Bounds on the emits waiting for a connection. A packet that does not fit, or waited too long, is dropped:
+ * reported by a `buffer:drop` event, and its acknowledgement fails with ERR_BUFFER_OVERFLOW / ERR_EXPIRED.
+ */
+export interface BufferOptions {
+  /** Most packets kept. */
+  maxPackets?: number;
+  /** Most bytes kept, counting each packet's encoded size (string chunks by their length). */
+  maxBytes?: number;
+  /** Packets older than this (ms since the emit) are dropped. */
+  maxAgeMs?: number;
+  /**
+   * What to do when an emit does not fit: drop the oldest packets to make room (default), drop this emit,
+   * or throw ERR_BUFFER_OVERFLOW from emit() (emitWithAck rejects) keeping the buffer as it is.
+   */
+  overflow?: "drop-oldest" | "drop-newest" | "error";
+}
+
+/** Options of `socket.on()` / `socket.once()`: the listener is removed when `signal` aborts. */
+export interface ListenerOptions {
+  signal?: AbortSignal;
+}
+
+/** Options of `socket.waitFor()`. */
+export interface WaitForOptions {
+  /** Reject with an AbortError when it aborts. */
+  signal?: AbortSignal;
+  /** Reject with a TimeoutError after this many ms. Default: wait for ever. */
+  timeout?: number;
+}
+
+/** Options of `socket.ping()`. */
+export interface PingOptions {
+  /** Reject with a TimeoutError after this many ms. Default: the `ackTimeout` option, else 10000. */
+  timeout?: number;
+  /** Reject with an AbortError when it aborts. */
+  signal?: AbortSignal;
 }

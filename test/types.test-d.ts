@@ -2,7 +2,16 @@
 // of the test glob). Every `@ts-expect-error` line must fail to compile; if one starts compiling, tsc
 // reports the unused directive, so a loosened type cannot go unnoticed.
 
-import { io, Manager, type DisconnectDescription, type DisconnectReason, type Socket } from "../src/index";
+import {
+  io,
+  Manager,
+  type BufferDrop,
+  type DisconnectDescription,
+  type DisconnectReason,
+  type Socket,
+  type SocketStatus,
+  type StatusChange,
+} from "../src/index";
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers: exact type equality (not mere assignability), checked at compile time.
@@ -184,10 +193,18 @@ socket.io.on("reconnected", () => {});
 // ---------------------------------------------------------------------------------------------------------
 // Catch-all listeners: the event name is a string.
 
+// Catch-all listeners: the event name is typed from the Listen map, the arguments are unknown.
 socket.onAny((event, ...args) => {
-  assertType<Equal<typeof event, string>>();
+  assertType<Equal<typeof event, "news" | "bin" | "ask">>();
   expectType<unknown[]>(args);
+  // @ts-expect-error an unknown argument: narrow it before use
+  args[0].toFixed();
 });
+socket.onAny((event, first) => void [event, first]);
+// socket.io-client style annotations keep compiling.
+socket.onAny((event: string, ...args: unknown[]) => void [event, args]);
+// @ts-expect-error an event name the map does not have
+socket.onAny((event) => event === "newz");
 socket.prependAny((event: string) => void event);
 socket.onAnyOutgoing((event, ...args) => {
   expectType<string>(event);
@@ -224,3 +241,87 @@ expectType<boolean>(socket.recovered);
 expectType<string | undefined>(socket.id);
 // @ts-expect-error connected is read-only
 socket.connected = true;
+
+// ---------------------------------------------------------------------------------------------------------
+// siolink's reserved events: status:change and buffer:drop.
+
+socket.on("status:change", (change) => {
+  assertType<Equal<typeof change, StatusChange>>();
+  assertType<Equal<typeof change.to, SocketStatus>>();
+  // @ts-expect-error not a status
+  if (change.from === "open") socket.connect();
+});
+socket.on("buffer:drop", (drop) => {
+  assertType<Equal<typeof drop, BufferDrop>>();
+  assertType<Equal<typeof drop.reason, "overflow" | "expired" | "aborted">>();
+  expectType<Error>(drop.error);
+  expectType<unknown[]>(drop.args);
+});
+// @ts-expect-error status:change gives one object
+socket.on("status:change", (from: string, to: string) => void [from, to]);
+expectType<SocketStatus>(socket.status);
+// @ts-expect-error status is read-only
+socket.status = "connected";
+
+// The buffer option.
+io("http://localhost:3000", { buffer: { maxPackets: 100, maxBytes: 1e6, maxAgeMs: 30_000, overflow: "drop-newest" } });
+// @ts-expect-error unknown overflow policy
+io("http://localhost:3000", { buffer: { overflow: "drop-random" } });
+// @ts-expect-error limits are numbers
+io("http://localhost:3000", { buffer: { maxPackets: "100" } });
+
+// ---------------------------------------------------------------------------------------------------------
+// signal(): like timeout(), callbacks become error-first; composes with timeout() in either order.
+
+declare const signal: AbortSignal;
+socket.signal(signal).emit("join", "room-1", (err, members) => {
+  assertType<Equal<typeof err, Error>>();
+  assertType<Equal<typeof members, number>>();
+});
+// @ts-expect-error under signal() the callback must take the error first
+socket.signal(signal).emit("join", "room-1", (members: number) => void members);
+{
+  const a = socket.timeout(5000).signal(signal).emitWithAck("join", "room-1");
+  assertType<Equal<typeof a, Promise<number>>>();
+  const b = socket.signal(signal).timeout(5000).emitWithAck("getUser", 1);
+  assertType<Equal<Awaited<typeof b>, { id: number; name: string }>>();
+  // @ts-expect-error wrong argument type under signal() too
+  void socket.signal(signal).emitWithAck("join", 1);
+  // @ts-expect-error signal() takes an AbortSignal
+  socket.signal(5000);
+}
+
+// on / once with { signal }.
+socket.on("news", (text) => expectType<string>(text), { signal });
+socket.once("connect", () => {}, { signal });
+// @ts-expect-error the options object has no such field
+socket.on("news", () => {}, { timeout: 5 });
+
+// ---------------------------------------------------------------------------------------------------------
+// waitFor resolves to the event's arguments; ping to a number.
+
+{
+  const news = socket.waitFor("news", { timeout: 1000, signal });
+  assertType<Equal<Awaited<typeof news>, [text: string, at: number]>>();
+  const disconnect = socket.waitFor("disconnect");
+  assertType<Equal<Awaited<typeof disconnect>, [reason: DisconnectReason, description?: DisconnectDescription]>>();
+  const connected = socket.waitFor("connect");
+  assertType<Equal<Awaited<typeof connected>, []>>();
+  // @ts-expect-error unknown event name
+  void socket.waitFor("newz");
+  // @ts-expect-error an Emit event is not something the server sends
+  void socket.waitFor("hello");
+  // @ts-expect-error timeout is a number
+  void socket.waitFor("news", { timeout: "1s" });
+  const loose = io("http://localhost:3000").waitFor("anything");
+  assertType<Equal<Awaited<typeof loose>, UntypedArgs>>();
+
+  const rtt = socket.ping();
+  assertType<Equal<typeof rtt, Promise<number>>>();
+  void socket.ping("echo", { timeout: 2000, signal });
+  // @ts-expect-error the options come second
+  void socket.ping({ timeout: 2000 });
+}
+type UntypedArgs = Parameters<import("../src/index").UntypedCallback> extends unknown[]
+  ? import("../src/index").UntypedArg[]
+  : never;

@@ -14,6 +14,9 @@ export const RESERVED_EVENTS: ReadonlySet<string> = /* @__PURE__ */ new Set([
   "disconnecting",
   "newListener",
   "removeListener",
+  // siolink's own socket events: namespaced with ":" so an app's server events (often "status") never clash.
+  "status:change",
+  "buffer:drop",
 ]);
 
 /**

@@ -1,16 +1,10 @@
 // The connection status a SocketProvider's subtree renders: one store per connection, read through
 // useSyncExternalStore, derived from the Socket's and the Manager's state each time one of their events fires.
 
-import type { Socket } from "../index";
+import type { Socket, SocketStatus } from "../index";
 
-/**
- * - connecting: trying to get the first connection (or the first one after a disconnection);
- * - connected: the namespace is connected;
- * - reconnecting: the connection was lost and the Manager is getting it back;
- * - disconnected: not connected and not trying (disconnected by either side, refused by the server,
- *   reconnection off or its attempts exhausted). `socket.connect()` starts again.
- */
-export type SocketStatus = "connecting" | "connected" | "reconnecting" | "disconnected";
+/** The same four states as `socket.status` (defined with the Socket's types). */
+export type { SocketStatus };
 
 const SOCKET_EVENTS = ["connect", "disconnect", "connect_error"] as const;
 /** `close` and `open` also cover a disconnect() made before the namespace connected, which emits nothing itself. */
