@@ -3,6 +3,7 @@
 
 import { backoffDelay } from "./backoff";
 import { parser as defaultParser } from "./codec/index";
+import { Decoder as OwnDecoder, kDecodeSink, type DecodeSink } from "./codec/decoder";
 import { PacketType, type Decoder, type EncodedChunk, type Encoder, type Packet, type Parser } from "./codec/packet";
 import { BaseEngineSession, checkEngineOptions, kTransportKit, type EngineSession, type TransportKit } from "./engine/session";
 import type { CloseDetails, EngineCloseReason, EngineEvents, EngineOptions, RawData } from "./engine/types";
@@ -38,6 +39,56 @@ type OpenCallback = (err?: Error) => void;
 type AnyManager = Manager<EventsMap, EventsMap>;
 
 const NO_PACKETS: readonly Packet[] = Object.freeze([]);
+const NO_CALLBACKS: readonly OpenCallback[] = Object.freeze([]);
+
+/**
+ * A string-keyed map for the namespaces of one Manager. Almost every Manager has exactly one namespace, and a
+ * Map costs about 180 bytes even for one entry (a concern with thousands of clients in one process), so the
+ * first entry lives in two fields and a Map is only made for a second namespace.
+ */
+class NamespaceTable<V> {
+  #key: string | undefined;
+  #value: V | undefined;
+  #more: Map<string, V> | undefined;
+
+  get size(): number {
+    return (this.#key === undefined ? 0 : 1) + (this.#more?.size ?? 0);
+  }
+
+  get(key: string): V | undefined {
+    return key === this.#key ? this.#value : this.#more?.get(key);
+  }
+
+  has(key: string): boolean {
+    return key === this.#key || this.#more?.has(key) === true;
+  }
+
+  set(key: string, value: V): void {
+    // The first slot is used only while it keeps entries() in insertion order, as a Map would.
+    if (key === this.#key || (this.#key === undefined && !this.#more?.size)) {
+      this.#key = key;
+      this.#value = value;
+    } else {
+      (this.#more ??= new Map()).set(key, value);
+    }
+  }
+
+  delete(key: string): void {
+    if (key === this.#key) {
+      this.#key = undefined;
+      this.#value = undefined;
+    } else {
+      this.#more?.delete(key);
+    }
+  }
+
+  /** A snapshot of the entries: callers may change the table while going through it. */
+  entries(): Array<[string, V]> {
+    const out: Array<[string, V]> = this.#key === undefined ? [] : [[this.#key, this.#value as V]];
+    if (this.#more !== undefined) for (const entry of this.#more) out.push(entry);
+    return out;
+  }
+}
 
 /**
  * Weight of a new round-trip sample in manager.latency's moving average. Samples are sparse (a heartbeat
@@ -89,7 +140,7 @@ export class Manager<
   /** The options this Manager was created with (path defaulted, URL query merged in). */
   readonly opts: ManagerOptions;
   /** @internal The link its Sockets (and the io() cache) use. */
-  readonly [kManagerLink]: ManagerLink & ManagerCacheHooks;
+  readonly [kManagerLink]: ManagerLink & ManagerCacheHooks & DecodeSink;
 
   /** Scheme, host and port of the server (see ParsedUrl.origin). */
   readonly #origin: string;
@@ -102,8 +153,8 @@ export class Manager<
   readonly #autoConnect: boolean;
   /** Listeners, timers and the decoder of the current phase; disposed at every state change. */
   readonly #phase: Subscriptions;
-  readonly #nsps = new Map<string, Socket<ListenEvents, EmitEvents>>();
-  readonly #attached = new Map<string, NamespaceHooks>();
+  readonly #nsps = new NamespaceTable<Socket<ListenEvents, EmitEvents>>();
+  readonly #attached = new NamespaceTable<NamespaceHooks>();
   /** Only Managers cached by io() have observers: created on the first one. */
   #closedObservers: Set<() => void> | undefined;
 
@@ -115,12 +166,14 @@ export class Manager<
    * almost always holds one packet: it waits in #inboxFirst, and an array is only needed for more.
    */
   #inboxFirst: Packet | undefined;
-  /** The engine whose events this Manager handles, until the phase that opened it ends. */
+  /** The engine whose events this Manager handles, until the phase that opened it ends (see #endPhase). */
   #listened: EngineSession | undefined;
   /** Cancels the connect timeout of the attempt in progress. */
   #openTimer: Undo | undefined;
-  #inbox: Packet[] = [];
-  #openCallbacks: OpenCallback[] = [];
+  /** The packets after #inboxFirst; made only when a payload holds more than one. */
+  #inbox: Packet[] | undefined;
+  /** Made on the first callback: most opens have none, and an idle array is memory on every client. */
+  #openCallbacks: OpenCallback[] | undefined;
   /** Reconnection attempts made in the current loop; 0 when not reconnecting. */
   #attempts = 0;
   /** Bumped on every transition, so code resuming after user listeners can tell whether they changed it. */
@@ -164,7 +217,10 @@ export class Manager<
     this.opts = options;
 
     this.#timers = pickTimers(options.useNativeTimers);
-    this.#phase = new Subscriptions({ timers: this.#timers, unref: (handle) => this.#unref(handle) });
+    this.#autoConnect = options.autoConnect !== false;
+    this[kManagerLink] = new Manager.#Link(this as AnyManager);
+    // The link unrefs the phase's timers: a closure of our own for that would be memory on every client.
+    this.#phase = new Subscriptions({ timers: this.#timers, unref: this[kManagerLink] });
     this.reconnection(options.reconnection !== false);
     // The setters validate. Given undefined, the numeric ones only read and timeout() sets its default, so
     // an option left out keeps the default.
@@ -177,8 +233,6 @@ export class Manager<
     // Bad transport options must throw here, not fail every attempt of an endless reconnection loop.
     checkEngineOptions(options, kit);
     this.#encoder = new this.#parser.Encoder();
-    this.#autoConnect = options.autoConnect !== false;
-    this[kManagerLink] = new Manager.#Link(this as AnyManager);
     if (this.#autoConnect) this.open();
   }
 
@@ -223,7 +277,7 @@ export class Manager<
     if (arguments.length === 0) return this.#reconnection;
     this.#reconnection = !!v;
     if (!this.#reconnection && this.#state === "reconnecting") {
-      this.#phase.dispose();
+      this.#endPhase();
       this.#attempts = 0;
       this.#setState("closed");
       this.#notifySockets((hooks) => hooks.onStopped());
@@ -284,11 +338,11 @@ export class Manager<
         fn?.();
         return this;
       case "opening":
-        if (fn) this.#openCallbacks.push(fn);
+        if (fn) (this.#openCallbacks ??= []).push(fn);
         return this;
       case "reconnecting":
         // Asked to connect now: this is the attempt the timer would have started.
-        this.#phase.dispose();
+        this.#endPhase();
         this.#emitSafely("reconnect_attempt", this.#attempts);
         if (this.#state !== "reconnecting") {
           if (fn) this.open(fn);
@@ -351,7 +405,7 @@ export class Manager<
     const previous = this.#state;
     this.#epoch++;
     this.#attempts = 0;
-    this.#phase.dispose();
+    this.#endPhase();
     this.#decoder?.destroy();
     this.#decoder = undefined;
     const engine = this.#engine;
@@ -379,14 +433,20 @@ export class Manager<
   // -------------------------------------------------------------------------------------------------------
   // Opening
 
+  /** Ends the current phase: its listeners and timers, and the engine it listened to. */
+  #endPhase(): void {
+    this.#phase.dispose();
+    this.#listened = undefined;
+  }
+
   #setState(next: ManagerState): void {
     this.#state = next;
     this.#epoch++;
   }
 
   #openSession(fn: OpenCallback | undefined): void {
-    this.#phase.dispose();
-    this.#openCallbacks = fn ? [fn] : [];
+    this.#endPhase();
+    this.#openCallbacks = fn ? [fn] : undefined;
     this.#setState("opening");
     let engine: EngineSession;
     try {
@@ -401,9 +461,6 @@ export class Manager<
     // The engine's events reach #onEngineEvent until this phase ends (as listeners would be removed then).
     const phase = this.#phase;
     this.#listened = engine;
-    phase.add(() => {
-      this.#listened = undefined;
-    });
     const timeout = this.#timeout;
     this.#openTimer =
       timeout === false ? undefined : phase.timeout(() => this.#onOpenFailed(new TimeoutError("timeout")), timeout);
@@ -425,7 +482,7 @@ export class Manager<
   }
 
   #onOpenFailed(error: Error): void {
-    this.#phase.dispose();
+    this.#endPhase();
     const engine = this.#engine;
     // Abandon the attempt: an engine still opening (connect timeout) must not open later.
     if (engine !== undefined && engine.readyState !== "closed") engine.close();
@@ -502,16 +559,18 @@ export class Manager<
     const decoder = new this.#parser.Decoder();
     this.#decoder = decoder;
     this.#inboxFirst = undefined;
-    this.#inbox = [];
+    this.#inbox = undefined;
     const attempts = this.#attempts;
     this.#attempts = 0;
     this.#setState("open");
     if (engine.transport.name === "websocket") this.#upgradedBefore = true;
 
-    this.#phase.on(decoder, "decoded", (packet: Packet) => {
-      if (this.#inboxFirst === undefined) this.#inboxFirst = packet;
-      else this.#inbox.push(packet);
-    });
+    if (this.#parser.Decoder === OwnDecoder) {
+      // Our own decoder hands packets straight to the link: no listener table and closure per connection.
+      (decoder as OwnDecoder)[kDecodeSink] = this[kManagerLink];
+    } else {
+      this.#phase.on(decoder, "decoded", (packet: Packet) => this.#onDecoded(packet));
+    }
 
     const epoch = this.#epoch;
     const callbacks = this.#takeOpenCallbacks();
@@ -521,10 +580,15 @@ export class Manager<
     if (attempts > 0 && this.#epoch === epoch) this.#emitSafely("reconnect", attempts);
   }
 
-  #takeOpenCallbacks(): OpenCallback[] {
+  #takeOpenCallbacks(): readonly OpenCallback[] {
     const callbacks = this.#openCallbacks;
-    this.#openCallbacks = [];
-    return callbacks;
+    this.#openCallbacks = undefined;
+    return callbacks ?? NO_CALLBACKS;
+  }
+
+  #onDecoded(packet: Packet): void {
+    if (this.#inboxFirst === undefined) this.#inboxFirst = packet;
+    else (this.#inbox ??= []).push(packet);
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -544,11 +608,8 @@ export class Manager<
     if (first !== undefined) {
       // Taken before dispatching: a listener may make the engine deliver more data (re-entering here).
       this.#inboxFirst = undefined;
-      let rest: readonly Packet[] = NO_PACKETS;
-      if (this.#inbox.length > 0) {
-        rest = this.#inbox;
-        this.#inbox = [];
-      }
+      const rest = this.#inbox ?? NO_PACKETS;
+      this.#inbox = undefined;
       this.#dispatch(first);
       for (const packet of rest) {
         if (this.#decoder !== decoder) return; // a listener closed the connection
@@ -589,11 +650,11 @@ export class Manager<
     details: CloseDetails | Error | undefined,
     socketReason: DisconnectReason,
   ): void {
-    this.#phase.dispose();
+    this.#endPhase();
     this.#decoder?.destroy();
     this.#decoder = undefined;
     this.#inboxFirst = undefined;
-    this.#inbox = [];
+    this.#inbox = undefined;
     const engine = this.#engine;
     if (engine !== undefined && engine.readyState !== "closed") engine.close();
     this.#attempts = 0;
@@ -663,7 +724,7 @@ export class Manager<
 
   /** Runs `fn` for each attached socket, on a snapshot: sockets may detach from inside their listeners. */
   #notifySockets(fn: (hooks: NamespaceHooks) => void): void {
-    for (const [nsp, hooks] of [...this.#attached]) {
+    for (const [nsp, hooks] of this.#attached.entries()) {
       if (this.#attached.get(nsp) === hooks) this.#safely(() => fn(hooks));
     }
   }
@@ -742,6 +803,11 @@ export class Manager<
       const attached = this.#manager.#attached;
       if (attached.get(nsp) === hooks) attached.delete(nsp);
       if (attached.size === 0) this.#manager.close();
+    }
+
+    /** Our own decoder's packets (see #onEngineOpen). */
+    onDecoded(packet: Packet): void {
+      this.#manager.#onDecoded(packet);
     }
 
     encode(packet: Packet): EncodedChunk[] {

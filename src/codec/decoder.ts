@@ -158,6 +158,18 @@ function parse(str: string, maxAttachments: number): Packet {
   return packet;
 }
 
+/**
+ * @internal Key of a decoder's direct receiver. The Manager sets it on its own Decoder so packets go straight to
+ * it: a "decoded" listener costs a listener table and a closure per connection, thousands of them in a load
+ * test. Custom parsers keep the emitter seam of packet.ts; with no receiver set, this decoder emits as well.
+ */
+export const kDecodeSink = Symbol("siolink.decodeSink");
+
+/** What receives a decoder's packets instead of its "decoded" listeners. @internal */
+export interface DecodeSink {
+  onDecoded(packet: Packet): void;
+}
+
 /** A binary packet whose text has arrived and whose attachments are still coming in. */
 interface Pending {
   packet: Packet;
@@ -182,6 +194,8 @@ export class Decoder
   extends Emitter<Record<string, never>, Record<string, never>, DecoderEvents>
   implements DecoderContract
 {
+  /** @internal See kDecodeSink. */
+  [kDecodeSink]: DecodeSink | undefined = undefined;
   readonly #maxAttachments: number;
   #pending: Pending | undefined;
 
@@ -218,7 +232,7 @@ export class Decoder
     // Nothing is pending past this point, so a throw from parsing leaves the decoder idle.
     const packet = parse(str, this.#maxAttachments);
     if (packet.attachments === undefined) {
-      this._emitReserved("decoded", packet);
+      this.#deliver(packet);
       return;
     }
     // Placeholders are checked now, so a bad packet fails on its text rather than after its attachments.
@@ -236,7 +250,13 @@ export class Decoder
     // Cleared before emitting, so a listener that throws or re-enters `add` finds a clean decoder.
     this.#setPending(undefined);
     pending.placeholders.fill(pending.received);
-    this._emitReserved("decoded", pending.packet);
+    this.#deliver(pending.packet);
+  }
+
+  #deliver(packet: Packet): void {
+    const sink = this[kDecodeSink];
+    if (sink !== undefined) sink.onDecoded(packet);
+    else this._emitReserved("decoded", packet);
   }
 
   #fail(message: string): never {

@@ -4,11 +4,19 @@
 import type { TimerHandle, Timers } from "../internal/timers";
 import type { Platform } from "../platform/platform";
 
+/**
+ * Told when the server has been silent too long: a callback, or an object with a method. The session passes
+ * its sink, which exists anyway, where a closure would be one more object on every connection.
+ */
+export interface HeartbeatOwner {
+  onHeartbeatTimeout(): void;
+}
+
 export class Heartbeat {
   readonly #timers: Timers;
   readonly #platform: Platform;
   readonly #autoUnref: boolean;
-  readonly #onTimeout: () => void;
+  readonly #owner: HeartbeatOwner | (() => void);
 
   #timer: TimerHandle | undefined;
   #delay = 0;
@@ -17,11 +25,11 @@ export class Heartbeat {
   /** The deadline the running timer was armed for. */
   #armedFor = 0;
 
-  constructor(timers: Timers, platform: Platform, autoUnref: boolean, onTimeout: () => void) {
+  constructor(timers: Timers, platform: Platform, autoUnref: boolean, owner: HeartbeatOwner | (() => void)) {
     this.#timers = timers;
     this.#platform = platform;
     this.#autoUnref = autoUnref;
-    this.#onTimeout = onTimeout;
+    this.#owner = owner;
   }
 
   get running(): boolean {
@@ -78,6 +86,8 @@ export class Heartbeat {
       return;
     }
     this.stop();
-    this.#onTimeout();
+    const owner = this.#owner;
+    if (typeof owner === "function") owner();
+    else owner.onHeartbeatTimeout();
   }
 }

@@ -15,20 +15,29 @@ export type Undo = () => void;
 
 export interface SubscriptionsOptions {
   timers: Timers;
-  /** Called on every timer handle this bag creates: lets Node exit while only these timers are pending. */
-  unref?: ((handle: TimerHandle) => void) | undefined;
+  /**
+   * Its unref() is called on every timer handle this bag creates: lets Node exit while only these timers are
+   * pending. An object with a method rather than a function, so an owner can pass itself, not a closure.
+   */
+  unref?: { unref(handle: TimerHandle): void } | undefined;
 }
+
+/**
+ * What an empty bag holds: a bag lives as long as its owner (a Manager, one per client), and most phases
+ * register nothing, so the arrays are only made when something is registered.
+ */
+const NONE: readonly never[] = Object.freeze([]);
 
 export class Subscriptions {
   readonly #timers: Timers;
-  readonly #unref: ((handle: TimerHandle) => void) | undefined;
+  readonly #unref: { unref(handle: TimerHandle): void } | undefined;
   /**
    * Listeners added by on(), as flat (emitter, event, listener) triples: a long-lived phase (an open
    * connection) holds several, and this costs no closure or entry object per listener.
    */
-  #listeners: unknown[] = [];
+  #listeners: readonly unknown[] = NONE;
   /** Cleanups of timers and add(); each runs at most once. */
-  #undos: Undo[] = [];
+  #undos: readonly Undo[] = NONE;
 
   constructor(options: SubscriptionsOptions) {
     this.#timers = options.timers;
@@ -56,7 +65,7 @@ export class Subscriptions {
       this.#forget(undo);
       fn();
     }, ms);
-    this.#unref?.(handle);
+    this.#unref?.unref(handle);
     return undo;
   }
 
@@ -78,8 +87,8 @@ export class Subscriptions {
     // Taken first: a cleanup may register or undo others while we go through them.
     const listeners = this.#listeners;
     const undos = this.#undos;
-    if (listeners.length > 0) this.#listeners = [];
-    if (undos.length > 0) this.#undos = [];
+    this.#listeners = NONE;
+    this.#undos = NONE;
     for (let i = 0; i < listeners.length; i += 3) {
       const emitter = listeners[i] as Listenable;
       (emitter.off as Subscribe).call(emitter, listeners[i + 1] as string, listeners[i + 2] as (...args: never[]) => void);
@@ -89,7 +98,8 @@ export class Subscriptions {
 
   #forget(undo: Undo): void {
     const index = this.#undos.indexOf(undo);
-    if (index !== -1) this.#undos = this.#undos.slice(0, index).concat(this.#undos.slice(index + 1));
+    if (index === -1) return;
+    this.#undos = this.#undos.length === 1 ? NONE : this.#undos.slice(0, index).concat(this.#undos.slice(index + 1));
   }
 }
 

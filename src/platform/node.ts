@@ -13,9 +13,9 @@ import { openTunnel, resolveProxy } from "./env-proxy";
 import type {
   CookieJar,
   HttpCallback,
+  HttpPlatform,
   HttpRequestInit,
   NodeConnectOptions,
-  Platform,
   WebSocketInit,
   WebSocketLike,
 } from "./platform";
@@ -113,6 +113,15 @@ function textOf(data: WebSocket.RawData): string {
 }
 
 /**
+ * The adapter a `ws` client reports to, kept on the client itself: its listeners are then shared functions
+ * that find the adapter through `this` (an EventEmitter calls listeners on itself), not closures per
+ * connection (about 300 bytes on every client of a load test).
+ */
+const kAdapter = Symbol("siolink.adapter");
+
+type OwnedWs = WebSocket & { [kAdapter]: NodeWebSocket };
+
+/**
  * Adapts a `ws` client to WebSocketLike. `ws` reports text frames as Buffers through its EventEmitter API,
  * so the adapter turns them back into strings; it also owns the TCP socket so autoUnref can release it.
  */
@@ -133,6 +142,11 @@ class NodeWebSocket implements WebSocketLike {
   #ping: { at: number; onRtt: (ms: number) => void } | undefined;
   /** Set when the server refused the upgrade and we read its response for cookies. */
   #refusal: Error | undefined;
+  /** The URL cookies are stored for; "" without a jar. */
+  readonly #url: string;
+  readonly #cookies: CookieJar | undefined;
+  /** maxPayload given to `ws`, to name it when `ws` refuses a frame. */
+  readonly #limit: number | undefined;
 
   constructor(url: string, init: WebSocketInit) {
     const secure = url.startsWith("wss:") || url.startsWith("https:");
@@ -160,39 +174,63 @@ class NodeWebSocket implements WebSocketLike {
       };
       options.createConnection = create as unknown as WebSocket.ClientOptions["createConnection"];
     }
-    this.#ws = init.protocols === undefined ? new WebSocket(url, options) : new WebSocket(url, init.protocols, options);
-    const cookies = init.cookieJar;
-    this.#ws.on("upgrade", (response: IncomingMessage) => {
-      this.#tunnel = undefined;
-      this.#adopt(response.socket);
-      this.#refusal = keepCookies(cookies, url, response);
-      // Still before "open": terminating fails the handshake, with the jar's error.
-      if (this.#refusal !== undefined) this.#ws.terminate();
-    });
-    if (cookies !== undefined) {
-      // Listening replaces ws's own handling of a refused upgrade, so fail the same way it would have.
-      this.#ws.on("unexpected-response", (_request: unknown, response: IncomingMessage) => {
-        this.#refusal =
-          keepCookies(cookies, url, response) ?? new Error(`Unexpected server response: ${response.statusCode ?? 0}`);
-        this.#ws.terminate();
-      });
-    }
-    this.#ws.on("open", () => this.onopen?.({ type: "open" }));
-    this.#ws.on("message", (data: WebSocket.RawData, isBinary: boolean) => {
-      this.onmessage?.({ data: isBinary ? data : textOf(data) });
-    });
-    this.#ws.on("error", (raw: Error) => {
-      const error = this.#refusal ?? raw;
-      const limit = options.maxPayload;
-      const code = (error as { code?: unknown }).code;
-      this.onerror?.(code === WS_TOO_LARGE && limit !== undefined ? tooLarge("a WebSocket frame", limit, error) : error);
-    });
-    this.#ws.on("close", (code: number, reason: Buffer) => {
-      // A close before the upgrade leaves the proxy connection to us.
-      this.#tunnel?.destroy();
-      this.#tunnel = undefined;
-      this.onclose?.({ code, reason: reason.toString("utf8"), wasClean: code === 1000 });
-    });
+    // The URL is only read to store cookies: without a jar, its string is not kept for the connection's life.
+    this.#url = init.cookieJar === undefined ? "" : url;
+    this.#cookies = init.cookieJar;
+    this.#limit = options.maxPayload;
+    const ws = (init.protocols === undefined ? new WebSocket(url, options) : new WebSocket(url, init.protocols, options)) as OwnedWs;
+    this.#ws = ws;
+    ws[kAdapter] = this;
+    ws.on("upgrade", NodeWebSocket.#onUpgrade);
+    // Listening replaces ws's own handling of a refused upgrade, so it is only done when a jar needs the response.
+    if (this.#cookies !== undefined) ws.on("unexpected-response", NodeWebSocket.#onUnexpectedResponse);
+    ws.on("open", NodeWebSocket.#onOpen);
+    ws.on("message", NodeWebSocket.#onMessage);
+    ws.on("error", NodeWebSocket.#onError);
+    ws.on("close", NodeWebSocket.#onClose);
+  }
+
+  // The `ws` client's listeners: `this` is the client (see kAdapter).
+
+  static #onUpgrade(this: WebSocket, response: IncomingMessage): void {
+    const self = (this as OwnedWs)[kAdapter];
+    self.#tunnel = undefined;
+    self.#adopt(response.socket);
+    self.#refusal = keepCookies(self.#cookies, self.#url, response);
+    // Still before "open": terminating fails the handshake, with the jar's error.
+    if (self.#refusal !== undefined) this.terminate();
+  }
+
+  static #onUnexpectedResponse(this: WebSocket, _request: unknown, response: IncomingMessage): void {
+    // Fails the same way ws would have without this listener.
+    const self = (this as OwnedWs)[kAdapter];
+    self.#refusal =
+      keepCookies(self.#cookies, self.#url, response) ?? new Error(`Unexpected server response: ${response.statusCode ?? 0}`);
+    this.terminate();
+  }
+
+  static #onOpen(this: WebSocket): void {
+    (this as OwnedWs)[kAdapter].onopen?.({ type: "open" });
+  }
+
+  static #onMessage(this: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
+    (this as OwnedWs)[kAdapter].onmessage?.({ data: isBinary ? data : textOf(data) });
+  }
+
+  static #onError(this: WebSocket, raw: Error): void {
+    const self = (this as OwnedWs)[kAdapter];
+    const error = self.#refusal ?? raw;
+    const limit = self.#limit;
+    const code = (error as { code?: unknown }).code;
+    self.onerror?.(code === WS_TOO_LARGE && limit !== undefined ? tooLarge("a WebSocket frame", limit, error) : error);
+  }
+
+  static #onClose(this: WebSocket, code: number, reason: Buffer): void {
+    const self = (this as OwnedWs)[kAdapter];
+    // A close before the upgrade leaves the proxy connection to us.
+    self.#tunnel?.destroy();
+    self.#tunnel = undefined;
+    self.onclose?.({ code, reason: reason.toString("utf8"), wasClean: code === 1000 });
   }
 
   get binaryType(): string {
@@ -255,10 +293,12 @@ class NodeWebSocket implements WebSocketLike {
   }
 }
 
+function noLifecycleToUndo(): void {}
+
 /** The abort function handed back by request(), which also knows how to unref the request's socket. */
 type RequestHandle = (() => void) & Unrefable;
 
-function request(init: HttpRequestInit, callback: HttpCallback): RequestHandle {
+export function request(init: HttpRequestInit, callback: HttpCallback): RequestHandle {
   const url = new URL(init.url);
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
 
@@ -354,7 +394,7 @@ function request(init: HttpRequestInit, callback: HttpCallback): RequestHandle {
   });
 }
 
-export const nodePlatform: Platform = {
+export const nodePlatform: HttpPlatform = {
   name: "node",
   defaultBinaryType: "nodebuffer",
   defaultOrigin: () => undefined,
@@ -362,7 +402,8 @@ export const nodePlatform: Platform = {
   createWebSocket: (url, init) => new NodeWebSocket(url, init),
   request,
   nextTick: (fn) => process.nextTick(fn),
-  onLifecycle: () => () => {},
+  // Node has no page or network events: one shared undo, not a new closure per session.
+  onLifecycle: () => noLifecycleToUndo,
   unref(handle) {
     if (isUnrefable(handle)) handle.unref();
   },

@@ -1,7 +1,12 @@
 // The Platform seam: everything that differs between browsers and Node. Only files in src/platform/
 // implement it; every other layer receives a Platform and never sniffs globals itself.
 
-/** The subset of the WHATWG WebSocket that both the browser global and `ws` provide. */
+/**
+ * The subset of the WHATWG WebSocket that both the browser global and `ws` provide. Like the WHATWG one, an
+ * implementation must call its `on*` handlers as methods (`socket.onmessage(event)`): the transport shares
+ * one set of handlers between all its sockets and finds the transport through `this`, which saves a closure
+ * per handler on every connection.
+ */
 export interface WebSocketLike {
   binaryType: string;
   readonly readyState: number;
@@ -119,8 +124,12 @@ export interface Platform {
   /** Whether a WebSocket can be created at all in this runtime. */
   hasWebSocket(): boolean;
   createWebSocket(url: string, init: WebSocketInit): WebSocketLike;
-  /** Starts an HTTP request; returns a function that aborts it (after which the callback is never called). */
-  request(init: HttpRequestInit, callback: HttpCallback): () => void;
+  /**
+   * Starts an HTTP request; returns a function that aborts it (after which the callback is never called).
+   * Optional: without it, polling uses the runtime's own (`request` of src/platform/default.ts). The default
+   * platform of browser builds has none, so that a bundle without polling links no XMLHttpRequest or fetch code.
+   */
+  request?(init: HttpRequestInit, callback: HttpCallback): () => void;
   /** Runs fn after the current call stack, before timers (process.nextTick / queueMicrotask). */
   nextTick(fn: () => void): void;
   /**
@@ -138,4 +147,9 @@ export interface Platform {
   unref(handle: unknown): void;
   /** A new, empty cookie jar for `withCredentials`; only where the runtime keeps no cookies itself (Node). */
   createCookieJar?(): CookieJar;
+}
+
+/** A Platform that makes HTTP requests itself: nodePlatform and browserPlatform. */
+export interface HttpPlatform extends Platform {
+  request(init: HttpRequestInit, callback: HttpCallback): () => void;
 }
