@@ -33,10 +33,10 @@ const compile = () =>
     compilerOptions: { declaration: false, declarationMap: false, sourceMap: true, inlineSources: true },
   });
 
-/** Browser builds: resolve src/platform/default.ts to src/platform/browser.ts (same `defaultPlatform` export). */
+/** Browser builds: resolve src/platform/default.ts to src/platform/browser-default.ts (the same exports). */
 function browserPlatform() {
   const nodeDefault = src("platform/default.ts");
-  const browser = src("platform/browser.ts");
+  const browser = src("platform/browser-default.ts");
   return {
     name: "siolink-browser-platform",
     async resolveId(source, importer, options) {

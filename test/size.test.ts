@@ -93,12 +93,15 @@ test("dist/siolink.websocket.min.js stays under its gzip budget", () => {
 /**
  * Code that only HTTP long-polling or the upgrade brings, each marker checked in the full bundle too (so that a
  * renamed string cannot leave this test checking nothing): the probe's "probe" ping, polling's "pausing"
- * state, the payload separator of engine.io-parser's encodePayload/decodePayload (bundled into the script-tag
- * builds; imported by name in the ESM builds).
+ * state, the browser platform's HTTP requests (XMLHttpRequest, fetch in workers), the payload separator of
+ * engine.io-parser's encodePayload/decodePayload (bundled into the script-tag builds; imported by name in the
+ * ESM builds).
  */
 const pollingMarkers: Array<[string, RegExp, "all" | "iife" | "esm"]> = [
   ["the upgrade probe", /["']probe["']/, "all"],
   ["the polling transport", /["']pausing["']/, "all"],
+  ["the XMLHttpRequest requests", /\bnew XMLHttpRequest\b/, "all"],
+  ["the fetch requests", /\bfetch\(/, "all"],
   ["engine.io-parser's payload codec", /fromCharCode\(30\)/, "iife"],
   ["engine.io-parser's payload codec", /\b(?:encodePayload|decodePayload)\b/, "esm"],
 ];

@@ -2,7 +2,7 @@
 // Every global is read when a function runs, never at import time, so server-side rendering can import siolink.
 
 import { invalidState, tooLargeError, TransportError } from "../errors";
-import type { HttpCallback, HttpRequestInit, Platform, WebSocketInit, WebSocketLike } from "./platform";
+import type { HttpCallback, HttpPlatform, HttpRequestInit, Platform, WebSocketInit, WebSocketLike } from "./platform";
 
 type LifecycleEvent = "beforeunload" | "offline" | "online" | "visibilitychange";
 
@@ -148,13 +148,18 @@ function requestWithFetch(init: HttpRequestInit, callback: HttpCallback): () => 
   };
 }
 
-function request(init: HttpRequestInit, callback: HttpCallback): () => void {
+/** HTTP for polling: XMLHttpRequest where there is one, fetch otherwise (workers). */
+export function request(init: HttpRequestInit, callback: HttpCallback): () => void {
   if (typeof XMLHttpRequest === "function") return requestWithXhr(init, callback);
   if (typeof fetch === "function") return requestWithFetch(init, callback);
   throw invalidState('no XMLHttpRequest or fetch in this runtime: use transports: ["websocket"]');
 }
 
-export const browserPlatform: Platform = {
+/**
+ * The browser Platform without `request`: the default of browser builds (src/platform/browser-default.ts), so
+ * that only polling, which imports `request` itself, links the XMLHttpRequest and fetch code.
+ */
+export const browserBasePlatform: Platform = {
   name: "browser",
   defaultBinaryType: "arraybuffer",
 
@@ -169,7 +174,6 @@ export const browserPlatform: Platform = {
   },
 
   createWebSocket,
-  request,
 
   // Every runtime siolink supports has queueMicrotask (src/internal/subscriptions.ts relies on it too).
   nextTick: (fn) => queueMicrotask(fn),
@@ -193,5 +197,8 @@ export const browserPlatform: Platform = {
 
   unref() {},
 };
+
+/** The complete browser Platform, for code that imports this module and passes it on. */
+export const browserPlatform: HttpPlatform = /* @__PURE__ */ Object.assign({ request }, browserBasePlatform);
 
 export { browserPlatform as defaultPlatform };

@@ -1,9 +1,11 @@
 // The HTTP long-polling transport: a GET loop for receiving, batched POSTs for sending, at most one of each
-// in flight, POST bodies cut to the server's maxPayload, pause() for upgrades. All HTTP goes through Platform.
+// in flight, POST bodies cut to the server's maxPayload, pause() for upgrades. All HTTP goes through the
+// platform's `request`, or the runtime's own when the platform has none (see Platform.request).
 
 import { decodePayload, encodePacket } from "engine.io-parser";
 import type { EnginePacket, TransportName } from "../engine/types";
 import { TransportError } from "../errors";
+import { request as defaultRequest } from "../platform/default";
 import type { HttpCallback, HttpRequestInit } from "../platform/platform";
 import { pickConnectOptions, Transport, type TransportState } from "./transport";
 
@@ -55,6 +57,14 @@ export function cutPayloads(encoded: string[], maxPayload: number): string[] {
   return bodies;
 }
 
+let stampCounter = 0;
+
+/** Cache-busting value: unique within this process even for requests made in the same millisecond. */
+function timestamp(): string {
+  stampCounter = (stampCounter + 1) % 1_679_616; // 36^4: keeps the value short
+  return Date.now().toString(36) + stampCounter.toString(36);
+}
+
 function decodeBody(body: string, binaryType: string): EnginePacket[] {
   try {
     return decodePayload(body, binaryType as "nodebuffer") as EnginePacket[];
@@ -76,6 +86,12 @@ export class PollingTransport extends Transport {
 
   protected override isIdle(): boolean {
     return !this.#sending;
+  }
+
+  /** Each request's URL, with a timestamp unless `timestampRequests` is false (a WebSocket URL never has one). */
+  override url(): string {
+    const { opts } = this;
+    return super.url(opts.timestampRequests ? { [opts.timestampParam]: timestamp() } : undefined);
   }
 
   /**
@@ -233,8 +249,9 @@ export class PollingTransport extends Transport {
     if (init.body !== undefined) request.body = init.body;
     const headers = { ...opts.extraHeaders, ...init.headers };
     if (Object.keys(headers).length > 0) request.headers = headers;
-    const abort = opts.platform.request(request, callback);
-    if (opts.autoUnref) opts.platform.unref(abort);
+    const { platform } = opts;
+    const abort = platform.request ? platform.request(request, callback) : defaultRequest(request, callback);
+    if (opts.autoUnref) platform.unref(abort);
     return abort;
   }
 }

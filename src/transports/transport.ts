@@ -75,14 +75,6 @@ export function pickConnectOptions(from: NodeConnectOptions): NodeConnectOptions
   return picked as NodeConnectOptions;
 }
 
-let stampCounter = 0;
-
-/** Cache-busting value: unique within this process even for requests made in the same millisecond. */
-function timestamp(): string {
-  stampCounter = (stampCounter + 1) % 1_679_616; // 36^4: keeps the value short
-  return Date.now().toString(36) + stampCounter.toString(36);
-}
-
 export abstract class Transport extends Emitter<{}, {}, TransportEvents> implements TransportInfo {
   abstract readonly name: TransportName;
 
@@ -148,11 +140,10 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
     this.doSend(packets);
   }
 
-  /** The URL of the next connection or request. */
-  url(): string {
+  /** The URL of the next connection or request; `extra` query parameters go last (polling's timestamp). */
+  url(extra?: Record<string, string>): string {
     const { opts } = this;
-    const websocket = this.name === "websocket";
-    const scheme = websocket ? (opts.secure ? "wss" : "ws") : opts.secure ? "https" : "http";
+    const scheme = this.name === "websocket" ? (opts.secure ? "wss" : "ws") : opts.secure ? "https" : "http";
     const host = opts.hostname.includes(":") && !opts.hostname.startsWith("[") ? `[${opts.hostname}]` : opts.hostname;
     const port = opts.port ? `:${opts.port}` : "";
     let path = opts.path.replace(/\/+$/, "");
@@ -162,7 +153,7 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
     const query: Record<string, string> = { ...opts.query, EIO: "4", transport: this.name };
     if (this.#sid !== null) query.sid = this.#sid;
     else delete query.sid;
-    if (!websocket && opts.timestampRequests) query[opts.timestampParam] = timestamp();
+    Object.assign(query, extra);
     const search = Object.entries(query)
       .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
       .join("&");
