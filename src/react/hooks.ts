@@ -52,7 +52,8 @@ export function useSocketEvent<
 
 /**
  * The provider's connection status, re-rendering when it changes: "connecting" until the first connection,
- * "connected", "reconnecting" after the connection was lost, "disconnected" when not trying any more.
+ * "connected", "reconnecting" after the connection was lost, "disconnected" when not trying any more. Once
+ * the provider mounted, this is `socket.status`; before, it is what the provider is about to do.
  *
  * @example
  * const status = useSocketStatus();

@@ -1,33 +1,26 @@
 // The connection status a SocketProvider's subtree renders: one store per connection, read through
-// useSyncExternalStore, derived from the Socket's and the Manager's state each time one of their events fires.
+// useSyncExternalStore, following the Socket's own `status` and its `status:change` event.
 
 import type { Socket, SocketStatus } from "../index";
 
 /** The same four states as `socket.status` (defined with the Socket's types). */
 export type { SocketStatus };
 
-const SOCKET_EVENTS = ["connect", "disconnect", "connect_error"] as const;
-/** `close` and `open` also cover a disconnect() made before the namespace connected, which emits nothing itself. */
-const MANAGER_EVENTS = ["reconnect_attempt", "reconnect", "reconnect_failed", "close", "open"] as const;
-
 /**
- * The status is read from `socket.connected`, `socket.active` and `socket.io.state` rather than accumulated
- * from events, so it cannot drift from the real state. It is read one microtask after an event, because
- * events fire in the middle of a transition: while a lost session's `disconnect` listeners run, the Manager
- * reads "closed" for a moment before it schedules its reconnection, and reading it there would flash
- * "disconnected" on every reconnection.
+ * The Socket already settles its status (no "disconnected" flash between reconnection attempts), so the
+ * store only mirrors it. One difference: until the provider commits and attaches the store, it reports
+ * what the provider is about to do ("connecting" unless `autoConnect: false`), since render must not
+ * connect yet the first paint should not read "disconnected".
  */
 export class StatusStore {
   readonly #socket: Socket;
   /** What the provider is about to do, reported until it commits and attaches the store. */
   readonly #initial: SocketStatus;
+  /** The last value subscribers were told about: getSnapshot must be stable between notifications. */
   #status: SocketStatus;
   #attached = false;
-  /** The socket was connected since it last was "disconnected": a new attempt is a reconnection. */
-  #wasConnected = false;
-  #queued = false;
   readonly #subscribers = new Set<() => void>();
-  readonly #onEvent = (): void => this.#queue();
+  readonly #onChange = (): void => this.refresh();
 
   constructor(socket: Socket, willConnect: boolean) {
     this.#socket = socket;
@@ -52,48 +45,26 @@ export class StatusStore {
   attach(): void {
     if (this.#attached) return;
     this.#attached = true;
-    this.#wasConnected = false;
-    for (const event of SOCKET_EVENTS) this.#socket.on(event, this.#onEvent);
-    for (const event of MANAGER_EVENTS) this.#socket.io.on(event, this.#onEvent);
+    this.#socket.on("status:change", this.#onChange);
   }
 
-  /** Stops following the socket and removes every listener it added. */
+  /** Stops following the socket and removes the listener it added. */
   detach(): void {
     if (!this.#attached) return;
     this.#attached = false;
-    for (const event of SOCKET_EVENTS) this.#socket.off(event, this.#onEvent);
-    for (const event of MANAGER_EVENTS) this.#socket.io.off(event, this.#onEvent);
+    this.#socket.off("status:change", this.#onChange);
     this.#status = this.#initial;
   }
 
-  /** Reads the state now; for callers outside any socket transition (the provider's effects). */
+  /**
+   * Reads `socket.status` now, telling subscribers if it changed. Reading the property rather than the
+   * event's `to` keeps the store right when a status:change listener changed the status again.
+   */
   refresh(): void {
     if (!this.#attached) return;
-    const next = this.#read();
-    if (next === "connected") this.#wasConnected = true;
-    else if (next === "disconnected") this.#wasConnected = false;
+    const next = this.#socket.status;
     if (next === this.#status) return;
     this.#status = next;
     for (const onChange of [...this.#subscribers]) onChange();
-  }
-
-  #queue(): void {
-    if (this.#queued) return;
-    this.#queued = true;
-    queueMicrotask(() => {
-      this.#queued = false;
-      this.refresh();
-    });
-  }
-
-  #read(): SocketStatus {
-    const socket = this.#socket;
-    if (socket.connected) return "connected";
-    if (!socket.active) return "disconnected";
-    // An active socket on a Manager that gave up (reconnection off, attempts exhausted, manager.close())
-    // waits for a connect() that only the user can make.
-    const manager = socket.io.state;
-    if (manager === "closed" || manager === "idle") return "disconnected";
-    return this.#wasConnected ? "reconnecting" : "connecting";
   }
 }
