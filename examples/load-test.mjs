@@ -11,8 +11,6 @@
 
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { Agent } from "node:http";
-import { Agent as HttpsAgent } from "node:https";
 import { performance } from "node:perf_hooks";
 import { io } from "siolink";
 
@@ -130,10 +128,6 @@ const ms = (v) => (Number.isFinite(v) ? `${v.toFixed(1)} ms` : "-");
 
 async function run(o) {
   for (const w of checkLimits(o)) console.warn(`warning: ${w}`);
-  const secure = o.url.startsWith("https:") || o.url.startsWith("wss:");
-  // siolink passes `agent` (not `localAddress`) to the socket: one agent per source address spreads the
-  // connections over them, each with its own range of ephemeral ports.
-  const agents = o.localAddresses.map((localAddress) => (secure ? new HttpsAgent({ localAddress }) : new Agent({ localAddress })));
 
   const sockets = [];
   const connectMs = [];
@@ -163,7 +157,8 @@ async function run(o) {
       transports: ["websocket"], // no polling first: one TCP connection per user, no upgrade
       reconnection: false, // a drop is a result to count, not something to hide by reconnecting
       timeout: o.connectTimeout,
-      ...(agents.length > 0 ? { agent: agents[index % agents.length] } : {}),
+      // Round-robin over the source addresses: each one has its own range of ephemeral ports.
+      ...(o.localAddresses.length > 0 ? { localAddress: o.localAddresses[index % o.localAddresses.length] } : {}),
     });
     sockets.push(socket);
     const ok = await new Promise((resolve) => {
@@ -228,10 +223,9 @@ async function run(o) {
   clearInterval(progress);
   const stillConnected = sockets.filter((s) => s.connected).length;
 
-  // Cleanup: every socket disconnects (sends its goodbye); agents drop their sockets.
+  // Cleanup: every socket disconnects (sends its goodbye and closes its WebSocket).
   closing = true;
   for (const s of sockets) s.disconnect();
-  for (const a of agents) a.destroy();
 
   connectMs.sort((a, b) => a - b);
   ackMs.sort((a, b) => a - b);

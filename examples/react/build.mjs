@@ -1,51 +1,28 @@
-// Bundles a React app of this repository for the browser with rollup's JS API, in memory: `siolink` and
-// `siolink/react` come from the sources (with the browser platform, as the published browser build does),
-// React from node_modules. The example server and test/browser/react.test.ts both build through it.
+// Bundles a React app of this repository for the browser with rollup's JS API, in memory, the way an app's
+// bundler does: `siolink` and `siolink/react` resolve through siolink's package.json "exports" with the
+// "browser" condition (dist/browser/index.mjs and dist/react/index.mjs, built by `npx rollup -c`), React
+// from node_modules. The example server and test/browser/react.test.ts both build through it.
 
+import { existsSync } from "node:fs";
 import { dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import commonjs from "@rollup/plugin-commonjs";
 import nodeResolve from "@rollup/plugin-node-resolve";
-import typescript from "@rollup/plugin-typescript";
 import { rollup } from "rollup";
 import ts from "typescript";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const src = (file) => join(root, "src", file);
 
-/** What the package's exports map resolves these to once built, here straight from the sources. */
-const packageEntries = new Map([
-  ["siolink", src("index.ts")],
-  ["siolink/react", src("react/index.ts")],
-]);
+/** The built files the app's bundle takes siolink from (relative to the repository root). */
+export const packageFiles = ["dist/browser/index.mjs", "dist/react/index.mjs"];
 
-function siolinkSources() {
+/** JSX and TypeScript, compiled by TypeScript's transpiler (JSX with the automatic runtime, react/jsx-runtime). */
+function transpile() {
   return {
-    name: "siolink-sources",
-    resolveId: (source) => packageEntries.get(source) ?? null,
-  };
-}
-
-/** src/platform/default.ts → src/platform/browser.ts, as rollup.config.mjs does for every browser build. */
-function browserPlatform() {
-  const nodeDefault = src("platform/default.ts");
-  const browser = src("platform/browser.ts");
-  return {
-    name: "siolink-browser-platform",
-    async resolveId(source, importer, options) {
-      if (!importer) return null;
-      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
-      return resolved && resolve(resolved.id) === nodeDefault ? browser : resolved;
-    },
-  };
-}
-
-/** JSX in .jsx files, compiled by TypeScript's transpiler with the automatic runtime (react/jsx-runtime). */
-function jsx() {
-  return {
-    name: "siolink-jsx",
+    name: "example-transpile",
     transform(code, id) {
-      if (extname(id) !== ".jsx") return null;
+      const extension = extname(id);
+      if (extension !== ".jsx" && extension !== ".ts") return null;
       const output = ts.transpileModule(code, {
         fileName: id,
         compilerOptions: { jsx: ts.JsxEmit.ReactJSX, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, sourceMap: true },
@@ -59,7 +36,7 @@ function jsx() {
 function nodeEnv(mode) {
   const value = JSON.stringify(mode);
   return {
-    name: "siolink-node-env",
+    name: "example-node-env",
     transform(code) {
       if (!code.includes("process.env.NODE_ENV")) return null;
       return { code: code.replaceAll("process.env.NODE_ENV", value), map: null };
@@ -67,9 +44,9 @@ function nodeEnv(mode) {
   };
 }
 
-/** Type errors are `tsc --noEmit`'s job; the build only needs the JavaScript. */
+/** siolink/react starts with "use client" for server-component bundlers; a browser-only bundle drops it. */
 function onwarn(warning, warn) {
-  if (warning.plugin === "typescript") return;
+  if (warning.code === "MODULE_LEVEL_DIRECTIVE" && warning.message.includes('"use client"')) return;
   warn(warning);
 }
 
@@ -77,21 +54,18 @@ function onwarn(warning, warn) {
  * Builds `input` (a .jsx or .ts entry) into one script (an IIFE) and returns its code.
  * `mode` "development" keeps React's checks, StrictMode's double rendering and double effects included
  * (StrictMode does nothing in production builds); "production" is what an app ships.
+ * `plugins` run before the build's own (the StrictMode test uses one to point its imports at the package).
  */
-export async function buildApp({ input, mode = "production" }) {
+export async function buildApp({ input, mode = "production", plugins = [] }) {
+  const missing = packageFiles.filter((file) => !existsSync(join(root, file)));
+  if (missing.length > 0) throw new Error(`${missing.join(", ")} missing: run \`npx rollup -c\` first`);
   const bundle = await rollup({
     input: resolve(input),
     plugins: [
-      siolinkSources(),
-      browserPlatform(),
-      jsx(),
+      ...plugins,
+      transpile(),
       nodeEnv(mode),
-      typescript({
-        tsconfig: join(root, "tsconfig.json"),
-        filterRoot: root,
-        include: ["src/**/*.ts", "test/browser/react/**/*.ts"],
-        compilerOptions: { declaration: false, declarationMap: false, sourceMap: false },
-      }),
+      // `browser: true` adds the "browser" export condition: siolink's browser build, not its Node one.
       nodeResolve({ browser: true, extensions: [".mjs", ".js", ".jsx", ".json", ".ts"] }),
       commonjs(),
     ],
