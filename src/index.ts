@@ -4,7 +4,7 @@
 import { protocol } from "./codec/index";
 import { fullKit, kTransportKit, type TransportKit } from "./engine/session";
 import { Manager as BaseManager } from "./manager";
-import { lookup, type IoOptions } from "./registry";
+import { createIo, type IoOptions } from "./registry";
 import { Socket } from "./socket";
 import type { DefaultEventsMap, EventsMap } from "./types";
 
@@ -49,15 +49,9 @@ export interface Io {
   readonly connect: Io;
 }
 
-function createIo(): Io {
-  const io = function io(uri?: string | IoOptions, opts?: IoOptions) {
-    return lookup(Manager, uri, opts);
-  } as Io;
-  return Object.assign(io, { Manager, Socket, protocol, io, connect: io });
-}
 
 /** The io() function; also exported as `connect` and as the default export. */
-export const io: Io = /* @__PURE__ */ createIo();
+export const io: Io = /* @__PURE__ */ createIo<Io>(Manager, { Manager, Socket, protocol });
 export { io as connect, io as default };
 
 export type { ManagerState } from "./manager";

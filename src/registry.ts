@@ -134,3 +134,15 @@ export function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEv
 export function cachedManagerCount(): number {
   return cache.size;
 }
+
+/**
+ * An entry point's io(): lookup() bound to that entry's Manager class, plus the properties socket.io-client
+ * users reach through it (`io.Manager`, `io.Socket`, `io.protocol`, `io.io`, `io.connect`). One place for both
+ * entries, so `siolink` and `siolink/websocket` cannot drift apart.
+ */
+export function createIo<T>(ManagerClass: typeof Manager, statics: object): T {
+  const io = function io(uri?: string | IoOptions, opts?: IoOptions) {
+    return lookup(ManagerClass, uri, opts);
+  };
+  return Object.assign(io, statics, { io, connect: io }) as T;
+}

@@ -4,7 +4,7 @@
 import { protocol } from "./codec/index";
 import { kTransportKit, type TransportKit } from "./engine/session";
 import { Manager as BaseManager } from "./manager";
-import { lookup, type IoOptions } from "./registry";
+import { createIo, type IoOptions } from "./registry";
 import { Socket } from "./socket";
 import { WebSocketTransport } from "./transports/websocket";
 import type { DefaultEventsMap, EventsMap } from "./types";
@@ -34,12 +34,6 @@ export class Manager<
   static readonly [kTransportKit]: TransportKit = websocketKit;
 }
 
-function createIo(): Io {
-  const io = function io(uri?: string | IoOptions, opts?: IoOptions) {
-    return lookup(Manager, uri, opts);
-  } as Io;
-  return Object.assign(io, { Manager, Socket, protocol, io, connect: io });
-}
 
 /**
  * io() over WebSocket only; also exported as `connect` and as the default export.
@@ -48,5 +42,5 @@ function createIo(): Io {
  * import { io } from "siolink/websocket";
  * const socket = io("https://example.com", { auth: { token } });
  */
-export const io: Io = /* @__PURE__ */ createIo();
+export const io: Io = /* @__PURE__ */ createIo<Io>(Manager, { Manager, Socket, protocol });
 export { io as connect, io as default };
