@@ -86,6 +86,30 @@ function cjsEntry(entry = "index.ts") {
   };
 }
 
+/** The script-tag build of siolink/shared: the worker is found next to the <script>, not through import.meta.url. */
+function sharedScriptSpawn() {
+  const moduleSpawn = src("shared/spawn.ts");
+  const scriptSpawn = src("shared/spawn-script.ts");
+  return {
+    name: "siolink-shared-script-spawn",
+    async resolveId(source, importer, options) {
+      if (!importer) return null;
+      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+      return resolved && resolve(resolved.id) === moduleSpawn ? scriptSpawn : resolved;
+    },
+  };
+}
+
+/** The script-tag entry of siolink/shared: only the default export (io). */
+function sharedGlobalEntry() {
+  const id = "\0siolink-shared-global";
+  return {
+    name: "siolink-shared-global",
+    resolveId: (source) => (source === id ? id : null),
+    load: (loaded) => (loaded === id ? `export { default } from ${JSON.stringify(src("shared/index.ts"))};` : null),
+  };
+}
+
 /** The script-tag entry of siolink/websocket: only the default export (io), like src/browser-global.ts. */
 function websocketGlobalEntry() {
   const id = "\0siolink-websocket-global";
@@ -124,7 +148,7 @@ function declarations() {
         rootDir: join(root, "src"),
         declarationDir: outDir,
       };
-      const program = ts.createProgram([src("index.ts"), src("websocket.ts"), src("react/index.ts")], options);
+      const program = ts.createProgram([src("index.ts"), src("websocket.ts"), src("react/index.ts"), src("shared/index.ts")], options);
       rmSync(outDir, { recursive: true, force: true });
       for (const flavour of [{ ext: ".js", file: ".d.ts" }, { ext: ".cjs", file: ".d.cts" }]) {
         const result = program.emit(
@@ -281,6 +305,33 @@ export default [
     output: [
       { file: "dist/siolink.websocket.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner },
       { file: "dist/siolink.websocket.min.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner, plugins: [minify] },
+    ],
+  },
+  // siolink/shared: the tab side for bundlers (engine.io-parser and the emitter left to the app's bundler),
+  // the SharedWorker script (self-contained: the full client), and the script-tag build with its worker file.
+  {
+    input: src("shared/index.ts"),
+    external: (id) => isPackage(id, ["engine.io-parser", "@socket.io/component-emitter"]),
+    plugins: [forbidNodeImports(), browserPlatform(), compile(), nodeResolve({ browser: true })],
+    onwarn,
+    output: [{ file: "dist/browser/shared.mjs", format: "es", sourcemap: true, banner }],
+  },
+  {
+    input: src("shared/worker.ts"),
+    plugins: [forbidNodeImports(), browserPlatform(), compile(), nodeResolve({ browser: true }), commonjs()],
+    onwarn,
+    output: [
+      { file: "dist/browser/shared-worker.js", format: "iife", sourcemap: true, banner, plugins: [minify] },
+      { file: "dist/siolink.shared-worker.js", format: "iife", sourcemap: true, banner, plugins: [minify] },
+    ],
+  },
+  {
+    input: "\0siolink-shared-global",
+    plugins: [sharedGlobalEntry(), sharedScriptSpawn(), forbidNodeImports(), browserPlatform(), compile(), nodeResolve({ browser: true }), commonjs()],
+    onwarn,
+    output: [
+      { file: "dist/siolink.shared.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner },
+      { file: "dist/siolink.shared.min.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner, plugins: [minify] },
     ],
   },
   // siolink/react: React is the app's, siolink is imported by package name.
