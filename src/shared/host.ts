@@ -48,6 +48,7 @@ export class Host {
   #nextAck = 0;
   readonly #locks: LockManager | undefined;
   readonly #kind: HostStats["kind"];
+  #local: string | undefined;
 
   /** `kind`: where the host runs (reported by debug). */
   constructor(kind: HostStats["kind"], locks: LockManager | undefined = (globalThis.navigator as Navigator | undefined)?.locks) {
@@ -60,6 +61,7 @@ export class Host {
    * messages. `watch`: request the tab's liveness lock, whose grant means the tab is gone.
    */
   connect(id: string, post: Post, watch = true): (message: TabMessage) => void {
+    if (!watch) this.#local = id;
     let client = this.#clients.get(id);
     if (client) client.post = post;
     else {
@@ -125,7 +127,9 @@ export class Host {
       for (const event of SOCKET_EVENTS) listeners += socket.listeners(event as "connect").length;
       for (const event of MANAGER_EVENTS) listeners += socket.io.listeners(event as "open").length;
     }
-    return { kind: this.#kind, clients: this.#clients.size, handles, sockets: this.#entries.size, listeners, acks: this.#acks.size };
+    const stats: HostStats = { kind: this.#kind, clients: this.#clients.size, handles, sockets: this.#entries.size, listeners, acks: this.#acks.size };
+    if (this.#local !== undefined) stats.local = this.#local;
+    return stats;
   }
 
   #open(client: Client, s: number, uri: string, opts: Record<string, unknown>): void {

@@ -100,7 +100,7 @@ export class Hub {
         this.#unconfirmed.delete(message.n);
         return;
       case "debug":
-        this.#queries.get(message.q)?.(message.stats);
+        this.#queries.get(message.q)?.({ ...message.stats, tab: this.id });
         this.#queries.delete(message.q);
         return;
       default:

@@ -45,6 +45,9 @@ export type Addressed = TabMessage & { h?: string };
 export interface HostStats {
   /** Where the connection lives: the SharedWorker, the leader tab, or this tab alone. */
   kind: "worker" | "leader" | "tab";
+  /** The id of the tab the host runs in (leader, tab), and of the tab that asked. */
+  local?: string;
+  tab?: string;
   clients: number;
   handles: number;
   sockets: number;

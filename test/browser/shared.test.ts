@@ -22,6 +22,8 @@ after(() => browser?.close());
 
 interface Stats {
   kind: string;
+  local?: string;
+  tab?: string;
   clients: number;
   handles: number;
   sockets: number;
@@ -199,4 +201,63 @@ test("SharedWorker: namespaces, auth; closing tabs releases them; the last tab c
   // The last tab closes: the server-side connection closes.
   await pages[2]!.close();
   await waitFor(() => server.io.engine.clientsCount === 0 && disconnects === 1, { what: "server-side disconnect" });
+});
+
+test("no SharedWorker: a leader tab holds the one connection; closed, another takes over, nothing emitted in between is lost", bounded, async (t) => {
+  const server = await startStack(t);
+  const connections: string[] = [];
+  const heard: string[] = [];
+  server.io.on("connection", (socket) => {
+    connections.push(socket.id);
+    socket.on("note", (text: string) => heard.push(text));
+  });
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  await context.addInitScript(() => {
+    delete (window as { SharedWorker?: unknown }).SharedWorker;
+  });
+  const pages = await openTabs(context, server, 3);
+  const ids = await connectAll(pages);
+  assert.equal(connections.length, 1, "one server-side socket for three tabs");
+  assert.deepEqual(ids, [connections[0], connections[0], connections[0]]);
+
+  server.io.emit("news", "to every tab");
+  for (const page of pages) await page.waitForFunction(() => (window as unknown as Win).log.news?.length === 1);
+
+  const all = await Promise.all(pages.map(stats));
+  assert.ok(all.every((s) => s.kind === "leader" && s.clients === 3 && s.sockets === 1), JSON.stringify(all));
+  const leaderIndex = all.findIndex((s) => s.local === s.tab);
+  assert.notEqual(leaderIndex, -1, "one of the pages is the leader");
+  const followers = pages.filter((_, i) => i !== leaderIndex);
+
+  // The leader goes; the followers keep emitting while no tab holds the connection.
+  await pages[leaderIndex]!.close();
+  await Promise.all(
+    followers.map((page, f) =>
+      page.evaluate(async (f) => {
+        const w = window as unknown as Win;
+        for (let i = 0; i < 25; i++) {
+          w.s.emit("note", `f${f}-${i}`);
+          if (i % 5 === 4) await new Promise((r) => setTimeout(r, 20));
+        }
+      }, f),
+    ),
+  );
+  const expected = followers.flatMap((_, f) => Array.from({ length: 25 }, (_, i) => `f${f}-${i}`));
+  await waitFor(() => heard.length >= expected.length, { timeoutMs: 20_000, what: "every note" });
+  assert.deepEqual([...heard].sort(), [...expected].sort(), "zero lost, zero duplicated");
+  for (const f of [0, 1]) {
+    const mine = heard.filter((text) => text.startsWith(`f${f}-`));
+    assert.deepEqual(mine, expected.filter((text) => text.startsWith(`f${f}-`)), "each tab's emits in order");
+  }
+
+  // A new leader reconnected: one new server-side socket, shared by both followers.
+  assert.equal(connections.length, 2);
+  const newIds = await Promise.all(followers.map((page) => page.evaluate(() => (window as unknown as Win).connected((window as unknown as Win).s))));
+  assert.deepEqual(newIds, [connections[1], connections[1]]);
+  const after = await Promise.all(followers.map(stats));
+  assert.ok(after.every((s) => s.kind === "leader" && s.clients === 2 && s.handles === 2), JSON.stringify(after));
+  assert.equal(server.io.engine.clientsCount, 1);
+  const disconnects = await followers[0]!.evaluate(() => (window as unknown as Win).log.disconnect);
+  assert.deepEqual(disconnects?.map((args) => args[0]), ["transport close"]);
 });
