@@ -29,7 +29,7 @@ const compile = () =>
     tsconfig: join(root, "tsconfig.json"),
     filterRoot: root,
     include: ["src/**/*.ts"],
-    // inlineSources: the package ships dist/ only, so maps must carry the TypeScript they point at.
+    // inlineSources: rollup needs the TypeScript in the chain; sourcesOnDisk() drops src/'s copies afterwards.
     compilerOptions: { declaration: false, declarationMap: false, sourceMap: true, inlineSources: true },
   });
 
@@ -212,7 +212,30 @@ function siolinkAsPeer() {
   };
 }
 
-export default [
+/**
+ * The package ships src/ beside dist/, so a map points at ../src/*.ts (which devtools and `--enable-source-maps`
+ * read) instead of carrying its own copy of the TypeScript: ten maps each holding all of src/ were two thirds of
+ * the package. Sources outside src/ (engine.io-parser, the emitter in the script-tag bundles) keep their text.
+ */
+function sourcesOnDisk() {
+  return {
+    name: "siolink-sources-on-disk",
+    generateBundle(options, bundle) {
+      const outDir = options.dir ?? dirname(resolve(root, options.file));
+      for (const asset of Object.values(bundle)) {
+        if (asset.type !== "asset" || !asset.fileName.endsWith(".map")) continue;
+        const map = JSON.parse(String(asset.source));
+        if (!map.sourcesContent) continue;
+        map.sourcesContent = map.sources.map((source, i) =>
+          resolve(outDir, dirname(asset.fileName), source).startsWith(join(root, "src") + sep) ? null : map.sourcesContent[i],
+        );
+        asset.source = JSON.stringify(map);
+      }
+    },
+  };
+}
+
+const builds = [
   // Node: ESM and CommonJS, dependencies left to npm.
   {
     input: src("index.ts"),
@@ -295,3 +318,5 @@ export default [
     ],
   },
 ];
+
+export default builds.map((build) => ({ ...build, plugins: [...build.plugins, sourcesOnDisk()] }));
