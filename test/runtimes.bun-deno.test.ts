@@ -33,7 +33,10 @@ const RUNTIMES = {
   deno: { command: () => binary("deno"), args: ["run", "-A", "--quiet"] },
 } as const;
 
-const ENTRY = join(root, "dist", "node", "index.mjs");
+const ENTRIES = {
+  node: join(root, "dist", "node", "index.mjs"),
+  browser: join(root, "dist", "browser", "index.mjs"),
+} as const;
 /** Failure bound for "exits by itself": a leftover timer (the client's are 20 s) or socket would exceed it. */
 const EXIT_BOUND_MS = 15_000;
 
@@ -72,8 +75,17 @@ interface Report {
   runtime?: string;
 }
 
-for (const [name, runtime] of Object.entries(RUNTIMES)) {
-  test(`${name}: the Node ESM entry against a socket.io server`, { timeout: 90_000 }, async (t: TestContext) => {
+const RUNS = [
+  ["bun", "node"],
+  ["deno", "node"],
+  ["bun", "browser"],
+  ["deno", "browser"],
+] as const;
+
+for (const [name, entryName] of RUNS) {
+  const runtime = RUNTIMES[name];
+  const ENTRY = ENTRIES[entryName];
+  test(`${name}: the ${entryName} ESM entry against a socket.io server`, { timeout: 90_000 }, async (t: TestContext) => {
     assert.ok(existsSync(ENTRY), `${ENTRY} is missing: run \`npx rollup -c\` first`);
     let server: TestServer = await startServer(t);
     serve(server.io);
@@ -123,6 +135,7 @@ for (const [name, runtime] of Object.entries(RUNTIMES)) {
     await waitFor(() => reports.some((r) => r.done) || exitCode !== undefined, { timeoutMs: 60_000, what: `the ${name} client to finish\n${describe()}` });
     await restarted;
     t.diagnostic(String(reports.find((r) => r.runtime)?.runtime));
+    if (stderr.trim() !== "") t.diagnostic(`stderr: ${stderr.trim()}`);
 
     const expected = [
       ...["websocket", "polling"].flatMap((transport) => [
