@@ -1,5 +1,5 @@
 // Builds dist/: the Node package (ESM + CJS), the bundler build for browsers, the script-tag bundles (global io,
-// plain and minified) and the type declarations, for "siolink" and for the WebSocket-only "siolink/websocket".
+// plain and minified; one of them with the msgpack parser as its default) and the type declarations, for "siolink" and for the WebSocket-only "siolink/websocket".
 // Browser builds swap the Node platform for the browser one.
 
 import { rmSync } from "node:fs";
@@ -43,6 +43,20 @@ function browserPlatform() {
       if (!importer) return null;
       const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
       return resolved && resolve(resolved.id) === nodeDefault ? browser : resolved;
+    },
+  };
+}
+
+/** The msgpack script-tag bundle: resolve src/codec/default.ts to src/codec/msgpack-default.ts (the same exports). */
+function msgpackCodec() {
+  const jsonDefault = src("codec/default.ts");
+  const msgpack = src("codec/msgpack-default.ts");
+  return {
+    name: "siolink-msgpack-codec",
+    async resolveId(source, importer, options) {
+      if (!importer) return null;
+      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+      return resolved && resolve(resolved.id) === jsonDefault ? msgpack : resolved;
     },
   };
 }
@@ -273,6 +287,16 @@ const builds = [
     output: [
       { file: "dist/siolink.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner },
       { file: "dist/siolink.min.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner, plugins: [minify] },
+    ],
+  },
+  // <script> tag with the msgpack parser built in (socket.io-msgpack-parser's format), global `io`.
+  {
+    input: src("browser-global.ts"),
+    plugins: [forbidNodeImports(), msgpackCodec(), browserPlatform(), compile(), nodeResolve({ browser: true }), commonjs()],
+    onwarn,
+    output: [
+      { file: "dist/siolink.msgpack.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner },
+      { file: "dist/siolink.msgpack.min.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner, plugins: [minify] },
     ],
   },
   // siolink/websocket: the same four builds from src/websocket.ts, which links no polling and no upgrade.
