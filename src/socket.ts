@@ -4,6 +4,7 @@
 import { Emitter } from "@socket.io/component-emitter";
 import { AckTable, type AckCallback } from "./acks";
 import { isObject, PacketType, type EncodedChunk, type Packet } from "./codec/packet";
+import { checkExactlyOnce, newClientId, withClientId } from "./exactly-once";
 import {
   AbortError,
   ConnectError,
@@ -171,6 +172,8 @@ interface QueuedEmit extends Waiting {
   tries: number;
   /** Sent and waiting for its acknowledgement. */
   pending: boolean;
+  /** exactlyOnce: the packet id of every try. */
+  id?: number;
 }
 
 /** A listener added with `{ signal }`: what removes the abort listener once the listener is gone. */
@@ -237,6 +240,7 @@ function count(name: string, value: unknown): void {
 export function checkSocketOptions(opts: SocketOptions): void {
   nonNegative("ackTimeout", opts.ackTimeout);
   count("retries", opts.retries);
+  checkExactlyOnce(opts.exactlyOnce, opts.retries);
   const buffer: unknown = opts.buffer;
   if (buffer === undefined) return;
   if (!isObject(buffer)) throw invalidArg(`buffer must be an object, got ${String(buffer)}`);
@@ -281,6 +285,8 @@ export class Socket<
   readonly #hooks: NamespaceHooks;
   readonly #retries: number;
   readonly #ackTimeout: number | undefined;
+  /** exactlyOnce: this socket's id in every CONNECT (see src/exactly-once.ts). */
+  readonly #clientId: string | undefined;
   /** Created by the first emit that wants an acknowledgement: many sockets never need one. */
   #acks: AckTable | undefined;
   #flags: Readonly<EmitFlags> = NO_FLAGS;
@@ -316,6 +322,7 @@ export class Socket<
     this.auth = opts.auth;
     this.#retries = opts.retries ?? 0;
     this.#ackTimeout = opts.ackTimeout;
+    this.#clientId = opts.exactlyOnce ? newClientId() : undefined;
     this.#limits = opts.buffer;
     this.#link = io[kManagerLink];
     this.#hooks = new Socket.#Hooks(this as unknown as AnySocket);
@@ -803,6 +810,7 @@ export class Socket<
       // fields win on a clash, as in socket.io-client.
       data = { pid: this.#pid, offset: this.#lastOffset, ...(isObject(auth) ? auth : {}) };
     }
+    if (this.#clientId !== undefined) data = withClientId(data, this.#clientId);
     let chunks: EncodedChunk[];
     try {
       chunks = this.#link.encode({ type: PacketType.CONNECT, nsp: this.nsp, data });
@@ -967,7 +975,7 @@ export class Socket<
     this.#emitNow(event, args, flags, errorFirstAck);
   }
 
-  #emitNow(event: string, args: unknown[], flags: Readonly<EmitFlags>, errorFirstAck: boolean): void {
+  #emitNow(event: string, args: unknown[], flags: Readonly<EmitFlags>, errorFirstAck: boolean, id?: number): void {
     const data: unknown[] = [event, ...args];
     let ack: AckCallback | undefined;
     if (typeof data[data.length - 1] === "function" && data.length > 1) ack = data.pop() as AckCallback;
@@ -997,7 +1005,7 @@ export class Socket<
     }
     if (ack !== undefined) {
       acks = this.#ackTable();
-      packet.id = acks.register(ack, withError, timeoutMs);
+      packet.id = acks.register(ack, withError, timeoutMs, id);
     }
     const forget = (): void => {
       release?.();
@@ -1273,8 +1281,9 @@ export class Socket<
       entry.pending = true;
       entry.tries++;
       const onReply: AckCallback = (err, ...reply) => this.#onQueuedReply(entry, err, reply);
+      if (this.#clientId !== undefined) entry.id ??= this.#ackTable().reserve();
       try {
-        this.#emitNow(entry.event, [...entry.args, onReply], entry.flags, true);
+        this.#emitNow(entry.event, [...entry.args, onReply], entry.flags, true, entry.id);
         return;
       } catch (error) {
         this.#queue.shift();
