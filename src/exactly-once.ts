@@ -15,30 +15,12 @@
 // resend with it. Nothing waits for the server to announce itself: no race between CONNECT and the first
 // emits, and no extra round trip.
 
-import { isObject } from "./codec/packet";
-import { invalidArg } from "./errors";
-
 /** The auth key of the client id. Shared with siolink/server. */
 export const CLIENT_ID_KEY = "siolinkEo";
 
 /** A fresh client id: 128 random bits as 32 hex digits (getRandomValues: also outside secure contexts). */
 export function newClientId(): string {
   let id = "";
-  for (const byte of crypto.getRandomValues(new Uint8Array(16))) id += (byte + 256).toString(16).slice(1);
+  for (const n of crypto.getRandomValues(new Uint32Array(4))) id += n.toString(16).padStart(8, "0");
   return id;
-}
-
-/** The CONNECT data with the client id added (a non-object auth has nothing to keep). */
-export function withClientId(auth: unknown, clientId: string): Record<string, unknown> {
-  return { ...(isObject(auth) ? auth : {}), [CLIENT_ID_KEY]: clientId };
-}
-
-/**
- * `exactlyOnce` must be a boolean, and true only with `retries` > 0: without retries nothing is ever resent,
- * so the option would promise what only the retries provide.
- */
-export function checkExactlyOnce(exactlyOnce: unknown, retries: number | undefined): void {
-  if (exactlyOnce === undefined || exactlyOnce === false) return;
-  if (exactlyOnce !== true) throw invalidArg(`exactlyOnce must be a boolean, got ${String(exactlyOnce)}`);
-  if (!retries) throw invalidArg("exactlyOnce needs retries > 0");
 }

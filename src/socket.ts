@@ -4,7 +4,7 @@
 import { Emitter } from "@socket.io/component-emitter";
 import { AckTable, type AckCallback } from "./acks";
 import { isObject, PacketType, type EncodedChunk, type Packet } from "./codec/packet";
-import { checkExactlyOnce, newClientId, withClientId } from "./exactly-once";
+import { CLIENT_ID_KEY, newClientId } from "./exactly-once";
 import {
   AbortError,
   ConnectError,
@@ -240,7 +240,8 @@ function count(name: string, value: unknown): void {
 export function checkSocketOptions(opts: SocketOptions): void {
   nonNegative("ackTimeout", opts.ackTimeout);
   count("retries", opts.retries);
-  checkExactlyOnce(opts.exactlyOnce, opts.retries);
+  // Without retries nothing is resent: the option would promise what only retries give.
+  if (opts.exactlyOnce && !opts.retries) throw invalidArg("exactlyOnce needs retries");
   const buffer: unknown = opts.buffer;
   if (buffer === undefined) return;
   if (!isObject(buffer)) throw invalidArg(`buffer must be an object, got ${String(buffer)}`);
@@ -810,7 +811,7 @@ export class Socket<
       // fields win on a clash, as in socket.io-client.
       data = { pid: this.#pid, offset: this.#lastOffset, ...(isObject(auth) ? auth : {}) };
     }
-    if (this.#clientId !== undefined) data = withClientId(data, this.#clientId);
+    if (this.#clientId !== undefined) data = { ...(isObject(data) ? data : {}), [CLIENT_ID_KEY]: this.#clientId };
     let chunks: EncodedChunk[];
     try {
       chunks = this.#link.encode({ type: PacketType.CONNECT, nsp: this.nsp, data });
