@@ -15,6 +15,8 @@
 // resend with it. Nothing waits for the server to announce itself: no race between CONNECT and the first
 // emits, and no extra round trip.
 
+import { isObject } from "./codec/packet";
+
 /** The auth key of the client id. Shared with siolink/server. */
 export const CLIENT_ID_KEY = "siolinkEo";
 
@@ -23,4 +25,9 @@ export function newClientId(): string {
   let id = "";
   for (const n of crypto.getRandomValues(new Uint32Array(4))) id += n.toString(16).padStart(8, "0");
   return id;
+}
+
+/** The CONNECT data with the client id beside the user's auth fields. */
+export function withClientId(data: unknown, clientId: string): Record<string, unknown> {
+  return { ...(isObject(data) ? data : {}), [CLIENT_ID_KEY]: clientId };
 }
