@@ -111,7 +111,7 @@ function websocketGlobalEntry() {
 }
 
 /**
- * Emits dist/types from src/index.ts (and src/websocket.ts, src/react/index.ts) with the TypeScript API, twice: `.d.ts` for `import` and `.d.cts` for
+ * Emits dist/types from src/index.ts (and src/websocket.ts, src/react/index.ts, src/server/index.ts) with the TypeScript API, twice: `.d.ts` for `import` and `.d.cts` for
  * `require` (the package is "type": "module", so a lone .d.ts would read as ESM to CommonJS users under
  * node16 resolution). Relative specifiers get explicit extensions because Node-style resolution of
  * declaration files does not guess them.
@@ -138,7 +138,7 @@ function declarations() {
         rootDir: join(root, "src"),
         declarationDir: outDir,
       };
-      const program = ts.createProgram([src("index.ts"), src("websocket.ts"), src("react/index.ts")], options);
+      const program = ts.createProgram([src("index.ts"), src("websocket.ts"), src("react/index.ts"), src("server/index.ts")], options);
       rmSync(outDir, { recursive: true, force: true });
       for (const flavour of [{ ext: ".js", file: ".d.ts" }, { ext: ".cjs", file: ".d.cts" }]) {
         const result = program.emit(
@@ -328,6 +328,18 @@ const builds = [
     output: [
       { file: "dist/siolink.websocket.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner },
       { file: "dist/siolink.websocket.min.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner, plugins: [minify] },
+    ],
+  },
+  // siolink/server: the exactlyOnce() middleware for socket.io servers (Node ESM + CJS); socket.io is used for
+  // its types only, so nothing of it is bundled or imported.
+  {
+    input: src("server/index.ts"),
+    external: (id) => id === "socket.io" || nodeBuiltins.has(id),
+    plugins: [compile()],
+    onwarn,
+    output: [
+      { file: "dist/server/index.mjs", format: "es", sourcemap: true, banner },
+      { file: "dist/server/index.cjs", format: "cjs", exports: "named", sourcemap: true, banner },
     ],
   },
   // siolink/react: React is the app's, siolink is imported by package name.
