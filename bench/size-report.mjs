@@ -42,8 +42,9 @@ const method = args.has("--marginal") ? "marginal" : "share";
  */
 const layers = [
   ["Socket (socket, acks, subscriptions)", [/^src\/socket(\.ts|\/)/, /^src\/acks\.ts$/, /^src\/internal\/subscriptions\.ts$/,
+    /^src\/(outbox|listeners|nsp-handshake|status|link)\.ts$/, /^src\/internal\/emitter\.ts$/,
     /^sio:socket\.io-client\/build\/esm\/(socket|on)\.js$/]],
-  ["Manager, backoff, io() cache", [/^src\/(manager|backoff|registry)(\.ts|\/)/,
+  ["Manager, backoff, io() cache", [/^src\/(manager|backoff|registry)(\.ts|\/)/, /^src\/internal\/namespace-table\.ts$/,
     /^sio:socket\.io-client\/build\/esm\/(manager|index|contrib\/backo2)\.js$/]],
   ["Engine.IO session, handshake, heartbeat, upgrade", [/^src\/engine\//,
     /^sio:engine\.io-client\/build\/esm\/(socket|index|util)\.js$/]],
