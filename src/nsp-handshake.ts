@@ -4,6 +4,7 @@
 import { isObject } from "./codec/packet";
 import { ConnectError, SioError } from "./errors";
 import type { AuthOption } from "./types";
+import { DEV } from "./internal/dev";
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -16,7 +17,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 /** An Error as it is, anything else wrapped in an ERR_ABORTED SioError saying `what` failed. */
 export function toError(value: unknown, what: string): Error {
   if (value instanceof Error) return value;
-  return new SioError("ERR_ABORTED", `${what}: ${String(value)}`, { cause: value });
+  return new SioError("ERR_ABORTED", DEV ? `${what}: ${String(value)}` : `${what} ${String(value)}`, { cause: value });
 }
 
 /**
