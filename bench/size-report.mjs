@@ -6,8 +6,8 @@
 //   npm run size -- --json                 # every number, one JSON object
 //   npm run size -- --marginal             # charge by marginal gzip cost in bundle order (see below)
 //
-// Bundles: dist/siolink.min.js and dist/siolink.websocket.min.js as shipped; dist/browser/index.mjs and
-// dist/browser/websocket.mjs minified the way test/size.test.ts minifies them (terser, what an app's bundler
+// Bundles: dist/siolink.min.js, dist/siolink.websocket.min.js and dist/siolink.msgpack.min.js as shipped;
+// dist/browser/index.mjs and dist/browser/websocket.mjs minified the way test/size.test.ts minifies them (terser, what an app's bundler
 // does; their two dependencies, engine.io-parser and the emitter, are the app's and are not counted there).
 //
 // Method (default, "share"): decode the bundle's source map (Base64 VLQ "mappings"); every minified byte
@@ -193,6 +193,7 @@ const bundles = [
   { label: "siolink.websocket.min.js", short: "ws.min.js", file: "dist/siolink.websocket.min.js" },
   { label: "browser/index.mjs, minified", short: "index.mjs", file: "dist/browser/index.mjs", esm: true },
   { label: "browser/websocket.mjs, minified", short: "websocket.mjs", file: "dist/browser/websocket.mjs", esm: true },
+  { label: "siolink.msgpack.min.js", short: "msgpack.min", file: "dist/siolink.msgpack.min.js" },
 ];
 const sio = { label: "socket.io-client socket.io.min.js", short: "socket.io.min", file: "node_modules/socket.io-client/dist/socket.io.min.js", foreign: true };
 
