@@ -41,7 +41,8 @@ const method = args.has("--marginal") ? "marginal" : "share";
  * "entry, shared internals", so a new module shows up (and can be given a layer here).
  */
 const layers = [
-  ["Socket (socket, acks, subscriptions)", [/^src\/socket(\.ts|\/)/, /^src\/acks\.ts$/, /^src\/internal\/subscriptions\.ts$/,
+  ["Socket (socket, outbox, acks, listeners, status, handshake)", [/^src\/socket(\.ts|\/)/,
+    /^src\/(acks|outbox|listeners|status|nsp-handshake|link)\.ts$/, /^src\/internal\/subscriptions\.ts$/,
     /^sio:socket\.io-client\/build\/esm\/(socket|on)\.js$/]],
   ["Manager, backoff, io() cache", [/^src\/(manager|backoff|registry)(\.ts|\/)/,
     /^sio:socket\.io-client\/build\/esm\/(manager|index|contrib\/backo2)\.js$/]],
@@ -50,7 +51,7 @@ const layers = [
   ["transports", [/^src\/transports\//, /^sio:engine\.io-client\/build\/esm\/(transport\.js|transports\/|contrib\/has-cors)/]],
   ["browser platform", [/^src\/platform\//, /^sio:engine\.io-client\/build\/esm\/globals/]],
   ["Socket.IO codec", [/^src\/codec\//, /^sio:socket\.io-parser\//]],
-  ["URL, errors, engine.io-parser, emitter", [/^src\/(url|errors)\.ts$/, /engine\.io-parser\//, /component-emitter\//,
+  ["URL, errors, engine.io-parser, emitter", [/^src\/(url|errors|internal\/emitter)\.ts$/, /engine\.io-parser\//, /component-emitter\//,
     /^sio:socket\.io-client\/build\/esm\/url\.js$/, /^sio:engine\.io-client\/build\/esm\/contrib\/(parseuri|parseqs)/]],
   ["entry, shared internals", [/^src\//, /^sio:/]],
   ["(unmapped: wrapper, banner, helpers, map comment)", [/^\(unmapped\)$/]],
