@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { io as ioClient } from "socket.io-client";
-import type { Socket as ServerSocket } from "socket.io";
+import { Server, type Socket as ServerSocket } from "socket.io";
 import { io, type Socket } from "../src/index";
 import { exactlyOnce, MemoryStore, type ExactlyOnceStore, type Reply } from "../src/server/index";
 import { startProxy } from "./helpers/proxy";
@@ -191,4 +191,14 @@ test("MemoryStore: a reply older than `ttl` is forgotten, the window keeps the l
   assert.equal(store.get("a", 3), undefined, "expired");
   store.set("b", 1, ["b"]);
   assert.equal(store.clients, 1, "an idle client whose replies all expired is dropped");
+});
+
+test("types: io.use() and a typed namespace's use() take the middleware", () => {
+  interface Events {
+    order: (item: string, ack: (receipt: string) => void) => void;
+  }
+  // Not attached to any HTTP server: nothing listens, nothing to close.
+  const typed = new Server<Events, Events, Events, { user: string }>();
+  typed.use(exactlyOnce());
+  typed.of("/orders").use(exactlyOnce({ key: (socket, clientId) => `${String(socket.data.user)} ${clientId}`, window: 10 }));
 });
