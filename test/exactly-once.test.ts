@@ -5,6 +5,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { io as ioClient } from "socket.io-client";
 import { Server, type Socket as ServerSocket } from "socket.io";
 import { io, type Socket } from "../src/index";
@@ -201,4 +204,25 @@ test("types: io.use() and a typed namespace's use() take the middleware", () => 
   const typed = new Server<Events, Events, Events, { user: string }>();
   typed.use(exactlyOnce());
   typed.of("/orders").use(exactlyOnce({ key: (socket, clientId) => `${String(socket.data.user)} ${clientId}`, window: 10 }));
+});
+
+test("the built siolink/server (ESM and CJS, through package.json exports) dedupes, and imports nothing of socket.io", async (t) => {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const pkg = JSON.parse(readFileSync(`${root}package.json`, "utf8")) as { exports: Record<string, Record<string, Record<string, string>>> };
+  const entry = pkg.exports["./server"] as Record<string, Record<string, string>>;
+  for (const condition of ["import", "require"]) {
+    for (const file of Object.values(entry[condition] as Record<string, string>)) {
+      assert.ok(existsSync(`${root}${file}`), `${file} is missing: run \`npx rollup -c\` before the tests`);
+      if (!file.includes("/types/")) assert.doesNotMatch(readFileSync(`${root}${file}`, "utf8"), /["']socket\.io["']/, `${file} loads socket.io`);
+    }
+  }
+  type Entry = typeof import("../src/server/index");
+  // A specifier in a variable: typechecking must not need dist/ (tsc runs before the build).
+  const specifier: string = "siolink/server";
+  const esm = (await import(specifier)) as Entry;
+  const cjs = createRequire(import.meta.url)(specifier) as Entry;
+  for (const built of [esm, cjs]) {
+    const result = await resendWhilePending(t, "/", (server) => server.io.use(built.exactlyOnce()));
+    assert.deepEqual(result, { calls: 1, reply: "tea #1" });
+  }
 });
