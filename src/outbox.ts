@@ -498,7 +498,7 @@ export class Outbox {
       entry.pending = true;
       entry.tries++;
       const onReply: AckCallback = (err, ...reply) => this.#onQueuedReply(entry, err, reply);
-      if (this.clientId !== undefined) entry.id ??= this.#ackTable().reserve();
+      if (this.clientId !== undefined) entry.id ??= this.#ackTable().nextId++;
       try {
         this.#emitNow(entry.event, [...entry.args, onReply], entry.flags, true, entry.id);
         return;

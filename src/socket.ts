@@ -5,7 +5,6 @@
 import type { AckCallback } from "./acks";
 import { PacketType, type EncodedChunk, type Packet } from "./codec/packet";
 import { ConnectError, invalidArg, invalidState, nonNegative, ProtocolError, TransportError } from "./errors";
-import { withClientId } from "./exactly-once";
 import { kManagerLink, RESERVED_EVENTS } from "./internal/constants";
 import { emitLocally } from "./internal/emitter";
 import { rethrowLater } from "./internal/subscriptions";
@@ -449,9 +448,7 @@ export class Socket<
   #writeConnect(auth: unknown): void {
     let chunks: EncodedChunk[];
     try {
-      const data = connectData(auth, this.#pid, this.#lastOffset);
-      const clientId = this.#out.clientId;
-      chunks = this.#link.encode({ type: PacketType.CONNECT, nsp: this.nsp, data: clientId === undefined ? data : withClientId(data, clientId) });
+      chunks = this.#link.encode({ type: PacketType.CONNECT, nsp: this.nsp, data: connectData(auth, this.#pid, this.#lastOffset, this.#out.clientId) });
     } catch (error) {
       this.#authFailed(toError(error, DEV ? "invalid auth data" : "auth"));
       return;
