@@ -1,7 +1,7 @@
 // exactlyOnce, both halves against real socket.io servers: option checks, what a server without the
 // middleware sees (the same events and arguments as from socket.io-client), the client id in CONNECT, the
 // middleware per namespace, a resend arriving while the first call is in progress, a shared (async) store,
-// and the memory bounds of the default store.
+// the window as seen from the wire, the memory bounds of the default store, the types, and the built entry.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
