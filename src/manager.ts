@@ -2,8 +2,8 @@
 // decodes packets, and multiplexes the namespaces (Sockets) that share it.
 
 import { backoffDelay } from "./backoff";
-import { parser as defaultParser } from "./codec/index";
-import { Decoder as OwnDecoder, kDecodeSink, type DecodeSink } from "./codec/decoder";
+import { defaultParser, DefaultDecoder } from "./codec/default";
+import { kDecodeSink, type DecodeSink, type SinkDecoder } from "./codec/sink";
 import { PacketType, type Decoder, type EncodedChunk, type Encoder, type Packet, type Parser } from "./codec/packet";
 import { BaseEngineSession, checkEngineOptions, kTransportKit, type EngineSession, type TransportKit } from "./engine/session";
 import type { CloseDetails, EngineCloseReason, EngineEvents, EngineOptions, RawData } from "./engine/types";
@@ -520,9 +520,9 @@ export class Manager<
     this.#setState("open");
     if (engine.transport.name === "websocket") this.#upgradedBefore = true;
 
-    if (this.#parser.Decoder === OwnDecoder) {
+    if (this.#parser.Decoder === DefaultDecoder) {
       // Our own decoder hands packets straight to the link: no listener table and closure per connection.
-      (decoder as OwnDecoder)[kDecodeSink] = this[kManagerLink];
+      (decoder as unknown as SinkDecoder)[kDecodeSink] = this[kManagerLink];
     } else {
       this.#phase.on(decoder, "decoded", (packet: Packet) => this.#onDecoded(packet));
     }

@@ -3,6 +3,7 @@
 
 import { isObject } from "./codec/packet";
 import { ConnectError, SioError } from "./errors";
+import { CLIENT_ID_KEY } from "./exactly-once";
 import type { AuthOption } from "./types";
 import { DEV } from "./internal/dev";
 
@@ -61,8 +62,10 @@ export function runAuth(auth: AuthOption | undefined, proceed: (data: unknown) =
  * The CONNECT packet's data. With a session to recover, it tells the server which one and the last event
  * seen; the user's auth fields win on a clash, as in socket.io-client.
  */
-export function connectData(auth: unknown, pid: string | undefined, offset: string | undefined): unknown {
-  return pid === undefined ? auth : { pid, offset, ...(isObject(auth) ? auth : {}) };
+export function connectData(auth: unknown, pid: string | undefined, offset: string | undefined, clientId?: string): unknown {
+  const data = pid === undefined ? auth : { pid, offset, ...(isObject(auth) ? auth : {}) };
+  // exactlyOnce: the socket's client id beside the user's fields (src/exactly-once.ts).
+  return clientId === undefined ? data : { ...(isObject(data) ? data : {}), [CLIENT_ID_KEY]: clientId };
 }
 
 /** The server's CONNECT answer: its session id and recovery id; undefined when it has no session id. */

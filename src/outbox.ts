@@ -5,6 +5,7 @@
 import { AckTable, type AckCallback } from "./acks";
 import { isObject, PacketType, type EncodedChunk, type Packet } from "./codec/packet";
 import { AbortError, invalidArg, invalidState, nonNegative, SioError } from "./errors";
+import { newClientId } from "./exactly-once";
 import { COMPRESSED, UNCOMPRESSED } from "./internal/constants";
 import { emitLocally } from "./internal/emitter";
 import { rethrowLater } from "./internal/subscriptions";
@@ -60,6 +61,8 @@ interface QueuedEmit extends Waiting {
   tries: number;
   /** Sent and waiting for its acknowledgement. */
   pending: boolean;
+  /** exactlyOnce: the packet id of every try. */
+  id?: number;
 }
 
 /** A packet users put in sendBuffer themselves: never expires, counts no bytes. */
@@ -96,6 +99,8 @@ function count(name: string, value: unknown): void {
 export function checkSocketOptions(opts: SocketOptions): void {
   nonNegative("ackTimeout", opts.ackTimeout);
   count("retries", opts.retries);
+  // Without retries nothing is resent: the option would promise what only retries give.
+  if (opts.exactlyOnce && !opts.retries) throw invalidArg(DEV ? "exactlyOnce needs retries" : "");
   const buffer: unknown = opts.buffer;
   if (buffer === undefined) return;
   if (!isObject(buffer)) throw invalidArg(DEV ? `buffer must be an object, got ${String(buffer)}` : String(buffer));
@@ -135,6 +140,8 @@ export class Outbox {
   /** Created by the first emit that wants an acknowledgement: many sockets never need one. */
   acks: AckTable | undefined;
   readonly ackTimeout: number | undefined;
+  /** exactlyOnce: the socket's id sent with every CONNECT (see src/exactly-once.ts). */
+  readonly clientId: string | undefined;
   readonly #owner: OutboxOwner;
   readonly #link: ManagerLink;
   readonly #retries: number;
@@ -153,6 +160,7 @@ export class Outbox {
     this.#retries = opts.retries ?? 0;
     this.ackTimeout = opts.ackTimeout;
     this.#limits = opts.buffer;
+    this.clientId = opts.exactlyOnce ? newClientId() : undefined;
   }
 
   /** Sends, buffers, queues or drops one emit. Throws ERR_INVALID_ARG when the parser cannot encode it. */
@@ -205,7 +213,7 @@ export class Outbox {
     this.#expiryTimer = undefined;
   }
 
-  #emitNow(event: string, args: unknown[], flags: Readonly<EmitFlags>, errorFirstAck: boolean): void {
+  #emitNow(event: string, args: unknown[], flags: Readonly<EmitFlags>, errorFirstAck: boolean, id?: number): void {
     const data: unknown[] = [event, ...args];
     let ack: AckCallback | undefined;
     if (typeof data[data.length - 1] === "function" && data.length > 1) ack = data.pop() as AckCallback;
@@ -235,7 +243,7 @@ export class Outbox {
     }
     if (ack !== undefined) {
       acks = this.#ackTable();
-      packet.id = acks.register(ack, withError, timeoutMs);
+      packet.id = acks.register(ack, withError, timeoutMs, id);
     }
     const forget = (): void => {
       release?.();
@@ -490,8 +498,9 @@ export class Outbox {
       entry.pending = true;
       entry.tries++;
       const onReply: AckCallback = (err, ...reply) => this.#onQueuedReply(entry, err, reply);
+      if (this.clientId !== undefined) entry.id ??= this.#ackTable().nextId++;
       try {
-        this.#emitNow(entry.event, [...entry.args, onReply], entry.flags, true);
+        this.#emitNow(entry.event, [...entry.args, onReply], entry.flags, true, entry.id);
         return;
       } catch (error) {
         this.#queue.shift();

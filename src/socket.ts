@@ -448,7 +448,7 @@ export class Socket<
   #writeConnect(auth: unknown): void {
     let chunks: EncodedChunk[];
     try {
-      chunks = this.#link.encode({ type: PacketType.CONNECT, nsp: this.nsp, data: connectData(auth, this.#pid, this.#lastOffset) });
+      chunks = this.#link.encode({ type: PacketType.CONNECT, nsp: this.nsp, data: connectData(auth, this.#pid, this.#lastOffset, this.#out.clientId) });
     } catch (error) {
       this.#authFailed(toError(error, DEV ? "invalid auth data" : "auth"));
       return;
