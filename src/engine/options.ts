@@ -80,7 +80,7 @@ function transportOrder(opts: EngineOptions, kit: TransportKit): TransportName[]
       throw invalidArg(DEV ? `unknown transport ${JSON.stringify(name)}` : `${JSON.stringify(name)}`);
     }
     if (!kit[name]) {
-      throw invalidArg(DEV ? `${kit.entry} has no ${name} transport: import from "siolink" for ${name}` : `${kit.entry} ${name} ${name}`);
+      throw invalidArg(DEV ? `${kit.entry} has no ${name} transport: import from "siolink" for ${name}` : `${kit.entry} ${name}`);
     }
   }
   const order = [...new Set(wanted)];
