@@ -222,17 +222,34 @@ function onwarn(warning, warn) {
   warn(warning);
 }
 
+/**
+ * The production browser builds' minifier. SIOLINK_PROD defined: src/internal/dev.ts reads false, and every
+ * `DEV ? message : values` keeps only the values (errors keep their code; docs/errors.md has the text).
+ */
 const minify = terser({
   ecma: 2020,
   compress: {
     ecma: 2020,
     passes: 3,
+    global_defs: { SIOLINK_PROD: true },
     // No getter of ours has a side effect that an unused read would need (`socket.volatile` is always
     // followed by the emit that reads its flag), and no function expression of ours is used with `new`.
     pure_getters: true,
     unsafe_arrows: true,
   },
   // Private (#) members are renamed by the regular mangle pass; public names stay intact.
+  mangle: true,
+  format: { comments: /^!/ },
+});
+
+/**
+ * The "production" export condition's ESM builds (Vite and webpack pick it in production mode): the bundler
+ * build without message text, minified as a module so the app's bundler receives it already folded.
+ */
+const minifyModule = terser({
+  ecma: 2020,
+  module: true,
+  compress: { ecma: 2020, passes: 3, pure_getters: true, unsafe_arrows: true, global_defs: { SIOLINK_PROD: true } },
   mangle: true,
   format: { comments: /^!/ },
 });
@@ -295,7 +312,10 @@ const builds = [
     external: (id) => isPackage(id, ["engine.io-parser", "@socket.io/component-emitter"]),
     plugins: [forbidNodeImports(), browserPlatform(), compile(), nodeResolve({ browser: true })],
     onwarn,
-    output: [{ file: "dist/browser/index.mjs", format: "es", sourcemap: true, banner }],
+    output: [
+      { file: "dist/browser/index.mjs", format: "es", sourcemap: true, banner },
+      { file: "dist/browser/index.prod.mjs", format: "es", sourcemap: true, banner, plugins: [minifyModule] },
+    ],
   },
   // <script> tag: everything bundled, global `io`.
   {
@@ -343,7 +363,10 @@ const builds = [
     external: (id) => isPackage(id, ["engine.io-parser", "@socket.io/component-emitter"]),
     plugins: [forbidNodeImports(), browserPlatform(), compile(), nodeResolve({ browser: true })],
     onwarn,
-    output: [{ file: "dist/browser/websocket.mjs", format: "es", sourcemap: true, banner }],
+    output: [
+      { file: "dist/browser/websocket.mjs", format: "es", sourcemap: true, banner },
+      { file: "dist/browser/websocket.prod.mjs", format: "es", sourcemap: true, banner, plugins: [minifyModule] },
+    ],
   },
   {
     input: "\0siolink-websocket-global",
