@@ -296,6 +296,8 @@ export class Socket<
   #buffered: WeakMap<Packet, Buffered> | undefined;
   /** The send buffer is being flushed: new emits queue behind it. */
   #flushing = false;
+  /** Connected during the read in progress: writes wait in the send buffer until it is over (see #onConnectReply). */
+  #holding = false;
   readonly #limits: BufferOptions | undefined;
   /** The one `buffer.maxAgeMs` timer: set while the socket is active and something waits. */
   #expiryTimer: TimerHandle | undefined;
@@ -861,7 +863,14 @@ export class Socket<
 
     this.#clearExpiry();
     this.#expire();
-    this.#flushSendBuffer();
+    // The rest of this read may still end the connection (the CONNECT reply and a close in one payload):
+    // until it is over, what is sent (the buffer, emits made by connect listeners) waits in the send
+    // buffer, so a connection that is already gone cannot swallow it; it then goes out on the next one.
+    this.#holding = true;
+    queueMicrotask(() => {
+      this.#holding = false;
+      this.#flushSendBuffer();
+    });
     this.#drainQueue(true);
     this.#armExpiry();
     // An outgoing listener may have disconnected us (TypeScript keeps the narrowing of #state: re-read it).
@@ -1026,7 +1035,7 @@ export class Socket<
       return;
     }
 
-    if (this.#state === "connected" && !this.#flushing) {
+    if (this.#state === "connected" && !this.#flushing && !this.#holding) {
       // Never overtake what is still buffered.
       if (this.sendBuffer.length > 0) this.#flushSendBuffer();
       if (this.sendBuffer.length === 0 && this.#transmit(data, chunks, compress)) {
@@ -1174,7 +1183,7 @@ export class Socket<
 
   /** Sends what was emitted while disconnected, in order; stops (keeping the rest) if the session goes. */
   #flushSendBuffer(): void {
-    if (this.#flushing) return;
+    if (this.#flushing || this.#holding) return;
     this.#flushing = true;
     try {
       // Emits made by listeners during the flush are appended to the new buffer and go out after it.
