@@ -41,8 +41,8 @@ const MANAGER_DEFAULTS: Readonly<Record<string, unknown>> = {
   autoConnect: true,
 };
 
-/** The cached Managers of each server (entry point, origin, path), oldest first. */
-const cache = /* @__PURE__ */ new Map<string, CacheEntry[]>();
+/** The cached Managers, oldest first. */
+const cache: CacheEntry[] = [];
 
 /** Objects that are not plain data (agents, parser modules, Buffers) are compared by identity. */
 const identities = /* @__PURE__ */ new WeakMap<object, number>();
@@ -102,6 +102,8 @@ export function agrees(cached: Readonly<Record<string, string>>, wanted: Readonl
 }
 
 interface CacheEntry {
+  /** Entry point, origin and path: the server. */
+  readonly key: string;
   readonly manager: Manager<EventsMap, EventsMap>;
   readonly options: Record<string, string>;
 }
@@ -135,8 +137,9 @@ export function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEv
   // Per Manager class too: io() of siolink/websocket must not hand out a cached siolink Manager, or back.
   const key = `${identity(ManagerClass)} ${parsed.id} ${options.path || "/socket.io"}`;
   const wanted = connectionOptions(options, parsed.query);
-  const entries = cache.get(key);
-  const cached = entries?.find((entry) => agrees(entry.options, wanted))?.manager as Manager<ListenEvents, EmitEvents> | undefined;
+  const cached = cache.find((entry) => entry.key === key && agrees(entry.options, wanted))?.manager as
+    | Manager<ListenEvents, EmitEvents>
+    | undefined;
   const separate =
     options.forceNew === true ||
     (options as { "force new connection"?: boolean })["force new connection"] === true ||
@@ -150,24 +153,17 @@ export function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEv
     manager = cached;
   } else {
     manager = new ManagerClass<ListenEvents, EmitEvents>(uri, options);
-    const entry: CacheEntry = { manager: manager as Manager<EventsMap, EventsMap>, options: wanted };
-    const list = entries ?? [];
-    list.push(entry);
-    cache.set(key, list);
-    manager[kManagerLink].onClosed(() => {
-      const index = list.indexOf(entry);
-      if (index !== -1) list.splice(index, 1);
-      if (list.length === 0 && cache.get(key) === list) cache.delete(key);
-    });
+    const entry: CacheEntry = { key, manager: manager as Manager<EventsMap, EventsMap>, options: wanted };
+    cache.push(entry);
+    // Called once, when the Manager is closed for good.
+    manager[kManagerLink].onClosed(() => cache.splice(cache.indexOf(entry), 1));
   }
   return manager.socket(parsed.nsp, options);
 }
 
 /** How many Managers the cache holds (for tests and diagnostics). */
 export function cachedManagerCount(): number {
-  let count = 0;
-  for (const list of cache.values()) count += list.length;
-  return count;
+  return cache.length;
 }
 
 /**

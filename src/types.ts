@@ -227,8 +227,6 @@ export interface ManagerOptions extends EngineOptions {
   path?: string;
   /** With no URL only: the server's host name. Default: the page's, or "localhost" (Node). */
   hostname?: string;
-  /** With no URL only: "host:port", of which only the host is read (as in socket.io-client). */
-  host?: string;
   /** With no URL only: the server's port. Default: the page's, or 443 when `secure`, else 80. */
   port?: string | number;
   /** With no URL only: connect over TLS (https/wss). Default: as the page, or false (Node). */

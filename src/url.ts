@@ -81,28 +81,25 @@ export function parseUrl(uri: string | undefined, defaultOrigin?: string): Parse
 /** What a Manager or io() given no URL reads: socket.io-client's address options. */
 export interface AddressOptions {
   hostname?: string;
-  /** "host:port": only its host is read, as in socket.io-client. */
-  host?: string;
   port?: string | number;
   secure?: boolean;
 }
 
 /**
- * Where a Manager given no URL connects, as in socket.io-client: its `hostname` (or `host`), `port` and
- * `secure` options, the rest from the page in a browser, else localhost on port 80 (443 when `secure`).
+ * Where a Manager given no URL connects, as in socket.io-client: its `hostname`, `port` and `secure` options,
+ * the rest from the page in a browser, else localhost on port 80 (443 when `secure`).
  *
  * @example
  * defaultUrl({}) // "http://localhost:80" in Node
  * defaultUrl({ secure: true, port: 8443 }) // "https://localhost:8443"
  */
-export function defaultUrl(opts: AddressOptions, defaultOrigin?: string): string {
+export function defaultUrl({ hostname, port, secure }: AddressOptions, defaultOrigin?: string): string {
   const page = pageOrigin(defaultOrigin);
-  const secure = opts.secure ?? page?.protocol === "https:";
-  const named = opts.hostname ?? opts.host?.replace(/:\d*$/, "");
-  // A page's port only goes with the page's host.
-  const port = opts.port ?? ((named === undefined && page?.port) || (secure ? 443 : 80));
-  const hostname = (named ?? page?.hostname ?? "localhost").replace(/^\[(.*)\]$/, "$1");
-  return `${secure ? "https" : "http"}://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
+  secure ??= page?.protocol === "https:";
+  // A page's port only goes with the page's host (whose hostname keeps IPv6 brackets).
+  port ??= (hostname === undefined && page?.port) || (secure ? 443 : 80);
+  hostname = hostname === undefined ? (page?.hostname ?? "localhost") : hostname.includes(":") ? `[${hostname}]` : hostname;
+  return `${secure ? "https" : "http"}://${hostname}:${port}`;
 }
 
 /** The page origin as an http(s) URL, or undefined when there is none usable (Node, or a file: page's "null"). */

@@ -23,8 +23,6 @@ test("no URL: the address options, the page, else localhost on port 80 (443 when
   assert.equal(defaultUrl({ secure: true }), "https://localhost:443");
   assert.equal(defaultUrl({ hostname: "127.0.0.1", port: 3000 }), "http://127.0.0.1:3000");
   assert.equal(defaultUrl({ hostname: "::1", port: "3000" }), "http://[::1]:3000");
-  // `host`: only its host part is read (socket.io-client ignores its port too).
-  assert.equal(defaultUrl({ host: "example.com:81" }), "http://example.com:80");
   // In a browser the page fills in what the options leave out; its port only goes with its host.
   assert.equal(defaultUrl({}, "https://app.example:8443"), "https://app.example:8443");
   assert.equal(defaultUrl({ hostname: "api.example" }, "https://app.example:8443"), "https://api.example:443");
