@@ -54,11 +54,19 @@ test("a WebSocket upgrade refused with HTTP 404 moves on to polling at once; its
   const server = await startStack(t);
   const upgrades: string[] = [];
   const polls: string[] = [];
+  const refused = new Set<NetSocket>();
+  // The HTTP server no longer tracks an upgrade's socket: without this, closing it would wait for them forever.
+  t.after(() => {
+    for (const socket of refused) socket.destroy();
+  });
   // A proxy-like answer to the upgrade: 404, and the TCP connection left open (nothing to wait for).
   server.http.on("upgrade", (req: IncomingMessage, socket: NetSocket) => {
     if (!req.url?.startsWith("/wrong/")) return;
     upgrades.push(req.url);
+    refused.add(socket);
     socket.on("error", () => {});
+    // Teardown safety only: this is past the test's own bound, so a client waiting for the drop still fails.
+    socket.setTimeout(60_000, () => socket.destroy());
     socket.write("HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nnot found");
   });
   server.http.on("request", (req: IncomingMessage) => {
@@ -80,4 +88,5 @@ test("a WebSocket upgrade refused with HTTP 404 moves on to polling at once; its
   assert.equal(upgrades.length, 1, "one WebSocket attempt");
   assert.equal(polls.length, 1, "then one polling request, answered 404");
   await page.evaluate(() => ((window as unknown as PageWindow).socket as PageSocket).disconnect());
+  for (const socket of refused) socket.destroy();
 });
