@@ -12,7 +12,7 @@
 // - no Manager agrees: a new one, cached beside the others.
 // The one deliberate difference: socket.io-client hands a call that asks for other connection options
 // (transports, query, extraHeaders, timeouts, parser...) the first Manager anyway, silently ignoring them;
-// here such a call gets its own Manager. Per-socket options (auth, ackTimeout, retries, buffer) and io()-only
+// here such a call gets its own Manager. Per-socket options (auth, ackTimeout, retries, exactlyOnce, buffer) and io()-only
 // ones (forceNew, multiplex) are not connection options; an option equal to its default counts as not passed
 // (`{ reconnection: true }` is `{}`), and a URL's query counts as the `query` option.
 // A Manager closed for good (manager.close(), or its last active socket disconnected) leaves the cache.
@@ -28,7 +28,7 @@ import { defaultUrl, parseUrl, type ParsedUrl } from "./url";
 export type IoOptions = ManagerOptions & SocketOptions;
 
 /** Options that never change the connection, hence never split the cache. */
-const NOT_CONNECTION_OPTIONS: ReadonlySet<string> = /* @__PURE__ */ new Set(["forceNew", "multiplex", "force new connection", "auth", "ackTimeout", "retries", "buffer", "path"]);
+const NOT_CONNECTION_OPTIONS: ReadonlySet<string> = /* @__PURE__ */ new Set(["forceNew", "multiplex", "force new connection", "auth", "ackTimeout", "retries", "exactlyOnce", "buffer", "path"]);
 
 /** Values equal to these defaults are left out of the key: `{ reconnection: true }` is the same as `{}`. */
 const MANAGER_DEFAULTS: Readonly<Record<string, unknown>> = {
