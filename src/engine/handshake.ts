@@ -7,7 +7,7 @@ import type { HandshakeData, RawData, TransportName } from "./types";
 /** Longest heartbeat setting accepted: beyond a day the value is a misconfiguration, not a choice. */
 export const MAX_HEARTBEAT_MS = 86_400_000;
 
-const KNOWN_TRANSPORTS: readonly TransportName[] = ["websocket", "polling"];
+const KNOWN_TRANSPORTS: readonly TransportName[] = ["websocket", "polling", "webtransport"];
 
 function fail(reason: string): ProtocolError {
   return new ProtocolError(`invalid Engine.IO handshake: ${reason}`, { code: "ERR_HANDSHAKE" });

@@ -7,7 +7,7 @@ import { COMPRESSED, UNCOMPRESSED } from "../internal/constants";
 import { pickTimers, type TimerHandle, type Timers } from "../internal/timers";
 import { defaultPlatform } from "../platform/default";
 import type { Platform } from "../platform/platform";
-import { PollingTransport, WebSocketTransport, type TransportConstructor } from "../transports/index";
+import { PollingTransport, WebSocketTransport, WebTransportTransport, type TransportConstructor } from "../transports/index";
 import { pickConnectOptions, type Transport, type TransportOptions, type TransportSink } from "../transports/transport";
 import { parseHandshake } from "./handshake";
 import { Heartbeat, type HeartbeatOwner } from "./heartbeat";
@@ -36,6 +36,7 @@ export interface TransportKit {
   readonly entry: string;
   readonly websocket?: TransportConstructor;
   readonly polling?: TransportConstructor;
+  readonly webtransport?: TransportConstructor;
   /** Without it a polling session stays on polling. */
   readonly upgrade?: typeof Upgrade;
 }
@@ -48,6 +49,7 @@ export const fullKit: TransportKit = {
   entry: "siolink",
   websocket: WebSocketTransport,
   polling: PollingTransport,
+  webtransport: WebTransportTransport,
   upgrade: Upgrade,
 };
 
@@ -68,6 +70,9 @@ const EAGER_FLUSH_PACKETS = 256;
 
 
 const DEFAULT_TRANSPORTS: readonly TransportName[] = ["websocket", "polling"];
+const KNOWN_TRANSPORTS: readonly TransportName[] = [...DEFAULT_TRANSPORTS, "webtransport"];
+/** What a polling session upgrades to, in order of preference, when the server offers it. */
+const UPGRADES: readonly TransportName[] = ["webtransport", "websocket"];
 const DEFAULT_FALLBACK_TIMEOUT = 10_000;
 /** 64 MiB: see EngineOptions.maxReceiveSize. */
 const DEFAULT_MAX_RECEIVE_SIZE = 64 * 1024 * 1024;
@@ -105,10 +110,10 @@ function transportOrder(opts: EngineOptions, kit: TransportKit): TransportName[]
   // that `transports: ["polling"]` never silently becomes WebSocket.
   const wanted = opts.transports ?? DEFAULT_TRANSPORTS.filter((name) => kit[name]);
   if (!Array.isArray(wanted) || wanted.length === 0) {
-    throw invalidArg('transports must list "websocket" and/or "polling"');
+    throw invalidArg('transports must list "websocket", "polling" and/or "webtransport"');
   }
   for (const name of wanted) {
-    if (!DEFAULT_TRANSPORTS.includes(name)) {
+    if (!KNOWN_TRANSPORTS.includes(name)) {
       throw invalidArg(`unknown transport ${JSON.stringify(name)}`);
     }
     if (!kit[name]) {
@@ -220,11 +225,9 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     this.binaryType = opts.binaryType ?? this.#platform.defaultBinaryType;
     this.#heartbeat = new Heartbeat(this.#timers, this.#platform, opts.autoUnref === true, this.#sink);
 
-    const order = [...this.#allowed];
-    // Skip a WebSocket the runtime cannot create, unless it is the only choice (then open() reports why).
-    const websocketAt = order.indexOf("websocket");
-    if (!this.#platform.hasWebSocket() && websocketAt !== -1 && order.length > 1) order.splice(websocketAt, 1);
-    const first = order.shift() as TransportName;
+    // Skip transports the runtime cannot create, unless none is left (then open() reports why).
+    const order = this.#allowed.filter((name) => this.#usable(name));
+    const first = order.shift() ?? this.#allowed[0]!;
     this.#candidates = order;
     this.#transport = this.#createTransport(first);
   }
@@ -349,7 +352,15 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     Object.assign(options, pickConnectOptions(merged));
     if (merged.protocols !== undefined) options.protocols = merged.protocols;
     if (merged.extraHeaders !== undefined) options.extraHeaders = merged.extraHeaders;
+    if (name === "webtransport") options.webtransport = this.#opts.transportOptions?.webtransport;
     return options;
+  }
+
+  /** Whether the runtime can create this transport (a WebSocket, a WebTransport implementation). */
+  #usable(name: TransportName): boolean {
+    return name === "websocket"
+      ? this.#platform.hasWebSocket()
+      : this.#kit[name]?.usable?.(this.#transportOptions(name)) !== false;
   }
 
   static #optionsBinaryType(this: TransportOptions): ReturnType<TransportOptions["binaryType"]> {
@@ -440,9 +451,12 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
     release(): void {
       const session = this.#session;
+      // The probed transport failed: another one the server offers may still be tried.
+      (session.#failed ??= new Set()).add(session.#upgrade!.transport.name);
       session.#upgrade = null;
       session.#flush();
       session.#maybeFinishClose();
+      if (session.#state === "open") session.#maybeUpgrade();
     }
   };
 
@@ -598,18 +612,17 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   #maybeUpgrade(): void {
     const handshake = this.#handshake!;
     const Upgrader = this.#kit.upgrade;
-    if (
-      Upgrader === undefined ||
-      this.#opts.upgrade === false ||
-      this.#transport.name !== "polling" ||
-      !handshake.upgrades.includes("websocket") ||
-      !this.#allowed.includes("websocket") ||
-      this.#failed?.has("websocket") === true ||
-      !this.#platform.hasWebSocket()
-    ) {
-      return;
-    }
-    const transport = this.#createTransport("websocket");
+    // Only from polling: servers offer no upgrade from WebSocket.
+    if (Upgrader === undefined || this.#opts.upgrade === false || this.#transport.name !== "polling") return;
+    const target = UPGRADES.find(
+      (name) =>
+        handshake.upgrades.includes(name) &&
+        this.#allowed.includes(name) &&
+        this.#failed?.has(name) !== true &&
+        this.#usable(name),
+    );
+    if (target === undefined) return;
+    const transport = this.#createTransport(target);
     transport.sid = handshake.sid;
     const upgrade = new Upgrader(this.#sink, this.#transport, transport, this.#timers, this.#platform, {
       autoUnref: this.#opts.autoUnref === true,
