@@ -176,3 +176,58 @@ export async function startWebTransportServer(
     },
   };
 }
+
+/** Re-cuts a byte stream into chunks of `size` bytes, so framing is read across every possible split. */
+function rechunk(size: number): TransformStream<Uint8Array, Uint8Array> {
+  return new TransformStream({
+    transform(chunk, controller) {
+      for (let at = 0; at < chunk.length; at += size) controller.enqueue(chunk.slice(at, at + size));
+    },
+  });
+}
+
+/**
+ * A WebTransport class for Node that reaches `server` in-process: each instance hands socket.io a session
+ * whose bidirectional stream carries the bytes both ways re-cut into `chunkSize`-byte chunks. Pass it as
+ * `transportOptions.webtransport.WebTransport`.
+ */
+export function inProcessWebTransport(server: TestServer, chunkSize: number) {
+  const engine = server.io.engine as unknown as { onWebTransportSession(session: unknown): void };
+  return class InProcessWebTransport {
+    readonly ready: Promise<void> = Promise.resolve();
+    readonly closed: Promise<{ closeCode: number; reason: string }>;
+    readonly url: string;
+    #close!: (info: { closeCode: number; reason: string }) => void;
+    #streams: Array<WritableStream<Uint8Array> | ReadableStream<Uint8Array>> = [];
+
+    constructor(url: string) {
+      this.url = url;
+      this.closed = new Promise((resolve) => (this.#close = resolve));
+    }
+
+    async createBidirectionalStream() {
+      const up = rechunk(chunkSize);
+      const down = rechunk(chunkSize);
+      this.#streams.push(up.writable, down.readable);
+      const close = (): void => this.close();
+      engine.onWebTransportSession({
+        incomingBidirectionalStreams: new ReadableStream({
+          start(controller) {
+            controller.enqueue({ readable: up.readable, writable: down.writable });
+          },
+        }),
+        closed: this.closed,
+        close,
+      });
+      return { readable: down.readable, writable: up.writable };
+    }
+
+    close(info = { closeCode: 0, reason: "" }): void {
+      this.#close(info);
+      for (const stream of this.#streams) {
+        if (stream instanceof WritableStream) stream.abort().catch(() => {});
+        else stream.cancel().catch(() => {});
+      }
+    }
+  };
+}
