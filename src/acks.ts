@@ -37,16 +37,23 @@ export class AckTable {
     return this.#pending.size;
   }
 
+  /** An id no register() will hand out: for an emit that keeps one packet id over all its tries. */
+  reserve(): number {
+    return this.#nextId++;
+  }
+
   has(id: number): boolean {
     return this.#pending.has(id);
   }
 
   /**
-   * Stores `fn` under a fresh id, which the caller puts in the packet. `withError`: error-first callback;
-   * `timeoutMs`: fail with a TimeoutError after this many ms (undefined: no deadline).
+   * Stores `fn` under a fresh id (or `id`, one from reserve()), which the caller puts in the packet.
+   * `withError`: error-first callback; `timeoutMs`: fail with a TimeoutError after this many ms (undefined:
+   * no deadline).
    */
-  register(fn: AckCallback, withError: boolean, timeoutMs: number | undefined): number {
-    const id = this.#nextId++;
+  register(fn: AckCallback, withError: boolean, timeoutMs: number | undefined, id = this.#nextId++): number {
+    // A resend under the id of its first try (exactlyOnce) replaces what may still wait on that id.
+    this.#take(id);
     let timer: TimerHandle | undefined;
     if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_DELAY) {
       const { timers, unref } = this.#options;

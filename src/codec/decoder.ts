@@ -11,6 +11,9 @@ import {
   type DecoderEvents,
   type Packet,
 } from "./packet";
+import { kDecodeSink, type DecodeSink } from "./sink";
+
+export { kDecodeSink, type DecodeSink } from "./sink";
 
 export interface DecoderOptions {
   /**
@@ -156,18 +159,6 @@ function parse(str: string, maxAttachments: number): Packet {
   if (id !== undefined) packet.id = id;
   if (attachments !== undefined) packet.attachments = attachments;
   return packet;
-}
-
-/**
- * @internal Key of a decoder's direct receiver. The Manager sets it on its own Decoder so packets go straight to
- * it: a "decoded" listener costs a listener table and a closure per connection, thousands of them in a load
- * test. Custom parsers keep the emitter seam of packet.ts; with no receiver set, this decoder emits as well.
- */
-export const kDecodeSink = Symbol("siolink.decodeSink");
-
-/** What receives a decoder's packets instead of its "decoded" listeners. @internal */
-export interface DecodeSink {
-  onDecoded(packet: Packet): void;
 }
 
 /** A binary packet whose text has arrived and whose attachments are still coming in. */

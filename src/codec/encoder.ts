@@ -33,8 +33,11 @@ function checkNoFunction(type: PacketType, data: readonly unknown[], first: numb
   }
 }
 
-/** The checks the receiving side applies, made here so a bad packet fails at the caller, not the server. */
-function check(packet: Packet): void {
+/**
+ * The checks the receiving side applies, made here so a bad packet fails at the caller, not the server.
+ * Shared with the msgpack encoder, whose packets have the same shape.
+ */
+export function checkPacket(packet: Packet): void {
   const { type, nsp, data, id } = packet;
   if (typeof nsp !== "string" || nsp.charCodeAt(0) !== 0x2f /* "/" */ || nsp.includes(",")) {
     throw invalid(type, `namespace must be a string starting with "/" and without ",", got ${JSON.stringify(nsp)}`);
@@ -109,7 +112,7 @@ function text(type: PacketType, attachments: number, nsp: string, id: number | u
  */
 export class Encoder implements EncoderContract {
   encode(packet: Packet): EncodedChunk[] {
-    check(packet);
+    checkPacket(packet);
     const { nsp, id, data } = packet;
     let type = packet.type;
     if (type === PacketType.EVENT || type === PacketType.ACK || type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) {
