@@ -100,6 +100,30 @@ function cjsEntry(entry = "index.ts") {
   };
 }
 
+/** The script-tag build of siolink/shared: the worker is found next to the <script>, not through import.meta.url. */
+function sharedScriptSpawn() {
+  const moduleSpawn = src("shared/spawn.ts");
+  const scriptSpawn = src("shared/spawn-script.ts");
+  return {
+    name: "siolink-shared-script-spawn",
+    async resolveId(source, importer, options) {
+      if (!importer) return null;
+      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+      return resolved && resolve(resolved.id) === moduleSpawn ? scriptSpawn : resolved;
+    },
+  };
+}
+
+/** The script-tag entry of siolink/shared: only the default export (io). */
+function sharedGlobalEntry() {
+  const id = "\0siolink-shared-global";
+  return {
+    name: "siolink-shared-global",
+    resolveId: (source) => (source === id ? id : null),
+    load: (loaded) => (loaded === id ? `export { default } from ${JSON.stringify(src("shared/index.ts"))};` : null),
+  };
+}
+
 /** The script-tag entry of siolink/websocket: only the default export (io), like src/browser-global.ts. */
 function websocketGlobalEntry() {
   const id = "\0siolink-websocket-global";
@@ -138,7 +162,7 @@ function declarations() {
         rootDir: join(root, "src"),
         declarationDir: outDir,
       };
-      const program = ts.createProgram([src("index.ts"), src("websocket.ts"), src("react/index.ts"), src("server/index.ts")], options);
+      const program = ts.createProgram([src("index.ts"), src("websocket.ts"), src("react/index.ts"), src("server/index.ts"), src("shared/index.ts")], options);
       rmSync(outDir, { recursive: true, force: true });
       for (const flavour of [{ ext: ".js", file: ".d.ts" }, { ext: ".cjs", file: ".d.cts" }]) {
         const result = program.emit(
@@ -198,17 +222,34 @@ function onwarn(warning, warn) {
   warn(warning);
 }
 
+/**
+ * The production browser builds' minifier. SIOLINK_PROD defined: src/internal/dev.ts reads false, and every
+ * `DEV ? message : values` keeps only the values (errors keep their code; docs/errors.md has the text).
+ */
 const minify = terser({
   ecma: 2020,
   compress: {
     ecma: 2020,
     passes: 3,
+    global_defs: { SIOLINK_PROD: true },
     // No getter of ours has a side effect that an unused read would need (`socket.volatile` is always
     // followed by the emit that reads its flag), and no function expression of ours is used with `new`.
     pure_getters: true,
     unsafe_arrows: true,
   },
   // Private (#) members are renamed by the regular mangle pass; public names stay intact.
+  mangle: true,
+  format: { comments: /^!/ },
+});
+
+/**
+ * The "production" export condition's ESM builds (Vite and webpack pick it in production mode): the bundler
+ * build without message text, minified as a module so the app's bundler receives it already folded.
+ */
+const minifyModule = terser({
+  ecma: 2020,
+  module: true,
+  compress: { ecma: 2020, passes: 3, pure_getters: true, unsafe_arrows: true, global_defs: { SIOLINK_PROD: true } },
   mangle: true,
   format: { comments: /^!/ },
 });
@@ -271,7 +312,10 @@ const builds = [
     external: (id) => isPackage(id, ["engine.io-parser", "@socket.io/component-emitter"]),
     plugins: [forbidNodeImports(), browserPlatform(), compile(), nodeResolve({ browser: true })],
     onwarn,
-    output: [{ file: "dist/browser/index.mjs", format: "es", sourcemap: true, banner }],
+    output: [
+      { file: "dist/browser/index.mjs", format: "es", sourcemap: true, banner },
+      { file: "dist/browser/index.prod.mjs", format: "es", sourcemap: true, banner, plugins: [minifyModule] },
+    ],
   },
   // <script> tag: everything bundled, global `io`.
   {
@@ -319,7 +363,10 @@ const builds = [
     external: (id) => isPackage(id, ["engine.io-parser", "@socket.io/component-emitter"]),
     plugins: [forbidNodeImports(), browserPlatform(), compile(), nodeResolve({ browser: true })],
     onwarn,
-    output: [{ file: "dist/browser/websocket.mjs", format: "es", sourcemap: true, banner }],
+    output: [
+      { file: "dist/browser/websocket.mjs", format: "es", sourcemap: true, banner },
+      { file: "dist/browser/websocket.prod.mjs", format: "es", sourcemap: true, banner, plugins: [minifyModule] },
+    ],
   },
   {
     input: "\0siolink-websocket-global",
@@ -328,6 +375,33 @@ const builds = [
     output: [
       { file: "dist/siolink.websocket.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner },
       { file: "dist/siolink.websocket.min.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner, plugins: [minify] },
+    ],
+  },
+  // siolink/shared: the tab side for bundlers (engine.io-parser and the emitter left to the app's bundler),
+  // the SharedWorker script (self-contained: the full client), and the script-tag build with its worker file.
+  {
+    input: src("shared/index.ts"),
+    external: (id) => isPackage(id, ["engine.io-parser", "@socket.io/component-emitter"]),
+    plugins: [forbidNodeImports(), browserPlatform(), compile(), nodeResolve({ browser: true })],
+    onwarn,
+    output: [{ file: "dist/browser/shared.mjs", format: "es", sourcemap: true, banner }],
+  },
+  {
+    input: src("shared/worker.ts"),
+    plugins: [forbidNodeImports(), browserPlatform(), compile(), nodeResolve({ browser: true }), commonjs()],
+    onwarn,
+    output: [
+      { file: "dist/browser/shared-worker.js", format: "iife", sourcemap: true, banner, plugins: [minify] },
+      { file: "dist/siolink.shared-worker.js", format: "iife", sourcemap: true, banner, plugins: [minify] },
+    ],
+  },
+  {
+    input: "\0siolink-shared-global",
+    plugins: [sharedGlobalEntry(), sharedScriptSpawn(), forbidNodeImports(), browserPlatform(), compile(), nodeResolve({ browser: true }), commonjs()],
+    onwarn,
+    output: [
+      { file: "dist/siolink.shared.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner },
+      { file: "dist/siolink.shared.min.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner, plugins: [minify] },
     ],
   },
   // siolink/server: the exactlyOnce() middleware for socket.io servers (Node ESM + CJS); socket.io is used for

@@ -6,7 +6,10 @@
 //   npm run size -- --json                 # every number, one JSON object
 //   npm run size -- --marginal             # charge by marginal gzip cost in bundle order (see below)
 //
-// Bundles: dist/siolink.min.js and dist/siolink.websocket.min.js as shipped; dist/browser/index.mjs and
+// Also prints what `import { io }` adds to an app bundled and minified by esbuild, as Vite does.
+//
+// Bundles: dist/siolink.min.js, dist/siolink.websocket.min.js (and dist/siolink.msgpack.min.js when built) as
+// shipped; dist/browser/index.mjs and
 // dist/browser/websocket.mjs minified the way test/size.test.ts minifies them (terser, what an app's bundler
 // does; their two dependencies, engine.io-parser and the emitter, are the app's and are not counted there).
 //
@@ -44,7 +47,7 @@ const layers = [
   ["Socket (socket, outbox, acks, listeners, status, handshake)", [/^src\/socket(\.ts|\/)/,
     /^src\/(acks|outbox|listeners|status|nsp-handshake|link)\.ts$/, /^src\/internal\/subscriptions\.ts$/,
     /^sio:socket\.io-client\/build\/esm\/(socket|on)\.js$/]],
-  ["Manager, backoff, io() cache", [/^src\/(manager|backoff|registry)(\.ts|\/)/,
+  ["Manager, backoff, io() cache", [/^src\/(manager|backoff|registry)(\.ts|\/)/, /^src\/internal\/namespace-table\.ts$/,
     /^sio:socket\.io-client\/build\/esm\/(manager|index|contrib\/backo2)\.js$/]],
   ["Engine.IO session, handshake, heartbeat, upgrade", [/^src\/engine\//,
     /^sio:engine\.io-client\/build\/esm\/(socket|index|util)\.js$/]],
@@ -194,7 +197,8 @@ const bundles = [
   { label: "siolink.websocket.min.js", short: "ws.min.js", file: "dist/siolink.websocket.min.js" },
   { label: "browser/index.mjs, minified", short: "index.mjs", file: "dist/browser/index.mjs", esm: true },
   { label: "browser/websocket.mjs, minified", short: "websocket.mjs", file: "dist/browser/websocket.mjs", esm: true },
-];
+  { label: "siolink.msgpack.min.js", short: "msgpack.min", file: "dist/siolink.msgpack.min.js", optional: true },
+].filter((b) => !b.optional || existsSync(join(root, b.file)));
 const sio = { label: "socket.io-client socket.io.min.js", short: "socket.io.min", file: "node_modules/socket.io-client/dist/socket.io.min.js", foreign: true };
 
 const results = [];
@@ -213,6 +217,44 @@ for (const bundle of [...bundles, sio]) {
   results.push({ ...bundle, ...charged });
 }
 
+/**
+ * What an app's production build adds: `import { io } from "<package>"` bundled for the browser and minified by
+ * esbuild (what Vite's production build minifies with; target es2022, as Vite's default browsers take class
+ * private fields unlowered), dependencies included and tree-shaken, gzip -9.
+ * esbuild comes with tsx (a dev dependency); without it this part is skipped.
+ */
+async function appBundles() {
+  let esbuild;
+  try {
+    esbuild = await import("esbuild");
+  } catch {
+    return null;
+  }
+  const entries = [
+    ["siolink", join(root, "dist/browser/index.mjs")],
+    ["siolink/websocket", join(root, "dist/browser/websocket.mjs")],
+    ["socket.io-client", "socket.io-client"],
+  ];
+  const out = {};
+  for (const [name, target] of entries) {
+    const result = await esbuild.build({
+      stdin: { contents: `import { io } from ${JSON.stringify(target)};\nwindow.io = io;\n`, resolveDir: root, loader: "js" },
+      bundle: true,
+      write: false,
+      minify: true,
+      format: "esm",
+      platform: "browser",
+      target: "es2022",
+      define: { "process.env.NODE_ENV": '"production"' },
+      logLevel: "silent",
+    });
+    const code = result.outputFiles[0].contents;
+    out[name] = { raw: code.length, gzip: gzipSync(code, { level: 9 }).length };
+  }
+  return out;
+}
+const apps = await appBundles();
+
 const ours = results.slice(0, bundles.length);
 const theirs = results[bundles.length];
 const layerNames = layers.map(([name]) => name);
@@ -226,6 +268,7 @@ const round = (n) => Math.round(n);
 if (args.has("--json")) {
   console.log(JSON.stringify({
     method,
+    app: apps,
     bundles: results.map((r) => ({
       bundle: r.file + (r.esm ? " (minified by terser)" : ""),
       raw: r.raw,
@@ -249,6 +292,12 @@ if (args.has("--markdown")) {
     console.log(`| ${name} | ${sums.map((s) => fmt(s.get(name))).join(" | ")} |`);
   }
   console.log(`| **total** | ${cols.map((r) => `**${fmt(r.gzip)}**`).join(" | ")} |`);
+  if (apps) {
+    console.log("");
+    console.log("| added to an app (esbuild, minified, gzip -9) | bytes |");
+    console.log("|---|---:|");
+    for (const [name, v] of Object.entries(apps)) console.log(`| \`import { io } from "${name}"\` | ${fmt(v.gzip)} |`);
+  }
   process.exit(0);
 }
 
@@ -281,6 +330,11 @@ for (const name of layerNames) {
   console.log(`${name.slice(0, width - 1).padEnd(width)}${values.map((v) => cell(fmt(v))).join("")}`);
 }
 console.log(`${"total".padEnd(width)}${[ours[0].gzip, ours[1].gzip, theirs.gzip].map((v) => cell(fmt(v))).join("")}`);
+if (apps) {
+  console.log("");
+  console.log("added to an app: `import { io }` bundled for the browser and minified by esbuild (as Vite does), gzip -9");
+  for (const [name, v] of Object.entries(apps)) console.log(`  ${name.padEnd(width + col - 2)}${cell(fmt(v.gzip))}`);
+}
 if (theirs.modules.size > 0) {
   console.log("");
   console.log(`socket.io-client ${sio.file} by module:`);

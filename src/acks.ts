@@ -24,7 +24,8 @@ export interface AckTableOptions {
 }
 
 export class AckTable {
-  #nextId = 0;
+  /** The next fresh id. Also taken directly by an emit that keeps one packet id over all its tries. */
+  nextId = 0;
   readonly #pending = new Map<number, PendingAck>();
   readonly #options: AckTableOptions;
 
@@ -37,21 +38,16 @@ export class AckTable {
     return this.#pending.size;
   }
 
-  /** An id no register() will hand out: for an emit that keeps one packet id over all its tries. */
-  reserve(): number {
-    return this.#nextId++;
-  }
-
   has(id: number): boolean {
     return this.#pending.has(id);
   }
 
   /**
-   * Stores `fn` under a fresh id (or `id`, one from reserve()), which the caller puts in the packet.
+   * Stores `fn` under a fresh id (or `id`, taken earlier from nextId), which the caller puts in the packet.
    * `withError`: error-first callback; `timeoutMs`: fail with a TimeoutError after this many ms (undefined:
    * no deadline).
    */
-  register(fn: AckCallback, withError: boolean, timeoutMs: number | undefined, id = this.#nextId++): number {
+  register(fn: AckCallback, withError: boolean, timeoutMs: number | undefined, id = this.nextId++): number {
     // A resend under the id of its first try (exactlyOnce) replaces what may still wait on that id.
     this.#take(id);
     let timer: TimerHandle | undefined;

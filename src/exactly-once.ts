@@ -2,7 +2,7 @@
 // `exactlyOnce()` middleware of siolink/server (src/server/exactly-once.ts).
 //
 // Wire format: nothing new on the wire but two things socket.io already carries.
-// - Client id: every CONNECT packet of the socket carries a random 128-bit id (32 hex digits) under the auth
+// - Client id: every CONNECT packet of the socket carries a random 128-bit id ("n-n-n-n", four uint32) under the auth
 //   key CLIENT_ID_KEY, the same for the socket's whole life (all its reconnections), unique per Socket
 //   instance. The user's auth fields are kept beside it.
 // - Message id: the Socket.IO packet id of the EVENT. `retries` already asks an acknowledgement of every
@@ -15,19 +15,8 @@
 // resend with it. Nothing waits for the server to announce itself: no race between CONNECT and the first
 // emits, and no extra round trip.
 
-import { isObject } from "./codec/packet";
-
 /** The auth key of the client id. Shared with siolink/server. */
 export const CLIENT_ID_KEY = "siolinkEo";
 
-/** A fresh client id: 128 random bits as 32 hex digits (getRandomValues: also outside secure contexts). */
-export function newClientId(): string {
-  let id = "";
-  for (const n of crypto.getRandomValues(new Uint32Array(4))) id += n.toString(16).padStart(8, "0");
-  return id;
-}
-
-/** The CONNECT data with the client id beside the user's auth fields. */
-export function withClientId(data: unknown, clientId: string): Record<string, unknown> {
-  return { ...(isObject(data) ? data : {}), [CLIENT_ID_KEY]: clientId };
-}
+/** A fresh client id: 128 random bits, as four decimal numbers joined by "-" (getRandomValues works outside secure contexts too). */
+export const newClientId = (): string => crypto.getRandomValues(new Uint32Array(4)).join("-");

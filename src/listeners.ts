@@ -15,6 +15,7 @@ import type {
   SocketReservedEvents,
   WaitForOptions,
 } from "./types";
+import { DEV } from "./internal/dev";
 
 /** The arguments a listener of type L receives (waitFor resolves with them). */
 export type ListenerArgs<L> = L extends (...args: infer P) => unknown ? P : never;
@@ -144,7 +145,7 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
       this.on(ev, listener as never);
       signal?.addEventListener("abort", onAbort);
       if (timeout !== undefined) {
-        timer = timers.setTimeout(() => settle(new TimeoutError(`no "${String(ev)}" event in ${timeout} ms`)), timeout);
+        timer = timers.setTimeout(() => settle(new TimeoutError(DEV ? `no "${String(ev)}" event in ${timeout} ms` : `${String(ev)} ${timeout}`)), timeout);
         link.unref(timer);
       }
     });

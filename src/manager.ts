@@ -27,6 +27,7 @@ import type {
   SocketOptions,
 } from "./types";
 import { parseUrl } from "./url";
+import { DEV } from "./internal/dev";
 
 /**
  * - idle: created with `autoConnect: false` and not opened yet;
@@ -67,7 +68,7 @@ function checkParser(parser: unknown): Parser {
     typeof candidate.Encoder !== "function" ||
     typeof candidate.Decoder !== "function"
   ) {
-    throw invalidArg("parser must export Encoder and Decoder classes");
+    throw invalidArg(DEV ? "parser must export Encoder and Decoder classes" : "");
   }
   return candidate as Parser;
 }
@@ -366,7 +367,7 @@ export class Manager<
     if (engine !== undefined && engine.readyState !== "closed") engine.close();
     this.#setState(previous === "idle" ? "idle" : "closed");
     const callbacks = this.#takeOpenCallbacks();
-    const aborted = new AbortError("manager closed before the connection opened");
+    const aborted = new AbortError(DEV ? "manager closed before the connection opened" : "");
     for (const callback of callbacks) this.#safely(() => callback(aborted));
     if (previous === "open") this.#notifySockets((hooks) => hooks.onClose("io client disconnect"));
     else if (previous === "opening" || previous === "reconnecting") this.#notifySockets((hooks) => hooks.onStopped());
@@ -482,7 +483,7 @@ export class Manager<
         const [reason, details] = args as [EngineCloseReason, CloseDetails | Error | undefined];
         if (opening) {
           this.#onOpenFailed(
-            details instanceof Error ? details : new TransportError(`the connection closed before it opened (${reason})`, details),
+            details instanceof Error ? details : new TransportError(DEV ? `the connection closed before it opened (${reason})` : `${reason}`, details),
           );
         } else {
           this.#onSessionClosed(reason, details);

@@ -3,7 +3,9 @@
 
 import { isObject } from "./codec/packet";
 import { ConnectError, SioError } from "./errors";
+import { CLIENT_ID_KEY } from "./exactly-once";
 import type { AuthOption } from "./types";
+import { DEV } from "./internal/dev";
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -16,7 +18,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 /** An Error as it is, anything else wrapped in an ERR_ABORTED SioError saying `what` failed. */
 export function toError(value: unknown, what: string): Error {
   if (value instanceof Error) return value;
-  return new SioError("ERR_ABORTED", `${what}: ${String(value)}`, { cause: value });
+  return new SioError("ERR_ABORTED", DEV ? `${what}: ${String(value)}` : `${what} ${String(value)}`, { cause: value });
 }
 
 /**
@@ -60,8 +62,10 @@ export function runAuth(auth: AuthOption | undefined, proceed: (data: unknown) =
  * The CONNECT packet's data. With a session to recover, it tells the server which one and the last event
  * seen; the user's auth fields win on a clash, as in socket.io-client.
  */
-export function connectData(auth: unknown, pid: string | undefined, offset: string | undefined): unknown {
-  return pid === undefined ? auth : { pid, offset, ...(isObject(auth) ? auth : {}) };
+export function connectData(auth: unknown, pid: string | undefined, offset: string | undefined, clientId?: string): unknown {
+  const data = pid === undefined ? auth : { pid, offset, ...(isObject(auth) ? auth : {}) };
+  // exactlyOnce: the socket's client id beside the user's fields (src/exactly-once.ts).
+  return clientId === undefined ? data : { ...(isObject(data) ? data : {}), [CLIENT_ID_KEY]: clientId };
 }
 
 /** The server's CONNECT answer: its session id and recovery id; undefined when it has no session id. */

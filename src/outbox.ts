@@ -12,6 +12,7 @@ import { rethrowLater } from "./internal/subscriptions";
 import type { TimerHandle } from "./internal/timers";
 import type { ManagerLink } from "./link";
 import type { BufferDropReason, BufferOptions, SocketOptions, UntypedArg } from "./types";
+import { DEV } from "./internal/dev";
 
 /** The flags of one emit, set by compress(), volatile, timeout() and signal(). */
 export interface EmitFlags {
@@ -80,7 +81,7 @@ function sizeOf(chunks: readonly EncodedChunk[]): number {
 }
 
 function overflowError(): SioError {
-  return new SioError("ERR_BUFFER_OVERFLOW", "emit dropped: send buffer full");
+  return new SioError("ERR_BUFFER_OVERFLOW", DEV ? "emit dropped: send buffer full" : "");
 }
 
 /** The error of an emit or a wait cancelled through `signal`. */
@@ -90,7 +91,7 @@ export function abortError(signal: AbortSignal): AbortError {
 
 function count(name: string, value: unknown): void {
   if (value !== undefined && (!Number.isInteger(value) || (value as number) < 0)) {
-    throw invalidArg(`${name} must be a non-negative integer, got ${String(value)}`);
+    throw invalidArg(DEV ? `${name} must be a non-negative integer, got ${String(value)}` : `${name} ${String(value)}`);
   }
 }
 
@@ -102,13 +103,13 @@ export function checkSocketOptions(opts: SocketOptions): void {
   if (opts.exactlyOnce && !opts.retries) throw invalidArg("exactlyOnce needs retries");
   const buffer: unknown = opts.buffer;
   if (buffer === undefined) return;
-  if (!isObject(buffer)) throw invalidArg(`buffer must be an object, got ${String(buffer)}`);
+  if (!isObject(buffer)) throw invalidArg(DEV ? `buffer must be an object, got ${String(buffer)}` : String(buffer));
   count("buffer.maxPackets", buffer.maxPackets);
   count("buffer.maxBytes", buffer.maxBytes);
   nonNegative("buffer.maxAgeMs", buffer.maxAgeMs);
   const overflow = buffer.overflow;
   if (overflow !== undefined && overflow !== "drop-oldest" && overflow !== "drop-newest" && overflow !== "error") {
-    throw invalidArg(`buffer.overflow must be drop-oldest, drop-newest or error, got ${String(overflow)}`);
+    throw invalidArg(DEV ? `buffer.overflow must be drop-oldest, drop-newest or error, got ${String(overflow)}` : String(overflow));
   }
 }
 
@@ -374,7 +375,7 @@ export class Outbox {
         next = Math.min(next, expiry);
         i++;
       } else {
-        this.#dropAt(list, i, "expired", new SioError("ERR_EXPIRED", `emit dropped: buffered over ${maxAge} ms`));
+        this.#dropAt(list, i, "expired", new SioError("ERR_EXPIRED", DEV ? `emit dropped: buffered over ${maxAge} ms` : `${maxAge}`));
       }
     }
     return next;
@@ -497,7 +498,7 @@ export class Outbox {
       entry.pending = true;
       entry.tries++;
       const onReply: AckCallback = (err, ...reply) => this.#onQueuedReply(entry, err, reply);
-      if (this.clientId !== undefined) entry.id ??= this.#ackTable().reserve();
+      if (this.clientId !== undefined) entry.id ??= this.#ackTable().nextId++;
       try {
         this.#emitNow(entry.event, [...entry.args, onReply], entry.flags, true, entry.id);
         return;

@@ -5,7 +5,6 @@
 import type { AckCallback } from "./acks";
 import { PacketType, type EncodedChunk, type Packet } from "./codec/packet";
 import { ConnectError, invalidArg, invalidState, nonNegative, ProtocolError, TransportError } from "./errors";
-import { withClientId } from "./exactly-once";
 import { kManagerLink, RESERVED_EVENTS } from "./internal/constants";
 import { emitLocally } from "./internal/emitter";
 import { rethrowLater } from "./internal/subscriptions";
@@ -33,6 +32,7 @@ import type {
   SocketStatus,
   UntypedArg,
 } from "./types";
+import { DEV } from "./internal/dev";
 
 export { emitLocally, TypedEmitter } from "./internal/emitter";
 export type { ManagerLink, NamespaceHooks } from "./link";
@@ -291,7 +291,7 @@ export class Socket<
    * const reply = await socket.timeout(5000).signal(controller.signal).emitWithAck("search", query);
    */
   signal(signal: AbortSignal): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>> {
-    if (typeof signal?.addEventListener !== "function") throw invalidArg("signal must be an AbortSignal");
+    if (typeof signal?.addEventListener !== "function") throw invalidArg(DEV ? "signal must be an AbortSignal" : "");
     this.#flags = { ...this.#flags, signal };
     return this as unknown as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>>;
   }
@@ -307,7 +307,7 @@ export class Socket<
    * const ms = await socket.ping("ping", { timeout: 2000 });
    */
   ping(event = "ping", options: PingOptions = {}): Promise<number> {
-    if (!this.connected) return Promise.reject(invalidState(`cannot ping: socket is ${this.#status}`));
+    if (!this.connected) return Promise.reject(invalidState(DEV ? `cannot ping: socket is ${this.#status}` : `${this.#status}`));
     const clock = globalThis.performance ?? Date;
     let socket = this.timeout(options.timeout ?? this.#out.ackTimeout ?? 10_000) as unknown as Socket;
     if (options.signal) socket = socket.signal(options.signal);
@@ -390,7 +390,7 @@ export class Socket<
       const error =
         description instanceof Error
           ? description
-          : new TransportError(`the connection closed before the namespace connected (${reason})`, description);
+          : new TransportError(DEV ? `the connection closed before the namespace connected (${reason})` : `${reason}`, description);
       this.#emitReserved("connect_error", error);
     }
   }
@@ -411,7 +411,7 @@ export class Socket<
     const flags = this.#flags;
     this.#flags = NO_FLAGS;
     if (isReserved(event)) {
-      throw invalidArg(`"${event}" is a reserved event name`);
+      throw invalidArg(DEV ? `"${event}" is a reserved event name` : `${event}`);
     }
     this.#out.emit(event, args, flags, errorFirstAck);
   }
@@ -440,7 +440,7 @@ export class Socket<
         if (current()) this.#writeConnect(data);
       },
       (error) => {
-        if (current()) this.#authFailed(toError(error, "the auth function failed"));
+        if (current()) this.#authFailed(toError(error, DEV ? "the auth function failed" : "auth"));
       },
     );
   }
@@ -448,11 +448,9 @@ export class Socket<
   #writeConnect(auth: unknown): void {
     let chunks: EncodedChunk[];
     try {
-      const data = connectData(auth, this.#pid, this.#lastOffset);
-      const clientId = this.#out.clientId;
-      chunks = this.#link.encode({ type: PacketType.CONNECT, nsp: this.nsp, data: clientId === undefined ? data : withClientId(data, clientId) });
+      chunks = this.#link.encode({ type: PacketType.CONNECT, nsp: this.nsp, data: connectData(auth, this.#pid, this.#lastOffset, this.#out.clientId) });
     } catch (error) {
-      this.#authFailed(toError(error, "invalid auth data"));
+      this.#authFailed(toError(error, DEV ? "invalid auth data" : "auth"));
       return;
     }
     // On failure the session is closing: its close event puts us back to waiting.
@@ -496,7 +494,7 @@ export class Socket<
       // A protocol violation: the Manager drops the connection ("parse error"); this socket gets the error
       // as its connect_error, and the reconnection loop takes over.
       this.#link.protocolError(
-        new ProtocolError("CONNECT reply has no session id: Socket.IO v2 servers are not supported"),
+        new ProtocolError(DEV ? "CONNECT reply has no session id: Socket.IO v2 servers are not supported" : ""),
       );
       return;
     }
@@ -519,7 +517,7 @@ export class Socket<
     this.#deactivate();
     if (previous === "connected") this.#closed("io server disconnect");
     // Before our CONNECT was answered, it is a refusal (a "disconnect" always follows a "connect").
-    else this.#emitReserved("connect_error", new ConnectError("the server closed the namespace before it connected", undefined));
+    else this.#emitReserved("connect_error", new ConnectError(DEV ? "the server closed the namespace before it connected" : "", undefined));
   }
 
   // -------------------------------------------------------------------------------------------------------

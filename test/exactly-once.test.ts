@@ -5,8 +5,11 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { io as ioClient } from "socket.io-client";
-import type { Socket as ServerSocket } from "socket.io";
+import { Server, type Socket as ServerSocket } from "socket.io";
 import { io, type Socket } from "../src/index";
 import { exactlyOnce, MemoryStore, type ExactlyOnceStore, type Reply } from "../src/server/index";
 import { startProxy } from "./helpers/proxy";
@@ -83,7 +86,7 @@ test("a server without the middleware sees from an exactlyOnce client the events
   assert.deepEqual(logs.get("siolink"), logs.get("reference"), "the same events, arguments and acknowledgements");
   const { siolinkEo, ...rest } = auths.get("siolink") as Record<string, unknown>;
   assert.deepEqual(rest, auths.get("reference"), "the user's auth as sent by socket.io-client");
-  assert.match(String(siolinkEo), /^[0-9a-f]{32}$/, "plus the client id");
+  assert.match(String(siolinkEo), /^\d+-\d+-\d+-\d+$/, "plus the client id");
 });
 
 test("the client id is the same on every reconnection of a socket and differs between sockets", async (t) => {
@@ -191,4 +194,35 @@ test("MemoryStore: a reply older than `ttl` is forgotten, the window keeps the l
   assert.equal(store.get("a", 3), undefined, "expired");
   store.set("b", 1, ["b"]);
   assert.equal(store.clients, 1, "an idle client whose replies all expired is dropped");
+});
+
+test("types: io.use() and a typed namespace's use() take the middleware", () => {
+  interface Events {
+    order: (item: string, ack: (receipt: string) => void) => void;
+  }
+  // Not attached to any HTTP server: nothing listens, nothing to close.
+  const typed = new Server<Events, Events, Events, { user: string }>();
+  typed.use(exactlyOnce());
+  typed.of("/orders").use(exactlyOnce({ key: (socket, clientId) => `${String(socket.data.user)} ${clientId}`, window: 10 }));
+});
+
+test("the built siolink/server (ESM and CJS, through package.json exports) dedupes, and imports nothing of socket.io", async (t) => {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const pkg = JSON.parse(readFileSync(`${root}package.json`, "utf8")) as { exports: Record<string, Record<string, Record<string, string>>> };
+  const entry = pkg.exports["./server"] as Record<string, Record<string, string>>;
+  for (const condition of ["import", "require"]) {
+    for (const file of Object.values(entry[condition] as Record<string, string>)) {
+      assert.ok(existsSync(`${root}${file}`), `${file} is missing: run \`npx rollup -c\` before the tests`);
+      if (!file.includes("/types/")) assert.doesNotMatch(readFileSync(`${root}${file}`, "utf8"), /["']socket\.io["']/, `${file} loads socket.io`);
+    }
+  }
+  type Entry = typeof import("../src/server/index");
+  // A specifier in a variable: typechecking must not need dist/ (tsc runs before the build).
+  const specifier: string = "siolink/server";
+  const esm = (await import(specifier)) as Entry;
+  const cjs = createRequire(import.meta.url)(specifier) as Entry;
+  for (const built of [esm, cjs]) {
+    const result = await resendWhilePending(t, "/", (server) => server.io.use(built.exactlyOnce()));
+    assert.deepEqual(result, { calls: 1, reply: "tea #1" });
+  }
 });

@@ -1,7 +1,8 @@
 // siolink in Bun and in Deno (both from npm: the `bun` and `deno` devDependencies ship their binaries), against
-// a real socket.io server run here in Node. test/fixtures/runtime-client.mjs runs in the other runtime on the
-// built entry that runtime resolves for `import "siolink"` (dist/node/index.mjs: Bun takes the "import"
-// condition, Deno's npm: resolution the "import"/"node" ones) and reports each check as a JSON line. Covered:
+// a real socket.io server run here in Node. test/fixtures/runtime-client.mjs runs in the other runtime on a built
+// entry and reports each check as a JSON line. Entries: dist/node/index.mjs (what both resolve for
+// `import "siolink"`: the "import" condition), dist/node/index.cjs (what `require("siolink")` loads) and
+// dist/browser/index.mjs (what a CDN or a browser-targeted bundle serves: global WebSocket, fetch). Covered:
 // WebSocket and polling, emit/ack both ways, binary both ways, a second namespace, the polling → WebSocket
 // upgrade, reconnection after this test restarts its server on the same port, and the child exiting by itself
 // (code 0) once its sockets are closed. Nothing is installed at test time; `npm test` builds dist/ first.
@@ -36,6 +37,8 @@ const RUNTIMES = {
 const ENTRIES = {
   node: join(root, "dist", "node", "index.mjs"),
   browser: join(root, "dist", "browser", "index.mjs"),
+  // What `require("siolink")` loads (the fixture loads it with require).
+  cjs: join(root, "dist", "node", "index.cjs"),
 } as const;
 /** Failure bound for "exits by itself": a leftover timer (the client's are 20 s) or socket would exceed it. */
 const EXIT_BOUND_MS = 15_000;
@@ -80,12 +83,14 @@ const RUNS = [
   ["deno", "node"],
   ["bun", "browser"],
   ["deno", "browser"],
+  ["bun", "cjs"],
+  ["deno", "cjs"],
 ] as const;
 
 for (const [name, entryName] of RUNS) {
   const runtime = RUNTIMES[name];
   const ENTRY = ENTRIES[entryName];
-  test(`${name}: the ${entryName} ESM entry against a socket.io server`, { timeout: 90_000 }, async (t: TestContext) => {
+  test(`${name}: the ${entryName} entry against a socket.io server`, { timeout: 90_000 }, async (t: TestContext) => {
     assert.ok(existsSync(ENTRY), `${ENTRY} is missing: run \`npx rollup -c\` first`);
     let server: TestServer = await startServer(t);
     serve(server.io);

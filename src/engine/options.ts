@@ -5,6 +5,7 @@ import { invalidArg } from "../errors";
 import { PollingTransport, WebSocketTransport, WebTransportTransport, type TransportConstructor } from "../transports/index";
 import type { EngineOptions, RawData, TransportName } from "./types";
 import { Upgrade } from "./upgrade";
+import { DEV } from "../internal/dev";
 
 /**
  * What an entry point links into its sessions: the transport classes by name and the upgrade. The
@@ -60,7 +61,7 @@ export function parseTarget(uri: string): Target {
   }
   const scheme = url?.protocol;
   if (url === undefined || !["http:", "https:", "ws:", "wss:"].includes(scheme!)) {
-    throw invalidArg(`invalid Engine.IO URI ${JSON.stringify(uri)}: use http(s) or ws(s)`);
+    throw invalidArg(DEV ? `invalid Engine.IO URI ${JSON.stringify(uri)}: use http(s) or ws(s)` : `${JSON.stringify(uri)}`);
   }
   return {
     secure: scheme === "https:" || scheme === "wss:",
@@ -75,14 +76,14 @@ function transportOrder(opts: EngineOptions, kit: TransportKit): TransportName[]
   // that `transports: ["polling"]` never silently becomes WebSocket.
   const wanted = opts.transports ?? DEFAULT_TRANSPORTS.filter((name) => kit[name]);
   if (!Array.isArray(wanted) || wanted.length === 0) {
-    throw invalidArg('transports must list "websocket", "polling" and/or "webtransport"');
+    throw invalidArg(DEV ? 'transports must list "websocket", "polling" and/or "webtransport"' : "");
   }
   for (const name of wanted) {
     if (!KNOWN_TRANSPORTS.includes(name)) {
-      throw invalidArg(`unknown transport ${JSON.stringify(name)}`);
+      throw invalidArg(DEV ? `unknown transport ${JSON.stringify(name)}` : `${JSON.stringify(name)}`);
     }
     if (!kit[name]) {
-      throw invalidArg(`${kit.entry} has no ${name} transport: import from "siolink" for ${name}`);
+      throw invalidArg(DEV ? `${kit.entry} has no ${name} transport: import from "siolink" for ${name}` : `${kit.entry} ${name} ${name}`);
     }
   }
   const order = [...new Set(wanted)];
@@ -104,11 +105,11 @@ export function resolveOptions(opts: EngineOptions, kit: TransportKit): Resolved
   const allowed = transportOrder(opts, kit);
   const fallbackTimeout = opts.fallbackTimeout ?? DEFAULT_FALLBACK_TIMEOUT;
   if (typeof fallbackTimeout !== "number" || !(fallbackTimeout > 0) || fallbackTimeout > 2_147_483_647) {
-    throw invalidArg(`fallbackTimeout must be a positive number of ms, got ${String(fallbackTimeout)}`);
+    throw invalidArg(DEV ? `fallbackTimeout must be a positive number of ms, got ${String(fallbackTimeout)}` : String(fallbackTimeout));
   }
   const maxReceiveSize = opts.maxReceiveSize ?? DEFAULT_MAX_RECEIVE_SIZE;
   if (typeof maxReceiveSize !== "number" || !Number.isSafeInteger(maxReceiveSize) || maxReceiveSize <= 0) {
-    throw invalidArg(`maxReceiveSize must be a positive integer number of bytes, got ${String(maxReceiveSize)}`);
+    throw invalidArg(DEV ? `maxReceiveSize must be a positive integer number of bytes, got ${String(maxReceiveSize)}` : String(maxReceiveSize));
   }
   return { allowed, fallbackTimeout, maxReceiveSize };
 }

@@ -25,6 +25,7 @@ import type {
 } from "./types";
 import { fullKit, isRawData, parseTarget, resolveOptions, type Target, type TransportKit } from "./options";
 import type { Upgrade, UpgradeHost } from "./upgrade";
+import { DEV } from "../internal/dev";
 
 export { checkEngineOptions, fullKit, kTransportKit, type TransportKit } from "./options";
 
@@ -132,14 +133,14 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
   open(): void {
     if (this.#state !== "idle") {
-      throw invalidState(`cannot open: the session is already ${this.readyState}`);
+      throw invalidState(DEV ? `cannot open: the session is already ${this.readyState}` : `${this.readyState}`);
     }
     this.#setState("opening");
     const hooks: Parameters<Platform["onLifecycle"]>[0] = {
-      offline: () => this.#onClose("transport close", { description: "network connection lost" }),
+      offline: () => this.#onClose("transport close", { description: DEV ? "network connection lost" : "offline" }),
     };
     if (this.#opts.closeOnBeforeunload) {
-      hooks.beforeunload = () => this.#onClose("transport close", { description: "page unloading" });
+      hooks.beforeunload = () => this.#onClose("transport close", { description: DEV ? "page unloading" : "beforeunload" });
     }
     this.#undoLifecycle = this.#platform.onLifecycle(hooks);
     this.#start(this.#transport);
@@ -151,10 +152,10 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
       this.#onClose("ping timeout");
     }
     if (this.#state === "closing" || this.#state === "closed") {
-      throw invalidState(`cannot write: the session is ${this.#state}`);
+      throw invalidState(DEV ? `cannot write: the session is ${this.#state}` : `${this.#state}`);
     }
     if (!isRawData(data)) {
-      throw invalidArg(`cannot write ${typeof data}: a message is a string or binary data`);
+      throw invalidArg(DEV ? `cannot write ${typeof data}: a message is a string or binary data` : `${typeof data}`);
     }
     this.#queue({ type: "message", data, options: options?.compress === false ? UNCOMPRESSED : COMPRESSED }, callback);
     return this;
@@ -371,7 +372,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
   #onTransportClose(details: CloseDetails): void {
     if (this.#state === "opening") {
-      const error = new TransportError(`${this.#transport.name} closed before the handshake`, details.description, details);
+      const error = new TransportError(DEV ? `${this.#transport.name} closed before the handshake` : `${this.#transport.name}`, details.description, details);
       this.#onTransportError(error);
       return;
     }
@@ -388,7 +389,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
     if (this.#handshake === null) {
       if (packet.type === "open") this.#onHandshake(packet.data);
-      else this.#onProtocolError(new ProtocolError(`expected an open packet first, got "${packet.type}"`, { code: "ERR_HANDSHAKE" }));
+      else this.#onProtocolError(new ProtocolError(DEV ? `expected an open packet first, got "${packet.type}"` : `${packet.type}`, { code: "ERR_HANDSHAKE" }));
       return;
     }
 
@@ -408,7 +409,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
         if (!this.#isClosed() && this.hasListeners("message")) this._emitReserved("message", packet.data as RawData);
         break;
       case "error":
-        this.#onProtocolError(new ProtocolError("the server sent data the Engine.IO parser cannot decode"));
+        this.#onProtocolError(new ProtocolError(DEV ? "the server sent data the Engine.IO parser cannot decode" : ""));
         break;
       default:
         // noop (server-side poll cycle), late pongs and a repeated open carry nothing for us.

@@ -4,6 +4,7 @@
 // transport imports this module, so entries that do not link that transport carry none of it.
 
 import { invalidState } from "../errors";
+import { DEV } from "../internal/dev";
 
 /** What the transport uses of a WebTransport session (the W3C interface; implementations provide more). */
 export interface WebTransportLike {
@@ -29,7 +30,7 @@ export function createWebTransport(
   const Ctor = findWebTransport(impl);
   if (typeof Ctor !== "function") {
     throw invalidState(
-      "no WebTransport in this runtime: pass an implementation as transportOptions.webtransport.WebTransport",
+      DEV ? "no WebTransport in this runtime: pass an implementation as transportOptions.webtransport.WebTransport" : "",
     );
   }
   return new Ctor(url, init);

@@ -77,8 +77,8 @@ interface Internals {
 
 /** Resends kept per pending message: a client resends one at a time, so more means a flood. */
 const MAX_WAITERS = 16;
-/** Client ids as siolink makes them. */
-const CLIENT_ID = /^[0-9a-f]{32}$/;
+/** Client ids as siolink makes them: four uint32 in decimal. */
+const CLIENT_ID = /^\d{1,10}(-\d{1,10}){3}$/;
 
 function positive(name: string, value: unknown, integer: boolean): void {
   if (value === undefined) return;

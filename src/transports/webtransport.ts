@@ -10,6 +10,7 @@
 import { encodePacket } from "engine.io-parser";
 import type { EnginePacket, TransportName } from "../engine/types";
 import { tooLargeError, TransportError } from "../errors";
+import { DEV } from "../internal/dev";
 import { createWebTransport, findWebTransport, type WebTransportLike } from "../platform/webtransport";
 import { Transport, type TransportOptions, type TransportState } from "./transport";
 import { decodeFrame } from "./websocket";
@@ -88,7 +89,7 @@ export class WebTransportTransport extends Transport {
     }
     this.#session = session;
     session.closed.then(
-      (info) => this.#owns(session) && this.onClosedByPeer({ description: "webtransport session closed", context: info }),
+      (info) => this.#owns(session) && this.onClosedByPeer({ description: DEV ? "webtransport session closed" : "", context: info }),
       (error) => this.#owns(session) && this.#fail(error),
     );
     session.ready
@@ -112,7 +113,7 @@ export class WebTransportTransport extends Transport {
     reader.read().then(
       ({ done, value }) => {
         if (!this.#owns(session)) return;
-        if (done) this.onClosedByPeer({ description: "webtransport stream closed" });
+        if (done) this.onClosedByPeer({ description: DEV ? "webtransport stream closed" : "" });
         else if (this.#receive(value)) this.#read(session, reader);
       },
       (error) => this.#owns(session) && this.#fail(error),
