@@ -70,6 +70,7 @@ export {
   type SioErrorOptions,
 } from "./errors";
 export type {
+  AckResult,
   AckValue,
   AllButLast,
   AnyEventListener,
@@ -82,11 +83,13 @@ export type {
   DefaultEventsMap,
   DisconnectDescription,
   DisconnectReason,
+  EmitArgs,
   EventNames,
   EventParams,
   EventsMap,
   ExtendedError,
   Last,
+  LooseArgs,
   ListenerOptions,
   ManagerCloseReason,
   ManagerOptions,

@@ -20,7 +20,7 @@ import { rethrowLater } from "./internal/subscriptions";
 import type { TimerHandle, Timers } from "./internal/timers";
 import type { Manager } from "./manager";
 import type {
-  AckValue,
+  AckResult,
   AllButLast,
   AnyEventListener,
   AuthOption,
@@ -30,10 +30,10 @@ import type {
   DefaultEventsMap,
   DisconnectDescription,
   DisconnectReason,
+  EmitArgs,
   EventNames,
   EventParams,
   EventsMap,
-  Last,
   ListenerOptions,
   PingOptions,
   ReservedOrUserEventNames,
@@ -444,7 +444,7 @@ export class Socket<
    * @example
    * socket.emit("hello", "world", (reply) => console.log(reply));
    */
-  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): this {
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EmitArgs<EmitEvents, Ev>): this {
     this.#emit(ev as string, args, false);
     return this;
   }
@@ -459,11 +459,11 @@ export class Socket<
   emitWithAck<Ev extends EventNames<EmitEvents>>(
     ev: Ev,
     ...args: AllButLast<EventParams<EmitEvents, Ev>>
-  ): Promise<AckValue<Last<EventParams<EmitEvents, Ev>>>> {
+  ): Promise<AckResult<EmitEvents, Ev>> {
     return new Promise((resolve, reject) => {
       const settle: AckCallback = (err, value) => {
         if (err != null) reject(err);
-        else resolve(value as AckValue<Last<EventParams<EmitEvents, Ev>>>);
+        else resolve(value as AckResult<EmitEvents, Ev>);
       };
       this.#emit(ev as string, [...(args as unknown[]), settle], true);
     });
