@@ -57,6 +57,8 @@ export { io as connect, io as default };
 export type { ManagerState } from "./manager";
 export { Socket, type AnyListener, type ListenerArgs } from "./socket";
 export { protocol } from "./codec/index";
+/** socket.io-client's transport classes, for the `transports` option: `io(url, { transports: [WebSocket] })`. */
+export { Fetch, NodeWebSocket, NodeXHR, WebSocket, XHR } from "./engine/selectors";
 export type { IoOptions } from "./registry";
 export {
   AbortError,
@@ -108,4 +110,4 @@ export type {
   WaitForOptions,
 } from "./types";
 export type { Packet, Parser } from "./codec/packet";
-export type { EngineOptions, TransportName, EngineCloseReason, TransportInfo } from "./engine/types";
+export type { EngineOptions, TransportName, TransportSelector, EngineCloseReason, TransportInfo } from "./engine/types";

@@ -23,6 +23,7 @@ import type {
   RawData,
   TransportInfo,
   TransportName,
+  TransportSelector,
 } from "./types";
 import { Upgrade, type UpgradeHost } from "./upgrade";
 
@@ -100,38 +101,49 @@ function parseTarget(uri: string): Target {
   };
 }
 
-function transportOrder(opts: EngineOptions, kit: TransportKit): TransportName[] {
+interface TransportChoice {
+  order: TransportName[];
+  /** What a `Fetch` or `XHR` entry asked polling to make its browser requests with. */
+  client: "fetch" | "xhr" | undefined;
+}
+
+function transportOrder(opts: EngineOptions, kit: TransportKit): TransportChoice {
   // The default is what the kit has; a transport named explicitly but left out of the kit is an error, so
   // that `transports: ["polling"]` never silently becomes WebSocket.
   const wanted = opts.transports ?? DEFAULT_TRANSPORTS.filter((name) => kit[name]);
   if (!Array.isArray(wanted) || wanted.length === 0) {
     throw invalidArg('transports must list "websocket" and/or "polling"');
   }
-  for (const name of wanted) {
+  let client: TransportChoice["client"];
+  const names: TransportName[] = [];
+  for (const entry of wanted) {
+    // A name, or one of the transport exports (WebSocket, XHR...), which carry theirs.
+    const name = typeof entry === "object" && entry !== null ? entry.name : entry;
     if (!DEFAULT_TRANSPORTS.includes(name)) {
-      throw invalidArg(`unknown transport ${JSON.stringify(name)}`);
+      throw invalidArg(`unknown transport ${typeof entry === "string" ? JSON.stringify(entry) : String(name ?? entry)}`);
     }
     if (!kit[name]) {
       throw invalidArg(`${kit.entry} has no ${name} transport: import from "siolink" for ${name}`);
     }
+    client ??= (entry as TransportSelector).request;
+    names.push(name);
   }
-  const order = [...new Set(wanted)];
+  const order = [...new Set(names)];
   // rememberUpgrade: the Manager saw a previous session reach WebSocket, so start there (polling stays as fallback).
   if (opts.rememberUpgrade && order.includes("websocket")) {
     order.splice(order.indexOf("websocket"), 1);
     order.unshift("websocket");
   }
-  return order;
+  return { order, client };
 }
 
-interface ResolvedOptions {
-  allowed: TransportName[];
+interface ResolvedOptions extends TransportChoice {
   fallbackTimeout: number;
   maxReceiveSize: number;
 }
 
 function resolveOptions(opts: EngineOptions, kit: TransportKit): ResolvedOptions {
-  const allowed = transportOrder(opts, kit);
+  const choice = transportOrder(opts, kit);
   const fallbackTimeout = opts.fallbackTimeout ?? DEFAULT_FALLBACK_TIMEOUT;
   if (typeof fallbackTimeout !== "number" || !(fallbackTimeout > 0) || fallbackTimeout > 2_147_483_647) {
     throw invalidArg(`fallbackTimeout must be a positive number of ms, got ${String(fallbackTimeout)}`);
@@ -140,7 +152,7 @@ function resolveOptions(opts: EngineOptions, kit: TransportKit): ResolvedOptions
   if (typeof maxReceiveSize !== "number" || !Number.isSafeInteger(maxReceiveSize) || maxReceiveSize <= 0) {
     throw invalidArg(`maxReceiveSize must be a positive integer number of bytes, got ${String(maxReceiveSize)}`);
   }
-  return { allowed, fallbackTimeout, maxReceiveSize };
+  return { ...choice, fallbackTimeout, maxReceiveSize };
 }
 
 /**
@@ -173,6 +185,8 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   readonly #timers: Timers;
   readonly #target: Target;
   readonly #allowed: readonly TransportName[];
+  /** Polling's browser requests: fetch or XMLHttpRequest, when a `Fetch` or `XHR` transport export asked. */
+  readonly #client: "fetch" | "xhr" | undefined;
   readonly #fallbackTimeout: number;
   readonly #maxReceiveSize: number;
   readonly #heartbeat: Heartbeat;
@@ -214,7 +228,8 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     this.#timers = pickTimers(opts.useNativeTimers);
     this.#target = parseTarget(uri);
     const checked = resolveOptions(opts, kit);
-    this.#allowed = checked.allowed;
+    this.#allowed = checked.order;
+    this.#client = checked.client;
     this.#fallbackTimeout = checked.fallbackTimeout;
     this.#maxReceiveSize = checked.maxReceiveSize;
     this.binaryType = opts.binaryType ?? this.#platform.defaultBinaryType;
@@ -349,6 +364,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     Object.assign(options, pickConnectOptions(merged));
     if (merged.protocols !== undefined) options.protocols = merged.protocols;
     if (merged.extraHeaders !== undefined) options.extraHeaders = merged.extraHeaders;
+    if (this.#client !== undefined) options.client = this.#client;
     return options;
   }
 
@@ -487,6 +503,11 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
       this._emitReserved("packet", packet);
       if (this.#isClosed()) return;
     }
+    // Every packet is a sign of life, the open packet included (as in socket.io-client).
+    if (this.hasListeners("heartbeat")) {
+      this._emitReserved("heartbeat");
+      if (this.#isClosed()) return;
+    }
 
     if (this.#handshake === null) {
       if (packet.type === "open") this.#onHandshake(packet.data);
@@ -495,10 +516,6 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     }
 
     this.#heartbeat.onActivity();
-    if (this.hasListeners("heartbeat")) {
-      this._emitReserved("heartbeat");
-      if (this.#isClosed()) return;
-    }
     switch (packet.type) {
       case "ping":
         this.#heartbeat.onPing();

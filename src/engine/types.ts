@@ -5,6 +5,17 @@ import type { NodeConnectOptions, Platform } from "../platform/platform";
 
 export type TransportName = "websocket" | "polling";
 
+/**
+ * One of socket.io-client's transport classes as siolink exports them (`WebSocket`, `Fetch`, `XHR`,
+ * `NodeXHR`, `NodeWebSocket`): accepted in `transports` in place of a name.
+ */
+export interface TransportSelector {
+  /** The transport it selects. */
+  readonly name: TransportName;
+  /** Polling in browsers: make its requests with fetch or XMLHttpRequest (see HttpRequestInit.client). */
+  readonly request?: "fetch" | "xhr";
+}
+
 /** The states a session moves through, in this order; "closed" is final for a session object. */
 export type EngineState = "opening" | "open" | "closing" | "closed";
 
@@ -55,8 +66,11 @@ export interface EngineOptions extends NodeConnectOptions {
   /** Append "/" to the path, as the server expects by default. Default true. */
   addTrailingSlash?: boolean;
   query?: Record<string, string>;
-  /** Tried in order. Default ["websocket", "polling"]: WebSocket first, polling when it cannot open. */
-  transports?: TransportName[];
+  /**
+   * Tried in order. Default ["websocket", "polling"]: WebSocket first, polling when it cannot open. Names,
+   * or the transport exports of socket.io-client's API (`transports: [WebSocket]`, `[XHR, "websocket"]`).
+   */
+  transports?: Array<TransportName | TransportSelector>;
   /** Upgrade polling to WebSocket when the server offers it. Default true. */
   upgrade?: boolean;
   /**
@@ -125,7 +139,8 @@ export interface EngineEvents {
   ping: () => void;
   upgrading: (transport: TransportInfo) => void;
   upgrade: (transport: TransportInfo) => void;
-  upgradeError: (error: Error) => void;
+  /** The WebSocket probe failed; the session stays on polling. `error.transport` names the failed transport. */
+  upgradeError: (error: Error & { transport?: TransportName }) => void;
   error: (error: Error) => void;
   close: (reason: EngineCloseReason, details?: CloseDetails | Error) => void;
 }

@@ -62,6 +62,8 @@ export interface TransportOptions extends NodeConnectOptions {
   maxPayload: () => number;
   /** Largest WebSocket frame or polling response body (bytes) accepted from the server; undefined: no limit. */
   maxReceiveSize?: number;
+  /** Polling in browsers: fetch or XMLHttpRequest (see HttpRequestInit.client). */
+  client?: "fetch" | "xhr";
 }
 
 const NODE_CONNECT_KEYS = ["agent", "pfx", "key", "passphrase", "cert", "ca", "ciphers", "rejectUnauthorized", "localAddress", "proxy", "cookieJar"] as const;
