@@ -387,3 +387,17 @@ socket.on("news", () => {}, { timeout: 5 });
 type UntypedArgs = Parameters<import("../src/index").UntypedCallback> extends unknown[]
   ? import("../src/index").UntypedArg[]
   : never;
+
+// ---------------------------------------------------------------------------------------------------------
+// socket.io-client's transport exports in `transports`, alone or mixed with names.
+
+{
+  const { WebSocket, Fetch, XHR, NodeXHR, NodeWebSocket } = await import("../src/index");
+  io("http://localhost:3000", { transports: [WebSocket] });
+  io("http://localhost:3000", { transports: [XHR, "websocket"] });
+  io("http://localhost:3000", { transports: [Fetch, NodeXHR, NodeWebSocket, "polling"] });
+  // @ts-expect-error not a transport
+  io("http://localhost:3000", { transports: [{}] });
+  // @ts-expect-error not a transport name
+  io("http://localhost:3000", { transports: ["webtransport"] });
+}
