@@ -456,7 +456,7 @@ export class Manager<
    */
   _packet(packet: Partial<Packet> & { options?: { compress?: boolean } }): void {
     const engine = this.#engine;
-    if (engine === undefined) throw invalidState("cannot write a packet: the Manager never opened");
+    if (engine === undefined) throw invalidState("not opened");
     // The namespace defaults to "/", as with socket.io-parser.
     const chunks = this[kManagerLink].encode({ ...packet, nsp: packet.nsp ?? "/" } as Packet);
     for (const chunk of chunks) engine.write(chunk as RawData, packet.options);

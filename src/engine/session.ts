@@ -118,9 +118,9 @@ function transportOrder(opts: EngineOptions, kit: TransportKit): TransportChoice
   const names: TransportName[] = [];
   for (const entry of wanted) {
     // A name, or one of the transport exports (WebSocket, XHR...), which carry theirs.
-    const name = typeof entry === "object" && entry !== null ? entry.name : entry;
+    const name = (entry as TransportSelector | null)?.name ?? (entry as TransportName);
     if (!DEFAULT_TRANSPORTS.includes(name)) {
-      throw invalidArg(`unknown transport ${typeof entry === "string" ? JSON.stringify(entry) : String(name ?? entry)}`);
+      throw invalidArg(`unknown transport ${JSON.stringify(name)}`);
     }
     if (!kit[name]) {
       throw invalidArg(`${kit.entry} has no ${name} transport: import from "siolink" for ${name}`);
