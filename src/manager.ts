@@ -141,6 +141,11 @@ export class Manager<
   readonly opts: ManagerOptions;
   /** The URL it was created with (io(): the URL given to it); the server's origin when none was given. */
   readonly uri: string;
+  /**
+   * component-emitter's emit, which calls this Manager's own listeners. Typed as in socket.io-client, whose
+   * Manager declares no event to emit.
+   */
+  declare emit: (ev: never, ...args: never[]) => this;
   /** @internal The link its Sockets (and the io() cache) use. */
   readonly [kManagerLink]: ManagerLink & ManagerCacheHooks & DecodeSink;
 
