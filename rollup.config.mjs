@@ -1,5 +1,5 @@
 // Builds dist/: the Node package (ESM + CJS), the bundler build for browsers, the script-tag bundles (global io,
-// plain and minified) and the type declarations, for "siolink" and for the WebSocket-only "siolink/websocket".
+// plain and minified; one of them with the msgpack parser as its default) and the type declarations, for "siolink" and for the WebSocket-only "siolink/websocket".
 // Browser builds swap the Node platform for the browser one.
 
 import { rmSync } from "node:fs";
@@ -29,7 +29,7 @@ const compile = () =>
     tsconfig: join(root, "tsconfig.json"),
     filterRoot: root,
     include: ["src/**/*.ts"],
-    // inlineSources: the package ships dist/ only, so maps must carry the TypeScript they point at.
+    // inlineSources: rollup needs the TypeScript in the chain; sourcesOnDisk() drops src/'s copies afterwards.
     compilerOptions: { declaration: false, declarationMap: false, sourceMap: true, inlineSources: true },
   });
 
@@ -43,6 +43,20 @@ function browserPlatform() {
       if (!importer) return null;
       const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
       return resolved && resolve(resolved.id) === nodeDefault ? browser : resolved;
+    },
+  };
+}
+
+/** The msgpack script-tag bundle: resolve src/codec/default.ts to src/codec/msgpack-default.ts (the same exports). */
+function msgpackCodec() {
+  const jsonDefault = src("codec/default.ts");
+  const msgpack = src("codec/msgpack-default.ts");
+  return {
+    name: "siolink-msgpack-codec",
+    async resolveId(source, importer, options) {
+      if (!importer) return null;
+      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+      return resolved && resolve(resolved.id) === jsonDefault ? msgpack : resolved;
     },
   };
 }
@@ -86,6 +100,30 @@ function cjsEntry(entry = "index.ts") {
   };
 }
 
+/** The script-tag build of siolink/shared: the worker is found next to the <script>, not through import.meta.url. */
+function sharedScriptSpawn() {
+  const moduleSpawn = src("shared/spawn.ts");
+  const scriptSpawn = src("shared/spawn-script.ts");
+  return {
+    name: "siolink-shared-script-spawn",
+    async resolveId(source, importer, options) {
+      if (!importer) return null;
+      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+      return resolved && resolve(resolved.id) === moduleSpawn ? scriptSpawn : resolved;
+    },
+  };
+}
+
+/** The script-tag entry of siolink/shared: only the default export (io). */
+function sharedGlobalEntry() {
+  const id = "\0siolink-shared-global";
+  return {
+    name: "siolink-shared-global",
+    resolveId: (source) => (source === id ? id : null),
+    load: (loaded) => (loaded === id ? `export { default } from ${JSON.stringify(src("shared/index.ts"))};` : null),
+  };
+}
+
 /** The script-tag entry of siolink/websocket: only the default export (io), like src/browser-global.ts. */
 function websocketGlobalEntry() {
   const id = "\0siolink-websocket-global";
@@ -97,7 +135,7 @@ function websocketGlobalEntry() {
 }
 
 /**
- * Emits dist/types from src/index.ts (and src/websocket.ts, src/react/index.ts) with the TypeScript API, twice: `.d.ts` for `import` and `.d.cts` for
+ * Emits dist/types from src/index.ts (and src/websocket.ts, src/react/index.ts, src/server/index.ts) with the TypeScript API, twice: `.d.ts` for `import` and `.d.cts` for
  * `require` (the package is "type": "module", so a lone .d.ts would read as ESM to CommonJS users under
  * node16 resolution). Relative specifiers get explicit extensions because Node-style resolution of
  * declaration files does not guess them.
@@ -124,7 +162,7 @@ function declarations() {
         rootDir: join(root, "src"),
         declarationDir: outDir,
       };
-      const program = ts.createProgram([src("index.ts"), src("websocket.ts"), src("react/index.ts")], options);
+      const program = ts.createProgram([src("index.ts"), src("websocket.ts"), src("react/index.ts"), src("server/index.ts"), src("shared/index.ts")], options);
       rmSync(outDir, { recursive: true, force: true });
       for (const flavour of [{ ext: ".js", file: ".d.ts" }, { ext: ".cjs", file: ".d.cts" }]) {
         const result = program.emit(
@@ -184,17 +222,34 @@ function onwarn(warning, warn) {
   warn(warning);
 }
 
+/**
+ * The production browser builds' minifier. SIOLINK_PROD defined: src/internal/dev.ts reads false, and every
+ * `DEV ? message : values` keeps only the values (errors keep their code; docs/errors.md has the text).
+ */
 const minify = terser({
   ecma: 2020,
   compress: {
     ecma: 2020,
     passes: 3,
+    global_defs: { SIOLINK_PROD: true },
     // No getter of ours has a side effect that an unused read would need (`socket.volatile` is always
     // followed by the emit that reads its flag), and no function expression of ours is used with `new`.
     pure_getters: true,
     unsafe_arrows: true,
   },
   // Private (#) members are renamed by the regular mangle pass; public names stay intact.
+  mangle: true,
+  format: { comments: /^!/ },
+});
+
+/**
+ * The "production" export condition's ESM builds (Vite and webpack pick it in production mode): the bundler
+ * build without message text, minified as a module so the app's bundler receives it already folded.
+ */
+const minifyModule = terser({
+  ecma: 2020,
+  module: true,
+  compress: { ecma: 2020, passes: 3, pure_getters: true, unsafe_arrows: true, global_defs: { SIOLINK_PROD: true } },
   mangle: true,
   format: { comments: /^!/ },
 });
@@ -212,7 +267,30 @@ function siolinkAsPeer() {
   };
 }
 
-export default [
+/**
+ * The package ships src/ beside dist/, so a map points at ../src/*.ts (which devtools and `--enable-source-maps`
+ * read) instead of carrying its own copy of the TypeScript: ten maps each holding all of src/ were two thirds of
+ * the package. Sources outside src/ (engine.io-parser, the emitter in the script-tag bundles) keep their text.
+ */
+function sourcesOnDisk() {
+  return {
+    name: "siolink-sources-on-disk",
+    generateBundle(options, bundle) {
+      const outDir = options.dir ?? dirname(resolve(root, options.file));
+      for (const asset of Object.values(bundle)) {
+        if (asset.type !== "asset" || !asset.fileName.endsWith(".map")) continue;
+        const map = JSON.parse(String(asset.source));
+        if (!map.sourcesContent) continue;
+        map.sourcesContent = map.sources.map((source, i) =>
+          resolve(outDir, dirname(asset.fileName), source).startsWith(join(root, "src") + sep) ? null : map.sourcesContent[i],
+        );
+        asset.source = JSON.stringify(map);
+      }
+    },
+  };
+}
+
+const builds = [
   // Node: ESM and CommonJS, dependencies left to npm.
   {
     input: src("index.ts"),
@@ -234,7 +312,10 @@ export default [
     external: (id) => isPackage(id, ["engine.io-parser", "@socket.io/component-emitter"]),
     plugins: [forbidNodeImports(), browserPlatform(), compile(), nodeResolve({ browser: true })],
     onwarn,
-    output: [{ file: "dist/browser/index.mjs", format: "es", sourcemap: true, banner }],
+    output: [
+      { file: "dist/browser/index.mjs", format: "es", sourcemap: true, banner },
+      { file: "dist/browser/index.prod.mjs", format: "es", sourcemap: true, banner, plugins: [minifyModule] },
+    ],
   },
   // <script> tag: everything bundled, global `io`.
   {
@@ -250,6 +331,16 @@ export default [
     output: [
       { file: "dist/siolink.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner },
       { file: "dist/siolink.min.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner, plugins: [minify] },
+    ],
+  },
+  // <script> tag with the msgpack parser built in (socket.io-msgpack-parser's format), global `io`.
+  {
+    input: src("browser-global.ts"),
+    plugins: [forbidNodeImports(), msgpackCodec(), browserPlatform(), compile(), nodeResolve({ browser: true }), commonjs()],
+    onwarn,
+    output: [
+      { file: "dist/siolink.msgpack.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner },
+      { file: "dist/siolink.msgpack.min.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner, plugins: [minify] },
     ],
   },
   // siolink/websocket: the same four builds from src/websocket.ts, which links no polling and no upgrade.
@@ -272,7 +363,10 @@ export default [
     external: (id) => isPackage(id, ["engine.io-parser", "@socket.io/component-emitter"]),
     plugins: [forbidNodeImports(), browserPlatform(), compile(), nodeResolve({ browser: true })],
     onwarn,
-    output: [{ file: "dist/browser/websocket.mjs", format: "es", sourcemap: true, banner }],
+    output: [
+      { file: "dist/browser/websocket.mjs", format: "es", sourcemap: true, banner },
+      { file: "dist/browser/websocket.prod.mjs", format: "es", sourcemap: true, banner, plugins: [minifyModule] },
+    ],
   },
   {
     input: "\0siolink-websocket-global",
@@ -281,6 +375,45 @@ export default [
     output: [
       { file: "dist/siolink.websocket.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner },
       { file: "dist/siolink.websocket.min.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner, plugins: [minify] },
+    ],
+  },
+  // siolink/shared: the tab side for bundlers (engine.io-parser and the emitter left to the app's bundler),
+  // the SharedWorker script (self-contained: the full client), and the script-tag build with its worker file.
+  {
+    input: src("shared/index.ts"),
+    external: (id) => isPackage(id, ["engine.io-parser", "@socket.io/component-emitter"]),
+    plugins: [forbidNodeImports(), browserPlatform(), compile(), nodeResolve({ browser: true })],
+    onwarn,
+    output: [{ file: "dist/browser/shared.mjs", format: "es", sourcemap: true, banner }],
+  },
+  {
+    input: src("shared/worker.ts"),
+    plugins: [forbidNodeImports(), browserPlatform(), compile(), nodeResolve({ browser: true }), commonjs()],
+    onwarn,
+    output: [
+      { file: "dist/browser/shared-worker.js", format: "iife", sourcemap: true, banner, plugins: [minify] },
+      { file: "dist/siolink.shared-worker.js", format: "iife", sourcemap: true, banner, plugins: [minify] },
+    ],
+  },
+  {
+    input: "\0siolink-shared-global",
+    plugins: [sharedGlobalEntry(), sharedScriptSpawn(), forbidNodeImports(), browserPlatform(), compile(), nodeResolve({ browser: true }), commonjs()],
+    onwarn,
+    output: [
+      { file: "dist/siolink.shared.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner },
+      { file: "dist/siolink.shared.min.js", format: "iife", name: "io", exports: "default", sourcemap: true, banner, plugins: [minify] },
+    ],
+  },
+  // siolink/server: the exactlyOnce() middleware for socket.io servers (Node ESM + CJS); socket.io is used for
+  // its types only, so nothing of it is bundled or imported.
+  {
+    input: src("server/index.ts"),
+    external: (id) => id === "socket.io" || nodeBuiltins.has(id),
+    plugins: [compile()],
+    onwarn,
+    output: [
+      { file: "dist/server/index.mjs", format: "es", sourcemap: true, banner },
+      { file: "dist/server/index.cjs", format: "cjs", exports: "named", sourcemap: true, banner },
     ],
   },
   // siolink/react: React is the app's, siolink is imported by package name.
@@ -295,3 +428,5 @@ export default [
     ],
   },
 ];
+
+export default builds.map((build) => ({ ...build, plugins: [...build.plugins, sourcesOnDisk()] }));

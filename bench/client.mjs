@@ -9,6 +9,7 @@
 // exits when its parent goes away (stdin closes, when params.watchParent is set).
 
 import { performance } from "node:perf_hooks";
+import { clientProcess, describe, intParam, loadIo as loadLib, median, percentile, settleGc } from "./common.mjs";
 
 const [lib, scenario, paramsJson = "{}"] = process.argv.slice(2);
 const params = JSON.parse(paramsJson);
@@ -16,38 +17,10 @@ const timeoutMs = Number(params.timeoutMs) > 0 ? Number(params.timeoutMs) : 60_0
 
 /** Name of the step in progress, so a timeout says where the scenario stalled. */
 let phase = "start";
-let finished = false;
 
-/** Closing handshakes still in flight when the result is printed get this long before the process exits. */
-const CLOSE_GRACE_MS = 150;
-
-function report(obj) {
-  if (finished) return;
-  finished = true;
-  const code = obj.ok ? 0 : 1;
-  process.stdout.write(JSON.stringify({ lib, scenario, ...obj }) + "\n");
-  // The measurement is done; the grace only lets disconnect packets reach the server (a polling session would
-  // otherwise linger there until its ping timeout) and bounds the exit even if stdout cannot be flushed.
-  setTimeout(() => process.exit(code), obj.ok ? CLOSE_GRACE_MS : 0);
-}
-
-const watchdog = setTimeout(() => {
-  report({ ok: false, error: `timed out after ${timeoutMs} ms during "${phase}"` });
-}, timeoutMs);
-
-// The driver passes watchParent: it keeps our stdin open and closes it only by going away.
-if (params.watchParent) {
-  process.stdin.on("end", () => process.exit(3));
-  process.stdin.on("error", () => process.exit(3));
-  process.stdin.resume();
-}
-process.on("unhandledRejection", (err) => report({ ok: false, error: `unhandled rejection in "${phase}": ${describe(err)}` }));
-process.on("uncaughtException", (err) => report({ ok: false, error: `uncaught exception in "${phase}": ${describe(err)}` }));
-
-function describe(err) {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
-}
+// Closing handshakes still in flight when the result is printed get 150 ms before the process exits (a polling
+// session would otherwise linger on the server until its ping timeout).
+const { report, watchdog } = clientProcess({ header: { lib, scenario }, params, timeoutMs, closeGraceMs: 150, phase: () => phase });
 
 // ---------- measurement helpers ----------
 
@@ -56,50 +29,12 @@ function cpuNow() {
   return u.user + u.system; // microseconds, all threads of this process
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function percentile(xs, p) {
-  const s = [...xs].sort((a, b) => a - b);
-  const idx = Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1));
-  return s[idx];
-}
-
-async function settleGc() {
-  if (typeof globalThis.gc !== "function") throw new Error("run with --expose-gc to measure memory");
-  for (let i = 0; i < 4; i++) {
-    globalThis.gc();
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
-function int(name, fallback) {
-  const v = Number(params[name]);
-  return Number.isFinite(v) && v > 0 ? Math.floor(v) : fallback;
-}
+const int = (name, fallback) => intParam(params, name, fallback);
 
 const SINK_PAYLOAD = { i: 1, text: "hello world", ok: true };
 const ECHO_PAYLOAD = { t: "ping", n: 42 };
 
 // ---------- socket.io-like clients (siolink, socket.io-client) ----------
-
-async function loadIo() {
-  if (lib === "socket.io-client") {
-    const m = await import("socket.io-client");
-    return m.io ?? m.default;
-  }
-  if (lib === "siolink") {
-    if (typeof params.siolinkEntry !== "string") throw new Error("params.siolinkEntry is required for siolink");
-    const m = await import(params.siolinkEntry);
-    const io = m.io ?? m.default;
-    if (typeof io !== "function") throw new Error(`siolink entry ${params.siolinkEntry} exports no io() function`);
-    return io;
-  }
-  throw new Error(`unknown socket.io-like library "${lib}"`);
-}
 
 /** Connects a fresh manager (no multiplexing, no reconnection so failures surface). */
 function sioConnect(io, extra = {}) {
@@ -302,7 +237,7 @@ async function makeConnector() {
       },
     };
   }
-  const io = await loadIo();
+  const io = await loadLib(lib, params);
   return {
     connect: async (mode) => {
       const opts = mode === "websocket" ? { transports: ["websocket"] } : mode === "polling" ? { transports: ["polling"] } : {};
@@ -532,7 +467,7 @@ async function main() {
   if (scenario === "probe") {
     phase = "import";
     if (lib === "raw") await import("ws");
-    else await loadIo();
+    else await loadLib(lib, params);
     return { metrics: {}, info: { node: process.version } };
   }
   phase = "import";

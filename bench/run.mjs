@@ -7,16 +7,24 @@
 // in its own client process (bench/client.mjs) so CPU time is counted per client. Rounds are interleaved
 // (A B C, C B A, ...) and ratios are taken per round, then their median is reported. See bench/README.md.
 
-import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { request } from "node:http";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from "node:zlib";
+import {
+  BENCH_DIR,
+  killAll,
+  log,
+  median,
+  newestSourceMtime,
+  ROOT,
+  runClient as runBenchClient,
+  serverStats,
+  startServer,
+  table,
+} from "./common.mjs";
 
-const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
-const ROOT = dirname(BENCH_DIR);
 const SERVER_JS = join(BENCH_DIR, "server.mjs");
 const CLIENT_JS = join(BENCH_DIR, "client.mjs");
 
@@ -227,124 +235,15 @@ function parseArgs(argv) {
 
 class UsageError extends Error {}
 
-// ---------- child process bookkeeping ----------
-
-/** Every child we started, so they can all be killed (by pid) on exit or error. */
-const children = new Set();
-
-function track(child) {
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-  return child;
-}
-
-function killAll() {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(child.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-  }
-  children.clear();
-}
-
-process.on("exit", killAll);
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
-  process.on(sig, () => {
-    killAll();
-    process.exit(130);
-  });
-}
-
-function log(msg) {
-  process.stderr.write(msg + "\n");
-}
-
-function waitExit(child, ms) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const t = setTimeout(() => resolve(false), ms);
-    child.once("exit", () => {
-      clearTimeout(t);
-      resolve(true);
-    });
-  });
-}
-
-// ---------- server ----------
-
-async function startServer() {
-  const child = track(spawn(process.execPath, [SERVER_JS], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] }));
-  let stderr = "";
-  child.stderr.on("data", (d) => {
-    stderr = (stderr + d).slice(-4000);
-  });
-  const port = await new Promise((resolve, reject) => {
-    let buf = "";
-    const t = setTimeout(() => reject(new Error(`server did not report its port within 15 s; stderr: ${stderr}`)), 15_000);
-    const onData = (d) => {
-      buf += d;
-      const nl = buf.indexOf("\n");
-      if (nl < 0) return;
-      clearTimeout(t);
-      child.stdout.off("data", onData);
-      try {
-        resolve(JSON.parse(buf.slice(0, nl)).port);
-      } catch {
-        reject(new Error(`server printed "${buf.slice(0, nl)}" instead of {"port":N}`));
-      }
-    };
-    child.stdout.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(t);
-      reject(new Error(`server exited with ${code} before listening; stderr: ${stderr}`));
-    });
-  });
-  child.stdout.resume();
-  return {
-    port,
-    url: `http://127.0.0.1:${port}`,
-    child,
-    async stop() {
-      child.stdin.end();
-      if (!(await waitExit(child, 3000))) {
-        process.kill(child.pid, "SIGKILL");
-        await waitExit(child, 3000);
-      }
-    },
-  };
-}
-
-function serverStats(port) {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path: "/bench/stats", agent: false, timeout: 5000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (d) => (body += d));
-      res.on("end", () => {
-        try {
-          resolve(JSON.parse(body));
-        } catch (err) {
-          reject(err);
-        }
-      });
-    });
-    req.on("timeout", () => req.destroy(new Error("stats request timed out")));
-    req.on("error", reject);
-    req.end();
-  });
-}
+// ---------- servers ----------
 
 /** Waits (bounded) until the previous round's connections are gone, so rounds do not overlap on the server. */
-async function waitServerIdle(port, ms) {
+async function waitServerIdle(url, ms) {
   const deadline = Date.now() + ms;
-  let stats = await serverStats(port);
+  let stats = await serverStats(url);
   while (stats.connections > 0 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 25));
-    stats = await serverStats(port);
+    stats = await serverStats(url);
   }
   return stats;
 }
@@ -352,58 +251,7 @@ async function waitServerIdle(port, ms) {
 // ---------- client runs ----------
 
 function runClient(lib, scenario, params, execArgv, timeoutMs) {
-  const args = [...execArgv, "--expose-gc", CLIENT_JS, lib, scenario, JSON.stringify({ ...params, timeoutMs, watchParent: true })];
-  const child = track(spawn(process.execPath, args, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] }));
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8");
-  child.stderr.setEncoding("utf8");
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
-  return new Promise((resolve) => {
-    // The client has its own watchdog at timeoutMs; this one covers a client too stuck to run it.
-    const hardKill = setTimeout(() => {
-      try {
-        process.kill(child.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }, timeoutMs + 10_000);
-    child.once("exit", (code, signal) => {
-      clearTimeout(hardKill);
-      const line = stdout
-        .split("\n")
-        .map((l) => l.trim())
-        .filter((l) => l.startsWith("{"))
-        .pop();
-      let result = null;
-      if (line) {
-        try {
-          result = JSON.parse(line);
-        } catch {
-          result = null;
-        }
-      }
-      if (!result) {
-        const why = signal ? `killed by ${signal}` : `exited with ${code}`;
-        result = { ok: false, error: `client ${why} without a result; stderr: ${stderr.trim().slice(-600)}` };
-      } else if (!result.ok && stderr.trim()) {
-        result.stderr = stderr.trim().slice(-600);
-      }
-      resolve(result);
-    });
-  });
-}
-
-/** Newest modification time (ms) of the TypeScript sources: a build older than this does not measure them. */
-function newestSourceMtime(dir = join(ROOT, "src")) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSourceMtime(path));
-    else if (entry.name.endsWith(".ts")) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
+  return runBenchClient([CLIENT_JS, lib, scenario], { params, execArgv, timeoutMs });
 }
 
 /**
@@ -468,13 +316,6 @@ function bundleSizes() {
 
 // ---------- statistics ----------
 
-function median(xs) {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 function summarize(values) {
   if (values.length === 0) return null;
   return { median: median(values), min: Math.min(...values), max: Math.max(...values), n: values.length };
@@ -529,12 +370,6 @@ function fmtTarget(target, ratio) {
   return ok == null ? `${want} ?` : `${want} ${ok ? "ok" : "MISS"}`;
 }
 
-function table(rows, headers) {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join("  ").trimEnd();
-  return [line(headers), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
-}
-
 // ---------- main ----------
 
 async function runScenario(name, opts, libs, siolink) {
@@ -543,16 +378,16 @@ async function runScenario(name, opts, libs, siolink) {
   const result = { scenario: name, title: def.title, params: def.params(opts), rounds: [], na: libs.filter((l) => !def.libs.includes(l)) };
   let server = null;
   try {
-    if (runLibs.length > 0) server = await startServer();
+    if (runLibs.length > 0) server = await startServer(SERVER_JS);
     for (let r = 0; server && r < opts.rounds; r++) {
       const order = r % 2 === 0 ? runLibs : [...runLibs].reverse();
       const round = { order };
       for (const lib of order) {
-        const before = await waitServerIdle(server.port, 5000);
+        const before = await waitServerIdle(server.url, 5000);
         const params = { ...def.params(opts), url: server.url, port: server.port };
         if (lib === SIOLINK) params.siolinkEntry = siolink.entry;
         const res = await runClient(lib, name, params, opts.execArgv, opts.timeout);
-        const after = await serverStats(server.port);
+        const after = await serverStats(server.url);
         res.serverCpuMs = (after.cpuUserUs + after.cpuSystemUs - before.cpuUserUs - before.cpuSystemUs) / 1000;
         if (before.connections > 0) res.serverLeftover = before.connections;
         round[lib] = res;

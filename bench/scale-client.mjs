@@ -13,7 +13,7 @@
 // Any connect_error, unexpected disconnect or failed ack counts as an error. A watchdog bounds the run.
 
 import { performance } from "node:perf_hooks";
-import { request } from "node:http";
+import { clientProcess, describe, intParam, loadIo as loadLib, percentile, serverStats as fetchStats, settleGc } from "./common.mjs";
 import { join } from "node:path";
 import { writeHeapSnapshot } from "node:v8";
 
@@ -22,63 +22,11 @@ const params = JSON.parse(paramsJson);
 const timeoutMs = Number(params.timeoutMs) > 0 ? Number(params.timeoutMs) : 300_000;
 
 let phase = "start";
-let finished = false;
 
-function describe(err) {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
-}
+// Closing handshakes get a moment to reach the server; the exit never waits on 10k sockets closing one by one.
+const { report, watchdog } = clientProcess({ header: { lib }, params, timeoutMs, closeGraceMs: 300, phase: () => phase });
 
-function report(obj) {
-  if (finished) return;
-  finished = true;
-  process.stdout.write(JSON.stringify({ lib, ...obj }) + "\n");
-  // Closing handshakes get a moment to reach the server; the exit never waits on 10k sockets closing one by one.
-  setTimeout(() => process.exit(obj.ok ? 0 : 1), obj.ok ? 300 : 0);
-}
-
-const watchdog = setTimeout(() => report({ ok: false, error: `timed out after ${timeoutMs} ms during "${phase}"` }), timeoutMs);
-
-if (params.watchParent) {
-  process.stdin.on("end", () => process.exit(3));
-  process.stdin.on("error", () => process.exit(3));
-  process.stdin.resume();
-}
-process.on("unhandledRejection", (err) => report({ ok: false, error: `unhandled rejection in "${phase}": ${describe(err)}` }));
-process.on("uncaughtException", (err) => report({ ok: false, error: `uncaught exception in "${phase}": ${describe(err)}` }));
-
-function int(name, fallback) {
-  const v = Number(params[name]);
-  return Number.isFinite(v) && v >= 0 ? Math.floor(v) : fallback;
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-async function settleGc() {
-  if (typeof globalThis.gc !== "function") throw new Error("run with --expose-gc to measure memory");
-  for (let i = 0; i < 4; i++) {
-    globalThis.gc();
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
-async function loadIo() {
-  if (lib === "socket.io-client") {
-    const m = await import("socket.io-client");
-    return m.io ?? m.default;
-  }
-  if (lib === "siolink") {
-    if (typeof params.siolinkEntry !== "string") throw new Error("params.siolinkEntry is required for siolink");
-    const m = await import(params.siolinkEntry);
-    const io = m.io ?? m.default;
-    if (typeof io !== "function") throw new Error(`siolink entry ${params.siolinkEntry} exports no io() function`);
-    return io;
-  }
-  throw new Error(`unknown library "${lib}"`);
-}
+const int = (name, fallback) => intParam(params, name, fallback, 0);
 
 // ---------- listener and resource counts (public APIs only) ----------
 
@@ -223,25 +171,7 @@ async function measure(clients, base) {
 
 /** The server's own counters (bench/scale-server.mjs), to charge it its share of CPU time during the acks. */
 function serverStats(url) {
-  return new Promise((resolve) => {
-    request(`${url}/bench/stats`, { agent: false, timeout: 10_000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (d) => (body += d));
-      res.on("end", () => {
-        try {
-          resolve(JSON.parse(body));
-        } catch {
-          resolve(null);
-        }
-      });
-    })
-      .on("error", () => resolve(null))
-      .on("timeout", function () {
-        this.destroy();
-      })
-      .end();
-  });
+  return fetchStats(url, 10_000).catch(() => null);
 }
 
 async function ackLoad(clients, perClient, url) {
@@ -286,7 +216,7 @@ async function ackLoad(clients, perClient, url) {
 
 async function main() {
   phase = "import";
-  const io = await loadIo();
+  const io = await loadLib(lib, params);
   const url = params.url;
   const target = int("clients", 10_000);
   const checkpoint = Math.min(int("checkpoint", 1_000), target);

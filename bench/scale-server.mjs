@@ -7,8 +7,8 @@
 // Handlers:  "echo" payload, ack   acks the payload back
 // HTTP GET /bench/stats  {connections, peak, pongs, disconnects: {reason: count}, cpuUserUs, cpuSystemUs, rss, rssPeak, heapUsed}
 
-import { createServer } from "node:http";
 import { Server } from "socket.io";
+import { serveUntilParentExits, statsServer } from "./common.mjs";
 
 const opts = JSON.parse(process.argv[2] ?? "{}");
 
@@ -23,28 +23,7 @@ setInterval(() => {
   rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
 }, 500).unref();
 
-const http = createServer((req, res) => {
-  if (req.method === "GET" && req.url === "/bench/stats") {
-    const cpu = process.cpuUsage();
-    const mem = process.memoryUsage();
-    const body = JSON.stringify({
-      connections,
-      peak,
-      pongs,
-      disconnects,
-      cpuUserUs: cpu.user,
-      cpuSystemUs: cpu.system,
-      rss: mem.rss,
-      rssPeak: Math.max(rssPeak, mem.rss),
-      heapUsed: mem.heapUsed,
-    });
-    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
-    res.end(body);
-    return;
-  }
-  res.writeHead(404);
-  res.end();
-});
+const http = statsServer((mem) => ({ connections, peak, pongs, disconnects, rssPeak: Math.max(rssPeak, mem.rss) }));
 
 const io = new Server(http, {
   pingInterval: Number(opts.pingInterval) > 0 ? Number(opts.pingInterval) : 25_000,
@@ -68,19 +47,5 @@ io.on("connection", (socket) => {
   });
 });
 
-function shutdown(code) {
-  io.close();
-  http.closeAllConnections?.();
-  setTimeout(() => process.exit(code), 200).unref();
-}
-
-process.stdin.on("end", () => shutdown(0));
-process.stdin.on("error", () => shutdown(0));
-process.stdin.resume();
-process.on("SIGTERM", () => shutdown(0));
-process.on("SIGINT", () => shutdown(0));
-
 // A deep backlog: the client opens up to --concurrency connections at once.
-http.listen({ port: 0, host: "127.0.0.1", backlog: 8192 }, () => {
-  process.stdout.write(JSON.stringify({ port: http.address().port }) + "\n");
-});
+serveUntilParentExits(http, io, { backlog: 8192 });

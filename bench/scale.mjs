@@ -8,15 +8,24 @@
 // (bench/scale-client.mjs, run with --expose-gc), one after the other, so neither inherits the other's
 // sockets, TIME_WAIT ports, heap or JIT state. Prints a table, then one `SCALE_JSON {...}` line.
 
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { request } from "node:http";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import {
+  BENCH_DIR,
+  killAll,
+  log,
+  median,
+  newestSourceMtime,
+  ROOT,
+  runClient as runBenchClient,
+  serverStats,
+  startServer,
+  table,
+} from "./common.mjs";
 
-const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
-const ROOT = dirname(BENCH_DIR);
 const SERVER_JS = join(BENCH_DIR, "scale-server.mjs");
 const CLIENT_JS = join(BENCH_DIR, "scale-client.mjs");
 const LIBS = ["siolink", "socket.io-client"];
@@ -141,158 +150,16 @@ function checkLimits(opts) {
 
 // ---------- children ----------
 
-const children = new Set();
-
-function track(child) {
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-  return child;
-}
-
-function killAll() {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(child.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-  }
-  children.clear();
-}
-
-process.on("exit", killAll);
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
-  process.on(sig, () => {
-    killAll();
-    process.exit(130);
-  });
-}
-
-function log(msg) {
-  process.stderr.write(msg + "\n");
-}
-
-function waitExit(child, ms) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const t = setTimeout(() => resolve(false), ms);
-    child.once("exit", () => {
-      clearTimeout(t);
-      resolve(true);
-    });
-  });
-}
-
-async function startServer(opts) {
+function startScaleServer(opts) {
   const cfg = JSON.stringify({ pingInterval: opts.pingInterval, pingTimeout: opts.pingTimeout });
-  const child = track(spawn(process.execPath, [SERVER_JS, cfg], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] }));
-  let stderr = "";
-  child.stderr.on("data", (d) => {
-    stderr = (stderr + d).slice(-4000);
-  });
-  const port = await new Promise((resolve, reject) => {
-    let buf = "";
-    const t = setTimeout(() => reject(new Error(`server did not report its port within 15 s; stderr: ${stderr}`)), 15_000);
-    const onData = (d) => {
-      buf += d;
-      const nl = buf.indexOf("\n");
-      if (nl < 0) return;
-      clearTimeout(t);
-      child.stdout.off("data", onData);
-      try {
-        resolve(JSON.parse(buf.slice(0, nl)).port);
-      } catch {
-        reject(new Error(`server printed "${buf.slice(0, nl)}" instead of {"port":N}`));
-      }
-    };
-    child.stdout.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(t);
-      reject(new Error(`server exited with ${code} before listening; stderr: ${stderr}`));
-    });
-  });
-  child.stdout.resume();
-  return {
-    port,
-    url: `http://127.0.0.1:${port}`,
-    async stop() {
-      child.stdin.end();
-      if (!(await waitExit(child, 5000))) {
-        process.kill(child.pid, "SIGKILL");
-        await waitExit(child, 3000);
-      }
-    },
-  };
-}
-
-function serverStats(port) {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path: "/bench/stats", agent: false, timeout: 10_000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (d) => (body += d));
-      res.on("end", () => {
-        try {
-          resolve(JSON.parse(body));
-        } catch (err) {
-          reject(err);
-        }
-      });
-    });
-    req.on("timeout", () => req.destroy(new Error("stats request timed out")));
-    req.on("error", reject);
-    req.end();
-  });
+  return startServer(SERVER_JS, [cfg], { stopWaitMs: 5000 });
 }
 
 function runClient(lib, params, execArgv, timeoutMs) {
-  const args = [...execArgv, "--expose-gc", CLIENT_JS, lib, JSON.stringify({ ...params, timeoutMs, watchParent: true })];
-  const child = track(spawn(process.execPath, args, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] }));
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8");
-  child.stderr.setEncoding("utf8");
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
-  return new Promise((resolve) => {
-    const hardKill = setTimeout(() => {
-      try {
-        process.kill(child.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }, timeoutMs + 15_000);
-    child.once("exit", (code, signal) => {
-      clearTimeout(hardKill);
-      const line = stdout.split("\n").map((l) => l.trim()).filter((l) => l.startsWith("{")).pop();
-      let result = null;
-      try {
-        result = line ? JSON.parse(line) : null;
-      } catch {
-        result = null;
-      }
-      if (!result) {
-        const why = signal ? `killed by ${signal}` : `exited with ${code}`;
-        result = { ok: false, error: `client ${why} without a result; stderr: ${stderr.trim().slice(-600)}` };
-      }
-      resolve(result);
-    });
-  });
+  return runBenchClient([CLIENT_JS, lib], { params, execArgv, timeoutMs, killAfterMs: 15_000 });
 }
 
 // ---------- which siolink ----------
-
-function newestSourceMtime(dir = join(ROOT, "src")) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSourceMtime(path));
-    else if (entry.name.endsWith(".ts")) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
 
 /** The built dist/node (npx rollup -c) or the bench build, whichever is not older than src/; never a stale one. */
 function resolveSiolink(opts) {
@@ -312,13 +179,6 @@ function resolveSiolink(opts) {
 
 // ---------- statistics and formatting ----------
 
-function median(xs) {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 function fmt(v, kind) {
   if (v == null || !Number.isFinite(v)) return "-";
   if (kind === "rate") return v >= 1e3 ? `${(v / 1e3).toFixed(1)}k` : v.toFixed(0);
@@ -326,12 +186,6 @@ function fmt(v, kind) {
   if (Math.abs(v) >= 100) return v.toFixed(0);
   if (Math.abs(v) >= 10) return v.toFixed(1);
   return v.toFixed(2);
-}
-
-function table(rows, headers) {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join("  ").trimEnd();
-  return [line(headers), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
 /** What the table shows, taken from one client result. Ratios are siolink / socket.io-client. */
@@ -392,7 +246,7 @@ async function main() {
     const order = r % 2 === 0 ? opts.libs : [...opts.libs].reverse();
     const round = { order };
     for (const lib of order) {
-      const server = await startServer(opts);
+      const server = await startScaleServer(opts);
       let res;
       try {
         const params = {
@@ -408,7 +262,7 @@ async function main() {
         const execArgv = lib === "siolink" ? siolink.execArgv : [];
         // The server is asked while the client still holds its connections: reported right before exit.
         res = await runClient(lib, params, execArgv, opts.timeout);
-        const stats = await serverStats(server.port);
+        const stats = await serverStats(server.url, 10_000);
         // A ping timeout on the server side also reaches the client as a disconnect, which counts as an error.
         res.server = stats;
       } finally {

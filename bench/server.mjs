@@ -12,8 +12,8 @@
 //   "flood" {n, payload}       emits n "msg" events with that payload to the caller, then one "flood-end" event
 // HTTP GET /bench/stats      {connections, sinkTotal, cpuUserUs, cpuSystemUs, rss, heapUsed} for the driver
 
-import { createServer } from "node:http";
 import { Server } from "socket.io";
+import { serveUntilParentExits, statsServer } from "./common.mjs";
 
 const FLOOD_CHUNK = 1000;
 const FLOOD_MAX = 10_000_000;
@@ -21,26 +21,7 @@ const FLOOD_MAX = 10_000_000;
 let connections = 0;
 let sinkTotal = 0;
 
-const http = createServer((req, res) => {
-  if (req.method === "GET" && req.url === "/bench/stats") {
-    const cpu = process.cpuUsage();
-    const mem = process.memoryUsage();
-    const body = JSON.stringify({
-      connections,
-      sinkTotal,
-      cpuUserUs: cpu.user,
-      cpuSystemUs: cpu.system,
-      rss: mem.rss,
-      heapUsed: mem.heapUsed,
-    });
-    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
-    res.end(body);
-    return;
-  }
-  // Everything under /socket.io/ is taken by the socket.io server before reaching this handler.
-  res.writeHead(404);
-  res.end();
-});
+const http = statsServer(() => ({ connections, sinkTotal }));
 
 const io = new Server(http, {
   // The 64 KiB binary scenario and polling batches stay well under this; a larger limit keeps big
@@ -94,20 +75,4 @@ io.on("connection", (socket) => {
   });
 });
 
-function shutdown(code) {
-  io.close();
-  http.closeAllConnections?.();
-  // io.close() waits for open connections; do not let a stuck client keep this process alive.
-  setTimeout(() => process.exit(code), 200).unref();
-}
-
-process.stdin.on("end", () => shutdown(0));
-process.stdin.on("error", () => shutdown(0));
-process.stdin.resume();
-process.on("SIGTERM", () => shutdown(0));
-process.on("SIGINT", () => shutdown(0));
-
-http.listen({ port: 0, host: "127.0.0.1", backlog: 4096 }, () => {
-  const addr = http.address();
-  process.stdout.write(JSON.stringify({ port: addr.port }) + "\n");
-});
+serveUntilParentExits(http, io, { backlog: 4096 });

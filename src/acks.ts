@@ -24,7 +24,8 @@ export interface AckTableOptions {
 }
 
 export class AckTable {
-  #nextId = 0;
+  /** The next fresh id. Also taken directly by an emit that keeps one packet id over all its tries. */
+  nextId = 0;
   readonly #pending = new Map<number, PendingAck>();
   readonly #options: AckTableOptions;
 
@@ -42,11 +43,13 @@ export class AckTable {
   }
 
   /**
-   * Stores `fn` under a fresh id, which the caller puts in the packet. `withError`: error-first callback;
-   * `timeoutMs`: fail with a TimeoutError after this many ms (undefined: no deadline).
+   * Stores `fn` under a fresh id (or `id`, taken earlier from nextId), which the caller puts in the packet.
+   * `withError`: error-first callback; `timeoutMs`: fail with a TimeoutError after this many ms (undefined:
+   * no deadline).
    */
-  register(fn: AckCallback, withError: boolean, timeoutMs: number | undefined): number {
-    const id = this.#nextId++;
+  register(fn: AckCallback, withError: boolean, timeoutMs: number | undefined, id = this.nextId++): number {
+    // A resend under the id of its first try (exactlyOnce) replaces what may still wait on that id.
+    this.#take(id);
     let timer: TimerHandle | undefined;
     if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_DELAY) {
       const { timers, unref } = this.#options;

@@ -1,3 +1,4 @@
+import { DEV } from "./internal/dev";
 // The one error family: every error siolink creates is a SioError with a stable `code`.
 // Messages name the state or input that caused them, so a log line alone tells what went wrong.
 
@@ -43,7 +44,7 @@ export function invalidState(message: string): SioError {
  */
 export function nonNegative(name: string, value: unknown): number | undefined {
   if (value !== undefined && (typeof value !== "number" || !(value >= 0))) {
-    throw invalidArg(`${name} must be a non-negative number, got ${String(value)}`);
+    throw invalidArg(DEV ? `${name} must be a non-negative number, got ${String(value)}` : `${name} ${String(value)}`);
   }
   return value;
 }
@@ -70,7 +71,7 @@ export class TransportError extends SioError {
  * polling response); `context.limit` holds the limit.
  */
 export function tooLargeError(what: string, limit: number): TransportError {
-  return new TransportError(`message too large: ${what} exceeded maxReceiveSize (${limit} bytes)`, undefined, { limit });
+  return new TransportError(DEV ? `message too large: ${what} exceeded maxReceiveSize (${limit} bytes)` : `${what} ${limit}`, undefined, { limit });
 }
 
 /** The server sent bytes the codec, handshake or session refuses. */
@@ -102,7 +103,7 @@ export class ConnectError<D = unknown> extends SioError {
 
 /** The caller aborted the operation through an AbortSignal. */
 export class AbortError extends SioError {
-  constructor(message = "the operation was aborted", options?: SioErrorOptions) {
+  constructor(message = DEV ? "the operation was aborted" : "", options?: SioErrorOptions) {
     super("ERR_ABORTED", message, options);
     this.name = "AbortError";
   }

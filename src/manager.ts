@@ -2,18 +2,21 @@
 // decodes packets, and multiplexes the namespaces (Sockets) that share it.
 
 import { backoffDelay } from "./backoff";
-import { parser as defaultParser } from "./codec/index";
-import { Decoder as OwnDecoder, kDecodeSink, type DecodeSink } from "./codec/decoder";
+import { defaultParser, DefaultDecoder } from "./codec/default";
+import { kDecodeSink, type DecodeSink, type SinkDecoder } from "./codec/sink";
 import { PacketType, type Decoder, type EncodedChunk, type Encoder, type Packet, type Parser } from "./codec/packet";
 import { BaseEngineSession, checkEngineOptions, kTransportKit, type EngineSession, type TransportKit } from "./engine/session";
 import type { CloseDetails, EngineCloseReason, EngineEvents, EngineOptions, RawData } from "./engine/types";
 import { AbortError, invalidArg, invalidState, nonNegative, TimeoutError, TransportError } from "./errors";
 import { COMPRESSED, kManagerLink, UNCOMPRESSED } from "./internal/constants";
+import { NamespaceTable } from "./internal/namespace-table";
 import { rethrowLater, Subscriptions, type Undo } from "./internal/subscriptions";
 import { pickTimers, type TimerHandle, type Timers } from "./internal/timers";
 import { defaultPlatform } from "./platform/default";
 import type { Platform } from "./platform/platform";
-import { emitLocally, Socket, TypedEmitter, type ManagerLink, type NamespaceHooks } from "./socket";
+import { emitLocally, TypedEmitter } from "./internal/emitter";
+import type { ManagerLink, NamespaceHooks } from "./link";
+import { Socket } from "./socket";
 import type {
   DefaultEventsMap,
   DisconnectDescription,
@@ -24,6 +27,7 @@ import type {
   SocketOptions,
 } from "./types";
 import { parseUrl } from "./url";
+import { DEV } from "./internal/dev";
 
 /**
  * - idle: created with `autoConnect: false` and not opened yet;
@@ -40,55 +44,6 @@ type AnyManager = Manager<EventsMap, EventsMap>;
 
 const NO_PACKETS: readonly Packet[] = Object.freeze([]);
 const NO_CALLBACKS: readonly OpenCallback[] = Object.freeze([]);
-
-/**
- * A string-keyed map for the namespaces of one Manager. Almost every Manager has exactly one namespace, and a
- * Map costs about 180 bytes even for one entry (a concern with thousands of clients in one process), so the
- * first entry lives in two fields and a Map is only made for a second namespace.
- */
-class NamespaceTable<V> {
-  #key: string | undefined;
-  #value: V | undefined;
-  #more: Map<string, V> | undefined;
-
-  get size(): number {
-    return (this.#key === undefined ? 0 : 1) + (this.#more?.size ?? 0);
-  }
-
-  get(key: string): V | undefined {
-    return key === this.#key ? this.#value : this.#more?.get(key);
-  }
-
-  has(key: string): boolean {
-    return key === this.#key || this.#more?.has(key) === true;
-  }
-
-  set(key: string, value: V): void {
-    // The first slot is used only while it keeps entries() in insertion order, as a Map would.
-    if (key === this.#key || (this.#key === undefined && !this.#more?.size)) {
-      this.#key = key;
-      this.#value = value;
-    } else {
-      (this.#more ??= new Map()).set(key, value);
-    }
-  }
-
-  delete(key: string): void {
-    if (key === this.#key) {
-      this.#key = undefined;
-      this.#value = undefined;
-    } else {
-      this.#more?.delete(key);
-    }
-  }
-
-  /** A snapshot of the entries: callers may change the table while going through it. */
-  entries(): Array<[string, V]> {
-    const out: Array<[string, V]> = this.#key === undefined ? [] : [[this.#key, this.#value as V]];
-    if (this.#more !== undefined) for (const entry of this.#more) out.push(entry);
-    return out;
-  }
-}
 
 /**
  * Weight of a new round-trip sample in manager.latency's moving average. Samples are sparse (a heartbeat
@@ -113,7 +68,7 @@ function checkParser(parser: unknown): Parser {
     typeof candidate.Encoder !== "function" ||
     typeof candidate.Decoder !== "function"
   ) {
-    throw invalidArg("parser must export Encoder and Decoder classes");
+    throw invalidArg(DEV ? "parser must export Encoder and Decoder classes" : "");
   }
   return candidate as Parser;
 }
@@ -420,7 +375,7 @@ export class Manager<
     if (engine !== undefined && engine.readyState !== "closed") engine.close();
     this.#setState(previous === "idle" ? "idle" : "closed");
     const callbacks = this.#takeOpenCallbacks();
-    const aborted = new AbortError("manager closed before the connection opened");
+    const aborted = new AbortError(DEV ? "manager closed before the connection opened" : "");
     for (const callback of callbacks) this.#safely(() => callback(aborted));
     if (previous === "open") this.#notifySockets((hooks) => hooks.onClose("io client disconnect"));
     else if (previous === "opening" || previous === "reconnecting") this.#notifySockets((hooks) => hooks.onStopped());
@@ -461,7 +416,7 @@ export class Manager<
    */
   _packet(packet: Partial<Packet> & { options?: { compress?: boolean } }): void {
     const engine = this.#engine;
-    if (engine === undefined) throw invalidState("not opened");
+    if (engine === undefined) throw invalidState(DEV ? "cannot write a packet: the Manager never opened" : "");
     // The namespace defaults to "/", as with socket.io-parser.
     const chunks = this[kManagerLink].encode({ ...packet, nsp: packet.nsp ?? "/" } as Packet);
     for (const chunk of chunks) engine.write(chunk as RawData, packet.options);
@@ -585,7 +540,7 @@ export class Manager<
         const [reason, details] = args as [EngineCloseReason, CloseDetails | Error | undefined];
         if (opening) {
           this.#onOpenFailed(
-            details instanceof Error ? details : new TransportError(`the connection closed before it opened (${reason})`, details),
+            details instanceof Error ? details : new TransportError(DEV ? `the connection closed before it opened (${reason})` : `${reason}`, details),
           );
         } else {
           this.#onSessionClosed(reason, details);
@@ -622,9 +577,9 @@ export class Manager<
     this.#setState("open");
     if (engine.transport.name === "websocket") this.#upgradedBefore = true;
 
-    if (this.#parser.Decoder === OwnDecoder) {
+    if (this.#parser.Decoder === DefaultDecoder) {
       // Our own decoder hands packets straight to the link: no listener table and closure per connection.
-      (decoder as OwnDecoder)[kDecodeSink] = this[kManagerLink];
+      (decoder as unknown as SinkDecoder)[kDecodeSink] = this[kManagerLink];
     } else {
       this.#phase.on(decoder, "decoded", (packet: Packet) => this.#onDecoded(packet));
     }

@@ -9,7 +9,7 @@
 // call with other connection options (transports, path, query, extraHeaders, timeouts, parser...) silently
 // gets the first call's connection and its options are ignored. Here the key also holds a stable
 // serialisation of those options, so a different option set gets its own Manager. Per-socket options
-// (auth, ackTimeout, retries) and io()-only ones (forceNew, multiplex) are not part of the key.
+// (auth, ackTimeout, retries, exactlyOnce) and io()-only ones (forceNew, multiplex) are not part of the key.
 // A Manager closed for good (manager.close(), or its last active socket disconnected) leaves the cache.
 
 import type { Manager } from "./manager";
@@ -23,7 +23,7 @@ import { parseUrl } from "./url";
 export type IoOptions = ManagerOptions & SocketOptions;
 
 /** Options that never change the connection, hence never split the cache. */
-const NOT_CONNECTION_OPTIONS: ReadonlySet<string> = /* @__PURE__ */ new Set(["forceNew", "multiplex", "force new connection", "auth", "ackTimeout", "retries"]);
+const NOT_CONNECTION_OPTIONS: ReadonlySet<string> = /* @__PURE__ */ new Set(["forceNew", "multiplex", "force new connection", "auth", "ackTimeout", "retries", "exactlyOnce"]);
 
 /** Values equal to these defaults are left out of the key: `{ reconnection: true }` is the same as `{}`. */
 const MANAGER_DEFAULTS: Readonly<Record<string, unknown>> = {

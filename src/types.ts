@@ -303,6 +303,14 @@ export interface SocketOptions {
   retries?: number;
   /** Default acknowledgement timeout in ms for every emit with a callback (callbacks become error-first). */
   ackTimeout?: number;
+  /**
+   * siolink: exactly-once delivery with a server using the `exactlyOnce()` middleware of siolink/server: a
+   * resent emit keeps the packet id of its first try, and every CONNECT carries this socket's random client
+   * id (auth key `siolinkEo`), so the server answers a resend with its first reply instead of calling the
+   * handler again. Needs `retries` > 0 (ERR_INVALID_ARG otherwise). Servers without the middleware see the
+   * same events and arguments as from socket.io-client (at-least-once, as with `retries` alone).
+   */
+  exactlyOnce?: boolean;
   /** Limits of the offline buffer (emits waiting for the connection). Default: unbounded. */
   buffer?: BufferOptions;
 }

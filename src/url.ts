@@ -1,6 +1,7 @@
 // Turns what users pass to io() ("/admin", "localhost:3000", "wss://host/chat?x=1") into one normalised address.
 
 import { invalidArg } from "./errors";
+import { DEV } from "./internal/dev";
 
 /** A server address after normalisation: what the Manager connects to and what its cache is keyed on. */
 export interface ParsedUrl {
@@ -47,12 +48,12 @@ const SUPPORTED_SCHEMES: Readonly<Record<string, "http" | "https">> = {
  * parseUrl("/admin", "http://localhost:8080").nsp  // "/admin"
  */
 export function parseUrl(uri: string | undefined, defaultOrigin?: string): ParsedUrl {
-  if (uri != null && typeof uri !== "string") throw invalidArg(`invalid URL: expected a string, got ${typeof uri}`);
+  if (uri != null && typeof uri !== "string") throw invalidArg(DEV ? `invalid URL: expected a string, got ${typeof uri}` : `${typeof uri}`);
   const page = pageOrigin(defaultOrigin);
   const input = (uri ?? "").trim();
 
   if (input === "") {
-    if (page === undefined) throw invalidArg("no URL given and no page origin to default to");
+    if (page === undefined) throw invalidArg(DEV ? "no URL given and no page origin to default to" : "");
     return fromUrl(page, page.origin);
   }
 
@@ -62,7 +63,7 @@ export function parseUrl(uri: string | undefined, defaultOrigin?: string): Parse
   if (input.startsWith("//")) {
     absolute = scheme + input;
   } else if (input.startsWith("/")) {
-    if (page === undefined) throw invalidArg(`invalid URL "${input}": a relative URL needs a page origin`);
+    if (page === undefined) throw invalidArg(DEV ? `invalid URL "${input}": a relative URL needs a page origin` : `${input}`);
     absolute = page.origin + input;
   } else if (!SCHEME.test(input)) {
     // No scheme: "localhost:3000" would otherwise parse as the scheme "localhost:".
@@ -73,7 +74,7 @@ export function parseUrl(uri: string | undefined, defaultOrigin?: string): Parse
   try {
     url = new URL(absolute);
   } catch (cause) {
-    throw invalidArg(`invalid URL "${input}"`, cause);
+    throw invalidArg(DEV ? `invalid URL "${input}"` : `${input}`, cause);
   }
   return fromUrl(url, input);
 }
@@ -95,7 +96,7 @@ function pageOrigin(defaultOrigin: string | undefined): URL | undefined {
 function fromUrl(url: URL, input: string): ParsedUrl {
   const scheme = SUPPORTED_SCHEMES[url.protocol.slice(0, -1)];
   if (scheme === undefined || url.hostname === "") {
-    throw invalidArg(`invalid URL "${input}": ${scheme ? "no host" : "use http, https, ws or wss"}`);
+    throw invalidArg(DEV ? `invalid URL "${input}": ${scheme ? "no host" : "use http, https, ws or wss"}` : `${input} ${scheme ? "no host" : "use http, https, ws or wss"}`);
   }
   const secure = scheme === "https";
   const port = url.port !== "" ? url.port : secure ? "443" : "80";

@@ -1,6 +1,7 @@
-// Size is a test: the script-tag bundles (siolink and the WebSocket-only siolink/websocket) must stay under their
-// gzip budgets in package.json ("siolink.sizeBudget"), browser bundles must carry no Node code, and the
-// siolink/websocket bundles no polling and no upgrade. Prints sizes next to socket.io-client's bundle.
+// Size is a test: the script-tag bundles (siolink, the WebSocket-only siolink/websocket and the msgpack one) must
+// stay under their gzip budgets in package.json ("siolink.sizeBudget"), browser bundles must carry no Node code,
+// the siolink/websocket bundles no polling and no upgrade, the msgpack bundle no JSON codec. Prints sizes next to
+// socket.io-client's bundles.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -67,15 +68,21 @@ test("dist/siolink.min.js stays under its gzip budget (table printed beside sock
     ["dist/siolink.websocket.js", measure(read("dist/siolink.websocket.js"))],
     ["dist/browser/websocket.mjs", measure(read("dist/browser/websocket.mjs"))],
     ["dist/browser/websocket.mjs, minified", measure(await minifiedEsm("dist/browser/websocket.mjs"))],
+    ["dist/siolink.msgpack.min.js", measure(read("dist/siolink.msgpack.min.js"))],
+    ["dist/siolink.msgpack.js", measure(read("dist/siolink.msgpack.js"))],
     [
       "socket.io-client dist/socket.io.min.js",
       measure(read("node_modules/socket.io-client/dist/socket.io.min.js")),
     ],
+    [
+      "socket.io-client dist/socket.io.msgpack.min.js",
+      measure(read("node_modules/socket.io-client/dist/socket.io.msgpack.min.js")),
+    ],
   ];
   const col = (n: number | string) => String(n).padStart(10);
   const lines = [
-    `${"bytes".padEnd(40)}${col("raw")}${col("gzip -9")}${col("brotli")}`,
-    ...rows.map(([name, s]) => `${name.padEnd(40)}${col(s.raw)}${col(s.gzip)}${col(s.brotli)}`),
+    `${"bytes".padEnd(48)}${col("raw")}${col("gzip -9")}${col("brotli")}`,
+    ...rows.map(([name, s]) => `${name.padEnd(48)}${col(s.raw)}${col(s.gzip)}${col(s.brotli)}`),
   ];
   for (const line of lines) t.diagnostic(line);
 
@@ -88,6 +95,25 @@ test("dist/siolink.websocket.min.js stays under its gzip budget", () => {
   const limit = budget("siolink.websocket.min.js");
   const { gzip } = measure(read("dist/siolink.websocket.min.js"));
   assert.ok(gzip <= limit, `dist/siolink.websocket.min.js is ${gzip} bytes gzipped, over its budget of ${limit}`);
+});
+
+test("dist/siolink.msgpack.min.js stays under its gzip budget and carries the msgpack codec, not the JSON one", () => {
+  const limit = budget("siolink.msgpack.min.js");
+  const bytes = read("dist/siolink.msgpack.min.js");
+  const { gzip } = measure(bytes);
+  assert.ok(gzip <= limit, `dist/siolink.msgpack.min.js is ${gzip} bytes gzipped, over its budget of ${limit}`);
+  // The JSON codec's binary placeholders, its decoder's whitespace check; the msgpack decoder's bounds check.
+  const jsonCodec = [/_placeholder/, /whitespace around its JSON payload/];
+  const msgpackCodec = /msgpack data ends early/;
+  for (const [file, isMsgpack] of [["dist/siolink.min.js", false], ["dist/siolink.msgpack.min.js", true], ["dist/siolink.msgpack.js", true]] as const) {
+    const code = read(file).toString("utf8");
+    for (const marker of jsonCodec) {
+      if (isMsgpack) assert.doesNotMatch(code, marker, `${file} carries the JSON codec (${marker})`);
+      else assert.match(code, marker, `marker ${marker} not found in ${file}: update the marker`);
+    }
+    if (isMsgpack) assert.match(code, msgpackCodec, `${file} lacks the msgpack codec`);
+    else assert.doesNotMatch(code, msgpackCodec, `${file} carries the msgpack codec`);
+  }
 });
 
 /**
@@ -130,6 +156,8 @@ const browserBundles = [
   "dist/siolink.websocket.js",
   "dist/siolink.websocket.min.js",
   "dist/browser/websocket.mjs",
+  "dist/siolink.msgpack.js",
+  "dist/siolink.msgpack.min.js",
 ];
 
 test("browser bundles import neither ws nor Node built-ins, and carry no Buffer code", () => {
@@ -141,6 +169,12 @@ test("browser bundles import neither ws nor Node built-ins, and carry no Buffer 
   // Minified code has no comments left that could mention Buffer: any hit is real Node-only code.
   assert.doesNotMatch(read("dist/siolink.min.js").toString("utf8"), /\bBuffer\b/);
   assert.doesNotMatch(read("dist/siolink.websocket.min.js").toString("utf8"), /\bBuffer\b/);
+  assert.doesNotMatch(read("dist/siolink.msgpack.min.js").toString("utf8"), /\bBuffer\b/);
+});
+
+test("dist/siolink.msgpack.min.js is self-contained", () => {
+  const iife = read("dist/siolink.msgpack.min.js").toString("utf8");
+  assert.doesNotMatch(iife, /\brequire\s*\(|^\s*import\b|\bimport\s*\(/m, "dist/siolink.msgpack.min.js must not load anything");
 });
 
 for (const [iifeFile, esmFile] of [

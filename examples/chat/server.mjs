@@ -11,7 +11,7 @@ import { chatRoom } from "../shared/chat-room.mjs";
 import { ensureBuilt, listen, root } from "../shared/serve.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-ensureBuilt(["dist/siolink.min.js"]);
+await ensureBuilt(["dist/siolink.min.js"]);
 
 const files = {
   "/": { path: join(here, "index.html"), type: "text/html; charset=utf-8" },

@@ -13,7 +13,7 @@ import { ensureBuilt, listen } from "../shared/serve.mjs";
 import { buildApp, packageFiles } from "./build.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-ensureBuilt(packageFiles);
+await ensureBuilt(packageFiles);
 
 const mode = process.env.NODE_ENV === "development" ? "development" : "production";
 const app = await buildApp({ input: join(here, "main.jsx"), mode });

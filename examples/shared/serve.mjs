@@ -1,24 +1,58 @@
-// What both demo servers do around their chat room: build dist/ when a file they serve is missing, listen on
+// What both demo servers do around their chat room: build the dist/ files they serve when missing, listen on
 // 127.0.0.1 (PORT, or a default port and the next free ones), and close cleanly on Ctrl+C.
 
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** The repository root. */
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-/** Runs `npx rollup -c` once if any of `files` (paths relative to the root, under dist/) is missing. */
-export function ensureBuilt(files) {
+/** The newest modification time of the files under `dir`. */
+function newest(dir) {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+/**
+ * Builds the missing ones among `files` (paths relative to the root, under dist/): only the builds of
+ * rollup.config.mjs that write them, through rollup's JS API, which is much faster than all of `npx rollup -c`.
+ * Files older than src/ are served as they are, with a note.
+ */
+export async function ensureBuilt(files) {
   const missing = files.filter((file) => !existsSync(join(root, file)));
+  const srcTime = newest(join(root, "src"));
+  const stale = files.filter((file) => !missing.includes(file) && statSync(join(root, file)).mtimeMs < srcTime);
+  if (stale.length > 0) console.log(`note: ${stale.join(", ")} older than src/; \`npm run build\` refreshes dist/`);
   if (missing.length === 0) return;
-  console.log(`${missing.join(", ")} missing: building dist/ with rollup…`);
-  const build = spawnSync("npx", ["rollup", "-c"], { cwd: root, stdio: "inherit" });
-  if (build.status !== 0) {
-    console.error("the build failed; run `npx rollup -c` to see why");
+
+  const started = Date.now();
+  console.log(`${missing.join(", ")} missing: building ${missing.length === 1 ? "it" : "them"} with rollup (first run only; it takes a while)…`);
+  try {
+    const { rollup } = await import("rollup");
+    const { default: configs } = await import(pathToFileURL(join(root, "rollup.config.mjs")).href);
+    const wanted = new Set(missing.map((file) => resolve(root, file)));
+    for (const { output, ...input } of configs) {
+      const outputs = [output].flat().filter((o) => wanted.has(resolve(root, o.file)));
+      if (outputs.length === 0) continue;
+      const bundle = await rollup(input);
+      for (const o of outputs) await bundle.write({ ...o, file: resolve(root, o.file) });
+      await bundle.close();
+    }
+  } catch (err) {
+    console.error(`the build failed (${err?.message ?? err}); run \`npx rollup -c\` to see why`);
     process.exit(1);
   }
+  const still = missing.filter((file) => !existsSync(join(root, file)));
+  if (still.length > 0) {
+    console.error(`rollup.config.mjs does not build ${still.join(", ")}`);
+    process.exit(1);
+  }
+  console.log(`built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
 /**

@@ -1,6 +1,7 @@
 // Binary inside packet data: detection, swap for placeholders on send, and attachments put back on receive.
 
 import { invalidArg, ProtocolError, type SioError } from "../errors";
+import { DEV } from "../internal/dev";
 
 /**
  * Deepest nesting the codec walks, on both sides. Real payloads stay within a few dozen levels; a walk of
@@ -35,7 +36,7 @@ export function isBinary(value: unknown): value is BinaryValue {
 }
 
 function tooDeepToEncode(): SioError {
-  return invalidArg(`cannot encode packet: data is nested deeper than ${MAX_DEPTH} levels (circular reference?)`);
+  return invalidArg(DEV ? `cannot encode packet: data is nested deeper than ${MAX_DEPTH} levels (circular reference?)` : `${MAX_DEPTH}`);
 }
 
 type ToJSON = (this: unknown, key: string) => unknown;
@@ -157,7 +158,7 @@ export class PlaceholderMap {
     this.#collect(data, 0);
     if (this.#slots.length !== count) {
       throw new ProtocolError(
-        `binary packet declares ${count} attachment(s) but its payload references ${this.#slots.length}`,
+        DEV ? `binary packet declares ${count} attachment(s) but its payload references ${this.#slots.length}` : `${count} ${this.#slots.length}`,
       );
     }
   }
@@ -165,7 +166,7 @@ export class PlaceholderMap {
   #collect(value: unknown, depth: number): void {
     if (typeof value !== "object" || value === null) return;
     if (depth > MAX_DEPTH) {
-      throw new ProtocolError(`binary packet payload is nested deeper than ${MAX_DEPTH} levels`);
+      throw new ProtocolError(DEV ? `binary packet payload is nested deeper than ${MAX_DEPTH} levels` : `${MAX_DEPTH}`);
     }
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) this.#visit(value, i, value[i], depth);
@@ -185,13 +186,13 @@ export class PlaceholderMap {
     }
     const num = hasOwn.call(item, "num") ? (item as { num?: unknown }).num : undefined;
     if (typeof num !== "number" || !Number.isInteger(num)) {
-      throw new ProtocolError(`binary placeholder "num" must be an integer, got ${JSON.stringify(num) ?? "nothing"}`);
+      throw new ProtocolError(DEV ? `binary placeholder "num" must be an integer, got ${JSON.stringify(num) ?? "nothing"}` : `${JSON.stringify(num) ?? "nothing"}`);
     }
     if (num < 0 || num >= this.count) {
-      throw new ProtocolError(`binary placeholder num ${num} is out of range for ${this.count} attachment(s)`);
+      throw new ProtocolError(DEV ? `binary placeholder num ${num} is out of range for ${this.count} attachment(s)` : `${num} ${this.count}`);
     }
     if (this.#seen[num] === 1) {
-      throw new ProtocolError(`binary placeholder num ${num} is used more than once`);
+      throw new ProtocolError(DEV ? `binary placeholder num ${num} is used more than once` : `${num}`);
     }
     this.#seen[num] = 1;
     this.#slots.push({ holder, key, num });

@@ -11,6 +11,10 @@ import {
   type DecoderEvents,
   type Packet,
 } from "./packet";
+import { DEV } from "../internal/dev";
+import { kDecodeSink, type DecodeSink } from "./sink";
+
+export { kDecodeSink, type DecodeSink } from "./sink";
 
 export interface DecoderOptions {
   /**
@@ -51,9 +55,9 @@ function kind(value: unknown): string {
 /** Reads one text chunk: `<type>[<attachments>-][<nsp>,][<id>][<JSON>]`. */
 function parse(str: string, maxAttachments: number): Packet {
   const end = str.length;
-  if (end === 0) throw new ProtocolError("empty packet");
+  if (end === 0) throw new ProtocolError(DEV ? "empty packet" : "");
   const type = str.charCodeAt(0) - CHAR_0;
-  if (!(type >= 0 && type <= 6)) throw new ProtocolError(`unknown packet type ${quote(str.charAt(0))}`);
+  if (!(type >= 0 && type <= 6)) throw new ProtocolError(DEV ? `unknown packet type ${quote(str.charAt(0))}` : `${quote(str.charAt(0))}`);
   const name = PACKET_TYPE_NAMES[type]!;
   const isBinaryType = type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK;
   let i = 1;
@@ -62,13 +66,13 @@ function parse(str: string, maxAttachments: number): Packet {
   if (isBinaryType) {
     while (i < end && isDigit(str.charCodeAt(i))) i++;
     if (i === 1 || str.charCodeAt(i) !== CHAR_DASH) {
-      throw new ProtocolError(`${name} packet must start with an attachment count and "-", got ${quote(str)}`);
+      throw new ProtocolError(DEV ? `${name} packet must start with an attachment count and "-", got ${quote(str)}` : `${name} ${quote(str)}`);
     }
     attachments = Number(str.slice(1, i));
-    if (attachments === 0) throw new ProtocolError(`${name} packet declares zero attachments`);
+    if (attachments === 0) throw new ProtocolError(DEV ? `${name} packet declares zero attachments` : `${name}`);
     if (attachments > maxAttachments) {
       throw new ProtocolError(
-        `${name} packet declares ${quote(str.slice(1, i))} attachments, more than the limit of ${maxAttachments}`,
+        DEV ? `${name} packet declares ${quote(str.slice(1, i))} attachments, more than the limit of ${maxAttachments}` : `${name} ${quote(str.slice(1, i))} ${maxAttachments}`,
       );
     }
     i++;
@@ -88,23 +92,23 @@ function parse(str: string, maxAttachments: number): Packet {
   while (i < end && isDigit(str.charCodeAt(i))) i++;
   if (i > idStart) {
     if (!isBinaryType && idStart === 1 && str.charCodeAt(i) === CHAR_DASH) {
-      throw new ProtocolError(`${name} packet is not binary but carries an attachment count`);
+      throw new ProtocolError(DEV ? `${name} packet is not binary but carries an attachment count` : `${name}`);
     }
     id = Number(str.slice(idStart, i));
     if (!Number.isSafeInteger(id)) {
-      throw new ProtocolError(`ack id ${quote(str.slice(idStart, i))} in ${name} packet is not a safe integer`);
+      throw new ProtocolError(DEV ? `ack id ${quote(str.slice(idStart, i))} in ${name} packet is not a safe integer` : `${quote(str.slice(idStart, i))} ${name}`);
     }
     if (type !== PacketType.EVENT && type !== PacketType.ACK && !isBinaryType) {
-      throw new ProtocolError(`${name} packet must not carry an ack id`);
+      throw new ProtocolError(DEV ? `${name} packet must not carry an ack id` : `${name}`);
     }
   }
 
   let data: unknown;
   if (i < end) {
-    if (type === PacketType.DISCONNECT) throw new ProtocolError("DISCONNECT packet must not carry a payload");
+    if (type === PacketType.DISCONNECT) throw new ProtocolError(DEV ? "DISCONNECT packet must not carry a payload" : "");
     // JSON.parse tolerates surrounding whitespace; no Socket.IO encoder emits it, so it is refused as garbage.
     if (isJsonWhitespace(str.charCodeAt(i)) || isJsonWhitespace(str.charCodeAt(end - 1))) {
-      throw new ProtocolError(`${name} packet has whitespace around its JSON payload`);
+      throw new ProtocolError(DEV ? `${name} packet has whitespace around its JSON payload` : `${name}`);
     }
     const json = str.slice(i);
     try {
@@ -114,40 +118,40 @@ function parse(str: string, maxAttachments: number): Packet {
       // "2admin,[...]": a namespace without its leading "/" reads as text before a ",".
       const bare = nsp === "/" && i === nspStart ? /^[^[{",]+,/.exec(json) : null;
       if (bare !== null) {
-        throw new ProtocolError(`namespace must start with "/", got ${quote(bare[0].slice(0, -1))}`, { cause: err });
+        throw new ProtocolError(DEV ? `namespace must start with "/", got ${quote(bare[0].slice(0, -1))}` : `${quote(bare[0].slice(0, -1))}`, { cause: err });
       }
-      throw new ProtocolError(`${name} packet has an invalid JSON payload (${detail})`, { cause: err });
+      throw new ProtocolError(DEV ? `${name} packet has an invalid JSON payload (${detail})` : `${name} ${detail}`, { cause: err });
     }
   }
 
   switch (type) {
     case PacketType.CONNECT:
       if (data !== undefined && !isObject(data)) {
-        throw new ProtocolError(`CONNECT payload must be an object, got ${kind(data)}`);
+        throw new ProtocolError(DEV ? `CONNECT payload must be an object, got ${kind(data)}` : `${kind(data)}`);
       }
       break;
     case PacketType.CONNECT_ERROR:
       if (typeof data !== "string" && !isObject(data)) {
-        throw new ProtocolError(`CONNECT_ERROR payload must be an object or a string, got ${data === undefined ? "nothing" : kind(data)}`);
+        throw new ProtocolError(DEV ? `CONNECT_ERROR payload must be an object or a string, got ${data === undefined ? "nothing" : kind(data)}` : `${data === undefined ? "nothing" : kind(data)}`);
       }
       break;
     case PacketType.EVENT:
     case PacketType.BINARY_EVENT: {
       if (!Array.isArray(data) || data.length === 0) {
-        throw new ProtocolError(`${name} payload must be a non-empty array, got ${data === undefined ? "nothing" : kind(data)}`);
+        throw new ProtocolError(DEV ? `${name} payload must be a non-empty array, got ${data === undefined ? "nothing" : kind(data)}` : `${name} ${data === undefined ? "nothing" : kind(data)}`);
       }
       const event: unknown = data[0];
       if (typeof event !== "string" && typeof event !== "number") {
-        throw new ProtocolError(`${name} name must be a string or a number, got ${kind(event)}`);
+        throw new ProtocolError(DEV ? `${name} name must be a string or a number, got ${kind(event)}` : `${name} ${kind(event)}`);
       }
       break;
     }
     case PacketType.ACK:
     case PacketType.BINARY_ACK:
       if (!Array.isArray(data)) {
-        throw new ProtocolError(`${name} payload must be an array, got ${data === undefined ? "nothing" : kind(data)}`);
+        throw new ProtocolError(DEV ? `${name} payload must be an array, got ${data === undefined ? "nothing" : kind(data)}` : `${name} ${data === undefined ? "nothing" : kind(data)}`);
       }
-      if (id === undefined) throw new ProtocolError(`${name} packet has no ack id`);
+      if (id === undefined) throw new ProtocolError(DEV ? `${name} packet has no ack id` : `${name}`);
       break;
   }
 
@@ -156,18 +160,6 @@ function parse(str: string, maxAttachments: number): Packet {
   if (id !== undefined) packet.id = id;
   if (attachments !== undefined) packet.attachments = attachments;
   return packet;
-}
-
-/**
- * @internal Key of a decoder's direct receiver. The Manager sets it on its own Decoder so packets go straight to
- * it: a "decoded" listener costs a listener table and a closure per connection, thousands of them in a load
- * test. Custom parsers keep the emitter seam of packet.ts; with no receiver set, this decoder emits as well.
- */
-export const kDecodeSink = Symbol("siolink.decodeSink");
-
-/** What receives a decoder's packets instead of its "decoded" listeners. @internal */
-export interface DecodeSink {
-  onDecoded(packet: Packet): void;
 }
 
 /** A binary packet whose text has arrived and whose attachments are still coming in. */
@@ -203,7 +195,7 @@ export class Decoder
     super();
     const max = opts.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS;
     if (!Number.isSafeInteger(max) || max < 0) {
-      throw invalidArg(`maxAttachments must be a non-negative integer, got ${String(max)}`);
+      throw invalidArg(DEV ? `maxAttachments must be a non-negative integer, got ${String(max)}` : String(max));
     }
     this.#maxAttachments = max;
   }
@@ -215,7 +207,7 @@ export class Decoder
   add(chunk: unknown): void {
     if (typeof chunk === "string") this.#addText(chunk);
     else if (isBinary(chunk)) this.#addAttachment(chunk);
-    else this.#fail(`cannot decode a chunk of type ${kind(chunk)}: expected a string or binary data`);
+    else this.#fail(DEV ? `cannot decode a chunk of type ${kind(chunk)}: expected a string or binary data` : kind(chunk));
   }
 
   /** Drops a partially received binary packet. The decoder stays usable. */
@@ -227,7 +219,7 @@ export class Decoder
     const pending = this.#pending;
     if (pending !== undefined) {
       const missing = pending.placeholders.count - pending.received.length;
-      this.#fail(`got a text packet while ${missing} binary attachment(s) were still expected`);
+      this.#fail(DEV ? `got a text packet while ${missing} binary attachment(s) were still expected` : `${missing}`);
     }
     // Nothing is pending past this point, so a throw from parsing leaves the decoder idle.
     const packet = parse(str, this.#maxAttachments);
@@ -244,7 +236,7 @@ export class Decoder
 
   #addAttachment(attachment: BinaryValue): void {
     const pending = this.#pending;
-    if (pending === undefined) this.#fail("got a binary attachment while no binary packet was expecting one");
+    if (pending === undefined) this.#fail(DEV ? "got a binary attachment while no binary packet was expecting one" : "");
     pending.received.push(attachment);
     if (pending.received.length < pending.placeholders.count) return;
     // Cleared before emitting, so a listener that throws or re-enters `add` finds a clean decoder.

@@ -10,11 +10,12 @@ import {
   type Encoder as EncoderContract,
   type Packet,
 } from "./packet";
+import { DEV } from "../internal/dev";
 
 const TYPE_DIGITS = ["0", "1", "2", "3", "4", "5", "6"] as const;
 
 function invalid(type: PacketType, problem: string, cause?: unknown): SioError {
-  return invalidArg(`cannot encode ${PACKET_TYPE_NAMES[type]} packet: ${problem}`, cause);
+  return invalidArg(DEV ? `cannot encode ${PACKET_TYPE_NAMES[type]} packet: ${problem}` : `${PACKET_TYPE_NAMES[type]} ${problem}`, cause);
 }
 
 /**
@@ -33,8 +34,11 @@ function checkNoFunction(type: PacketType, data: readonly unknown[], first: numb
   }
 }
 
-/** The checks the receiving side applies, made here so a bad packet fails at the caller, not the server. */
-function check(packet: Packet): void {
+/**
+ * The checks the receiving side applies, made here so a bad packet fails at the caller, not the server.
+ * Shared with the msgpack encoder, whose packets have the same shape.
+ */
+export function checkPacket(packet: Packet): void {
   const { type, nsp, data, id } = packet;
   if (typeof nsp !== "string" || nsp.charCodeAt(0) !== 0x2f /* "/" */ || nsp.includes(",")) {
     throw invalid(type, `namespace must be a string starting with "/" and without ",", got ${JSON.stringify(nsp)}`);
@@ -42,37 +46,37 @@ function check(packet: Packet): void {
   if (id != null) {
     if (!Number.isSafeInteger(id) || id < 0) throw invalid(type, `ack id must be a non-negative safe integer, got ${id}`);
     if (type !== PacketType.EVENT && type !== PacketType.ACK && type !== PacketType.BINARY_EVENT && type !== PacketType.BINARY_ACK) {
-      throw invalid(type, "only EVENT and ACK packets carry an ack id");
+      throw invalid(type, DEV ? "only EVENT and ACK packets carry an ack id" : "");
     }
   }
   switch (type) {
     case PacketType.CONNECT:
-      if (data !== undefined && !isObject(data)) throw invalid(type, "payload must be an object or absent");
+      if (data !== undefined && !isObject(data)) throw invalid(type, DEV ? "payload must be an object or absent" : "");
       return;
     case PacketType.DISCONNECT:
-      if (data !== undefined) throw invalid(type, "a DISCONNECT packet has no payload");
+      if (data !== undefined) throw invalid(type, DEV ? "a DISCONNECT packet has no payload" : "");
       return;
     case PacketType.CONNECT_ERROR:
-      if (typeof data !== "string" && !isObject(data)) throw invalid(type, "payload must be an object or a string");
+      if (typeof data !== "string" && !isObject(data)) throw invalid(type, DEV ? "payload must be an object or a string" : "");
       return;
     case PacketType.EVENT:
     case PacketType.BINARY_EVENT: {
-      if (!Array.isArray(data) || data.length === 0) throw invalid(type, "payload must be a non-empty array");
+      if (!Array.isArray(data) || data.length === 0) throw invalid(type, DEV ? "payload must be a non-empty array" : "");
       const name: unknown = data[0];
       if (typeof name !== "string" && typeof name !== "number") {
-        throw invalid(type, `event name must be a string or a number, got ${name === null ? "null" : typeof name}`);
+        throw invalid(type, DEV ? `event name must be a string or a number, got ${name === null ? "null" : typeof name}` : `${name === null ? "null" : typeof name}`);
       }
       checkNoFunction(type, data, 1);
       return;
     }
     case PacketType.ACK:
     case PacketType.BINARY_ACK:
-      if (!Array.isArray(data)) throw invalid(type, "payload must be an array");
-      if (id == null) throw invalid(type, "an ACK packet needs an ack id");
+      if (!Array.isArray(data)) throw invalid(type, DEV ? "payload must be an array" : "");
+      if (id == null) throw invalid(type, DEV ? "an ACK packet needs an ack id" : "");
       checkNoFunction(type, data, 0);
       return;
     default:
-      throw invalidArg(`cannot encode packet: unknown packet type ${String(type)}`);
+      throw invalidArg(DEV ? `cannot encode packet: unknown packet type ${String(type)}` : String(type));
   }
 }
 
@@ -109,7 +113,7 @@ function text(type: PacketType, attachments: number, nsp: string, id: number | u
  */
 export class Encoder implements EncoderContract {
   encode(packet: Packet): EncodedChunk[] {
-    check(packet);
+    checkPacket(packet);
     const { nsp, id, data } = packet;
     let type = packet.type;
     if (type === PacketType.EVENT || type === PacketType.ACK || type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) {

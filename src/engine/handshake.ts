@@ -3,6 +3,7 @@
 
 import { ProtocolError } from "../errors";
 import type { HandshakeData, RawData, TransportName } from "./types";
+import { DEV } from "../internal/dev";
 
 /** Longest heartbeat setting accepted: beyond a day the value is a misconfiguration, not a choice. */
 export const MAX_HEARTBEAT_MS = 86_400_000;
@@ -10,7 +11,7 @@ export const MAX_HEARTBEAT_MS = 86_400_000;
 const KNOWN_TRANSPORTS: readonly TransportName[] = ["websocket", "polling"];
 
 function fail(reason: string): ProtocolError {
-  return new ProtocolError(`invalid Engine.IO handshake: ${reason}`, { code: "ERR_HANDSHAKE" });
+  return new ProtocolError(DEV ? `invalid Engine.IO handshake: ${reason}` : `${reason}`, { code: "ERR_HANDSHAKE" });
 }
 
 function duration(record: Record<string, unknown>, field: "pingInterval" | "pingTimeout"): number {
@@ -26,7 +27,7 @@ function duration(record: Record<string, unknown>, field: "pingInterval" | "ping
  * "webtransport"); everything else that is missing or out of range throws a ProtocolError (ERR_HANDSHAKE).
  */
 export function parseHandshake(data: RawData | undefined): HandshakeData {
-  if (typeof data !== "string") throw fail("no JSON text");
+  if (typeof data !== "string") throw fail(DEV ? "no JSON text" : "");
   let parsed: unknown;
   try {
     parsed = JSON.parse(data);
@@ -39,8 +40,8 @@ export function parseHandshake(data: RawData | undefined): HandshakeData {
   const record = parsed as Record<string, unknown>;
 
   const { sid, upgrades, maxPayload } = record;
-  if (typeof sid !== "string" || sid.length === 0) throw fail("sid must be a non-empty string");
-  if (!Array.isArray(upgrades)) throw fail("upgrades must be an array");
+  if (typeof sid !== "string" || sid.length === 0) throw fail(DEV ? "sid must be a non-empty string" : "");
+  if (!Array.isArray(upgrades)) throw fail(DEV ? "upgrades must be an array" : "");
   const pingInterval = duration(record, "pingInterval");
   const pingTimeout = duration(record, "pingTimeout");
   // Servers before engine.io 6.2 (socket.io < 4.5) and python-socketio send no maxPayload: that means

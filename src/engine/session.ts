@@ -7,7 +7,6 @@ import { COMPRESSED, UNCOMPRESSED } from "../internal/constants";
 import { pickTimers, type TimerHandle, type Timers } from "../internal/timers";
 import { defaultPlatform } from "../platform/default";
 import type { Platform } from "../platform/platform";
-import { PollingTransport, WebSocketTransport, type TransportConstructor } from "../transports/index";
 import { pickConnectOptions, type Transport, type TransportOptions, type TransportSink } from "../transports/transport";
 import { parseHandshake } from "./handshake";
 import { Heartbeat, type HeartbeatOwner } from "./heartbeat";
@@ -23,34 +22,12 @@ import type {
   RawData,
   TransportInfo,
   TransportName,
-  TransportSelector,
 } from "./types";
-import { Upgrade, type UpgradeHost } from "./upgrade";
+import { fullKit, isRawData, parseTarget, resolveOptions, type Target, type TransportKit } from "./options";
+import type { Upgrade, UpgradeHost } from "./upgrade";
+import { DEV } from "../internal/dev";
 
-/**
- * What an entry point links into its sessions: the transport classes by name and the upgrade. The
- * session imports none of them itself, so a bundle carries only what its entry puts here (siolink/websocket:
- * no polling, no upgrade).
- */
-export interface TransportKit {
-  /** The package entry that built this kit, named when a transport it lacks is asked for. */
-  readonly entry: string;
-  readonly websocket?: TransportConstructor;
-  readonly polling?: TransportConstructor;
-  /** Without it a polling session stays on polling. */
-  readonly upgrade?: typeof Upgrade;
-}
-
-/** Key of the static member by which an entry point's Manager class hands its kit to the Manager constructor. */
-export const kTransportKit: unique symbol = /* @__PURE__ */ Symbol("siolink.transportKit");
-
-/** Everything: what `siolink` links, and what `new EngineSession()` uses. */
-export const fullKit: TransportKit = {
-  entry: "siolink",
-  websocket: WebSocketTransport,
-  polling: PollingTransport,
-  upgrade: Upgrade,
-};
+export { checkEngineOptions, fullKit, kTransportKit, type TransportKit } from "./options";
 
 /** Key of the session on the options it gives its transports (read by their binaryType() and maxPayload()). */
 const kOptionsSession = Symbol("siolink.optionsSession");
@@ -67,110 +44,8 @@ type SessionState = "idle" | EngineState;
  */
 const EAGER_FLUSH_PACKETS = 256;
 
-
-const DEFAULT_TRANSPORTS: readonly TransportName[] = ["websocket", "polling"];
-const DEFAULT_FALLBACK_TIMEOUT = 10_000;
-/** 64 MiB: see EngineOptions.maxReceiveSize. */
-const DEFAULT_MAX_RECEIVE_SIZE = 64 * 1024 * 1024;
 /** socket.io-client's Node default: compressing tiny frames costs more than it saves. */
 const DEFAULT_PER_MESSAGE_DEFLATE = { threshold: 1024 };
-
-interface Target {
-  secure: boolean;
-  hostname: string;
-  port: string;
-  query: Record<string, string>;
-}
-
-function parseTarget(uri: string): Target {
-  let url: URL | undefined;
-  try {
-    url = new URL(uri);
-  } catch {
-    // Reported below, with the unsupported schemes.
-  }
-  const scheme = url?.protocol;
-  if (url === undefined || !["http:", "https:", "ws:", "wss:"].includes(scheme!)) {
-    throw invalidArg(`invalid Engine.IO URI ${JSON.stringify(uri)}: use http(s) or ws(s)`);
-  }
-  return {
-    secure: scheme === "https:" || scheme === "wss:",
-    hostname: url.hostname,
-    port: url.port,
-    query: Object.fromEntries(url.searchParams),
-  };
-}
-
-interface TransportChoice {
-  order: TransportName[];
-  /** What a `Fetch` or `XHR` entry asked polling to make its browser requests with. */
-  client: "fetch" | "xhr" | undefined;
-}
-
-function transportOrder(opts: EngineOptions, kit: TransportKit): TransportChoice {
-  // The default is what the kit has; a transport named explicitly but left out of the kit is an error, so
-  // that `transports: ["polling"]` never silently becomes WebSocket.
-  const wanted = opts.transports ?? DEFAULT_TRANSPORTS.filter((name) => kit[name]);
-  if (!Array.isArray(wanted) || wanted.length === 0) {
-    throw invalidArg('transports must list "websocket" and/or "polling"');
-  }
-  let client: TransportChoice["client"];
-  const names: TransportName[] = [];
-  for (const entry of wanted) {
-    // A name, or one of the transport exports (WebSocket, XHR...), which carry theirs.
-    const name = (entry as TransportSelector | null)?.name ?? (entry as TransportName);
-    if (!DEFAULT_TRANSPORTS.includes(name)) {
-      throw invalidArg(`unknown transport ${JSON.stringify(name)}`);
-    }
-    if (!kit[name]) {
-      throw invalidArg(`${kit.entry} has no ${name} transport: import from "siolink" for ${name}`);
-    }
-    client ??= (entry as TransportSelector).request;
-    names.push(name);
-  }
-  const order = [...new Set(names)];
-  // rememberUpgrade: the Manager saw a previous session reach WebSocket, so start there (polling stays as fallback).
-  if (opts.rememberUpgrade && order.includes("websocket")) {
-    order.splice(order.indexOf("websocket"), 1);
-    order.unshift("websocket");
-  }
-  return { order, client };
-}
-
-interface ResolvedOptions extends TransportChoice {
-  fallbackTimeout: number;
-  maxReceiveSize: number;
-}
-
-function resolveOptions(opts: EngineOptions, kit: TransportKit): ResolvedOptions {
-  const choice = transportOrder(opts, kit);
-  const fallbackTimeout = opts.fallbackTimeout ?? DEFAULT_FALLBACK_TIMEOUT;
-  if (typeof fallbackTimeout !== "number" || !(fallbackTimeout > 0) || fallbackTimeout > 2_147_483_647) {
-    throw invalidArg(`fallbackTimeout must be a positive number of ms, got ${String(fallbackTimeout)}`);
-  }
-  const maxReceiveSize = opts.maxReceiveSize ?? DEFAULT_MAX_RECEIVE_SIZE;
-  if (typeof maxReceiveSize !== "number" || !Number.isSafeInteger(maxReceiveSize) || maxReceiveSize <= 0) {
-    throw invalidArg(`maxReceiveSize must be a positive integer number of bytes, got ${String(maxReceiveSize)}`);
-  }
-  return { ...choice, fallbackTimeout, maxReceiveSize };
-}
-
-/**
- * Throws the SioError (ERR_INVALID_ARG) the EngineSession constructor would throw for these options, so a
- * caller that creates sessions later (the Manager, at each attempt) can refuse bad options up front.
- */
-export function checkEngineOptions(opts: EngineOptions, kit: TransportKit): void {
-  resolveOptions(opts, kit);
-}
-
-function isRawData(data: unknown): data is RawData {
-  return (
-    typeof data === "string" ||
-    data instanceof ArrayBuffer ||
-    ArrayBuffer.isView(data) ||
-    (typeof Blob !== "undefined" && data instanceof Blob)
-  );
-}
 
 /**
  * One Engine.IO connection over the transports of `kit`. It does not connect until open(); it closes exactly
@@ -260,14 +135,14 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
   open(): void {
     if (this.#state !== "idle") {
-      throw invalidState(`cannot open: the session is already ${this.readyState}`);
+      throw invalidState(DEV ? `cannot open: the session is already ${this.readyState}` : `${this.readyState}`);
     }
     this.#setState("opening");
     const hooks: Parameters<Platform["onLifecycle"]>[0] = {
-      offline: () => this.#onClose("transport close", { description: "network connection lost" }),
+      offline: () => this.#onClose("transport close", { description: DEV ? "network connection lost" : "offline" }),
     };
     if (this.#opts.closeOnBeforeunload) {
-      hooks.beforeunload = () => this.#onClose("transport close", { description: "page unloading" });
+      hooks.beforeunload = () => this.#onClose("transport close", { description: DEV ? "page unloading" : "beforeunload" });
     }
     this.#undoLifecycle = this.#platform.onLifecycle(hooks);
     this.#start(this.#transport);
@@ -279,10 +154,10 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
       this.#onClose("ping timeout");
     }
     if (this.#state === "closing" || this.#state === "closed") {
-      throw invalidState(`cannot write: the session is ${this.#state}`);
+      throw invalidState(DEV ? `cannot write: the session is ${this.#state}` : `${this.#state}`);
     }
     if (!isRawData(data)) {
-      throw invalidArg(`cannot write ${typeof data}: a message is a string or binary data`);
+      throw invalidArg(DEV ? `cannot write ${typeof data}: a message is a string or binary data` : `${typeof data}`);
     }
     this.#queue({ type: "message", data, options: options?.compress === false ? UNCOMPRESSED : COMPRESSED }, callback);
     return this;
@@ -489,7 +364,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
   #onTransportClose(details: CloseDetails): void {
     if (this.#state === "opening") {
-      const error = new TransportError(`${this.#transport.name} closed before the handshake`, details.description, details);
+      const error = new TransportError(DEV ? `${this.#transport.name} closed before the handshake` : `${this.#transport.name}`, details.description, details);
       this.#onTransportError(error);
       return;
     }
@@ -511,7 +386,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
     if (this.#handshake === null) {
       if (packet.type === "open") this.#onHandshake(packet.data);
-      else this.#onProtocolError(new ProtocolError(`expected an open packet first, got "${packet.type}"`, { code: "ERR_HANDSHAKE" }));
+      else this.#onProtocolError(new ProtocolError(DEV ? `expected an open packet first, got "${packet.type}"` : `${packet.type}`, { code: "ERR_HANDSHAKE" }));
       return;
     }
 
@@ -527,7 +402,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
         if (!this.#isClosed() && this.hasListeners("message")) this._emitReserved("message", packet.data as RawData);
         break;
       case "error":
-        this.#onProtocolError(new ProtocolError("the server sent data the Engine.IO parser cannot decode"));
+        this.#onProtocolError(new ProtocolError(DEV ? "the server sent data the Engine.IO parser cannot decode" : ""));
         break;
       default:
         // noop (server-side poll cycle), late pongs and a repeated open carry nothing for us.

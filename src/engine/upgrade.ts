@@ -8,6 +8,7 @@ import type { Platform } from "../platform/platform";
 import type { PollingTransport } from "../transports/polling";
 import type { Transport } from "../transports/transport";
 import type { CloseDetails, EnginePacket, TransportInfo } from "./types";
+import { DEV } from "../internal/dev";
 
 /**
  * What an upgrade needs of its session (the session's private side implements it). A session that closes
@@ -46,7 +47,7 @@ export class Upgrade {
     try {
       this.transport.send([{ type: "ping", data: "probe" }]);
     } catch (error) {
-      this.#fail("could not send the probe", error);
+      this.#fail(DEV ? "could not send the probe" : "", error);
     }
   };
 

@@ -3,6 +3,7 @@
 
 import { invalidState, tooLargeError, TransportError } from "../errors";
 import type { HttpCallback, HttpPlatform, HttpRequestInit, Platform, WebSocketInit, WebSocketLike } from "./platform";
+import { DEV } from "../internal/dev";
 
 type LifecycleEvent = "beforeunload" | "offline" | "online" | "visibilitychange";
 
@@ -22,7 +23,7 @@ function eventScope(): EventScope | undefined {
 function createWebSocket(url: string, init: WebSocketInit): WebSocketLike {
   const Ctor = globalThis.WebSocket;
   if (typeof Ctor !== "function") {
-    throw invalidState('no global WebSocket in this runtime: use transports: ["polling"]');
+    throw invalidState(DEV ? 'no global WebSocket in this runtime: use transports: ["polling"]' : "");
   }
   // Browsers decide upgrade headers, cookies and compression themselves: only protocols can be passed.
   const socket = init.protocols === undefined ? new Ctor(url) : new Ctor(url, init.protocols);
@@ -31,7 +32,7 @@ function createWebSocket(url: string, init: WebSocketInit): WebSocketLike {
 }
 
 function requestFailed(init: HttpRequestInit, cause?: unknown): TransportError {
-  return new TransportError(`${init.method} ${init.url} failed: network error`, cause);
+  return new TransportError(DEV ? `${init.method} ${init.url} failed: network error` : `${init.method} ${init.url}`, cause);
 }
 
 function tooLarge(received: string, limit: number): TransportError {
@@ -86,7 +87,7 @@ function requestWithXhr(init: HttpRequestInit, callback: HttpCallback): () => vo
   // A failed CORS check, a refused connection and a dropped network all look the same from script.
   xhr.onerror = () => fail(requestFailed(init));
   // Aborted by the browser (page navigation), not by us: our abort() marks the request settled first.
-  xhr.onabort = () => fail(requestFailed(init, "aborted by the browser"));
+  xhr.onabort = () => fail(requestFailed(init, DEV ? "aborted by the browser" : ""));
   xhr.send(init.body ?? null);
   return () => {
     if (stop()) xhr.abort();
@@ -153,7 +154,7 @@ export function request(init: HttpRequestInit, callback: HttpCallback): () => vo
   const canFetch = typeof fetch === "function";
   if (typeof XMLHttpRequest === "function" && !(canFetch && init.client === "fetch")) return requestWithXhr(init, callback);
   if (canFetch) return requestWithFetch(init, callback);
-  throw invalidState('no XMLHttpRequest or fetch in this runtime: use transports: ["websocket"]');
+  throw invalidState(DEV ? 'no XMLHttpRequest or fetch in this runtime: use transports: ["websocket"]' : "");
 }
 
 /**

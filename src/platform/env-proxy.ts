@@ -4,6 +4,7 @@
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from "node:tls";
 import { TransportError } from "../errors";
+import { DEV } from "../internal/dev";
 
 /** The environment as proxies see it: `process.env`, or a table in tests. */
 export type ProxyEnv = Readonly<Record<string, string | undefined>>;
@@ -86,10 +87,10 @@ function parseProxy(value: string, source: string): URL {
     url = new URL(withScheme);
   } catch (error) {
     // The value itself may hold credentials: name where it came from, not what it is.
-    throw new TransportError(`invalid proxy URL in ${source}`, error);
+    throw new TransportError(DEV ? `invalid proxy URL in ${source}` : `${source}`, error);
   }
   if ((url.protocol !== "http:" && url.protocol !== "https:") || url.hostname === "") {
-    throw new TransportError(`unsupported proxy in ${source}: only http:// and https:// proxies can tunnel (got ${url.protocol})`);
+    throw new TransportError(DEV ? `unsupported proxy in ${source}: only http:// and https:// proxies can tunnel (got ${url.protocol})` : `${source} ${url.protocol}`);
   }
   return url;
 }
@@ -115,7 +116,7 @@ export function proxyFor(target: string | URL, env: ProxyEnv): URL | undefined {
 export function resolveProxy(target: string, option: string | false | undefined, env: ProxyEnv): URL | undefined {
   if (option === false) return undefined;
   if (option === undefined) return env.NODE_USE_ENV_PROXY === "1" ? proxyFor(target, env) : undefined;
-  if (typeof option !== "string") throw new TransportError(`the proxy option must be a URL, "env" or false, got ${typeof option}`);
+  if (typeof option !== "string") throw new TransportError(DEV ? `the proxy option must be a URL, "env" or false, got ${typeof option}` : `${typeof option}`);
   return option === "env" ? proxyFor(target, env) : parseProxy(option, "the proxy option");
 }
 
@@ -179,7 +180,7 @@ export function openTunnel(options: TunnelOptions, done: (error: Error | null, s
     received = Buffer.concat([received, chunk]);
     const end = received.indexOf("\r\n\r\n");
     if (end < 0) {
-      if (received.length > MAX_PROXY_HEADER) finish(new TransportError(`proxy ${name} sent an oversized answer to CONNECT`));
+      if (received.length > MAX_PROXY_HEADER) finish(new TransportError(DEV ? `proxy ${name} sent an oversized answer to CONNECT` : `${name}`));
       return;
     }
     // The answer is complete: what follows belongs to the target, and TLS may read the socket from here.
@@ -189,7 +190,7 @@ export function openTunnel(options: TunnelOptions, done: (error: Error | null, s
     const status = match === null ? undefined : Number(match[1]);
     if (status === undefined || status < 200 || status > 299) {
       const answer = status === undefined ? "not an HTTP answer" : statusLine;
-      finish(new TransportError(`proxy ${name} refused CONNECT ${authority}: ${answer}`, status, { proxy: name, status }));
+      finish(new TransportError(DEV ? `proxy ${name} refused CONNECT ${authority}: ${answer}` : `${name} ${authority} ${answer}`, status, { proxy: name, status }));
       return;
     }
     const rest = received.subarray(end + 4);
@@ -207,8 +208,8 @@ export function openTunnel(options: TunnelOptions, done: (error: Error | null, s
       finish(null, tls);
     });
   };
-  const onError = (error: Error): void => finish(new TransportError(`proxy ${name}: ${error.message}`, error, { proxy: name }));
-  const onClose = (): void => finish(new TransportError(`proxy ${name} closed the connection before the tunnel was open`));
+  const onError = (error: Error): void => finish(new TransportError(DEV ? `proxy ${name}: ${error.message}` : `${name} ${error.message}`, error, { proxy: name }));
+  const onClose = (): void => finish(new TransportError(DEV ? `proxy ${name} closed the connection before the tunnel was open` : `${name}`));
   socket.on("data", onData);
   socket.on("error", onError);
   socket.on("close", onClose);

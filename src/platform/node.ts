@@ -19,6 +19,7 @@ import type {
   WebSocketInit,
   WebSocketLike,
 } from "./platform";
+import { DEV } from "../internal/dev";
 
 /** Something whose process-keeping resources can be released: timers, sockets, our request handles. */
 interface Unrefable {
@@ -95,7 +96,7 @@ function keepCookies(jar: CookieJar | undefined, url: string, response: Incoming
     jar.store(url, lines);
     return undefined;
   } catch (error) {
-    return new TransportError("cannot keep the response's cookies: cookieJar.store() threw", error);
+    return new TransportError(DEV ? "cannot keep the response's cookies: cookieJar.store() threw" : "", error);
   }
 }
 
@@ -103,7 +104,7 @@ function keepCookies(jar: CookieJar | undefined, url: string, response: Incoming
 const WS_TOO_LARGE = "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH";
 
 function tooLarge(what: string, limit: number, cause?: unknown): TransportError {
-  return new TransportError(`message too large: ${what} exceeded maxReceiveSize (${limit} bytes)`, cause, { limit });
+  return new TransportError(DEV ? `message too large: ${what} exceeded maxReceiveSize (${limit} bytes)` : `${what} ${limit}`, cause, { limit });
 }
 
 function textOf(data: WebSocket.RawData): string {
@@ -325,7 +326,7 @@ export function request(init: HttpRequestInit, callback: HttpCallback): RequestH
   } catch (error) {
     // A proxy setting that cannot work (or a user's jar that throws) fails the request, later: callers
     // expect the callback after return.
-    const failure = error instanceof TransportError ? error : new TransportError("cannot prepare the request", error);
+    const failure = error instanceof TransportError ? error : new TransportError(DEV ? "cannot prepare the request" : "", error);
     process.nextTick(() => settle(failure));
     return Object.assign(() => void (settled = true), { unref: () => undefined });
   }

@@ -8,6 +8,7 @@ import { TransportError } from "../errors";
 import { request as defaultRequest } from "../platform/default";
 import type { HttpCallback, HttpRequestInit } from "../platform/platform";
 import { pickConnectOptions, Transport, type TransportState } from "./transport";
+import { DEV } from "../internal/dev";
 
 /** Engine.IO v4 payload record separator. */
 const SEPARATOR = "\x1e";
@@ -189,7 +190,7 @@ export class PollingTransport extends Transport {
     for (const packet of decodeBody(body, this.opts.binaryType())) {
       if (this.state === "opening" && packet.type === "open") this.onOpened();
       if (packet.type === "close") {
-        this.onClosedByPeer({ description: "the server closed the polling transport" });
+        this.onClosedByPeer({ description: DEV ? "the server closed the polling transport" : "" });
         return;
       }
       if (!this.onPacket(packet)) return;

@@ -6,6 +6,7 @@ import type { CloseDetails, EnginePacket, TransportInfo, TransportName } from ".
 import { invalidState, type TransportError } from "../errors";
 import type { Timers } from "../internal/timers";
 import type { NodeConnectOptions, Platform } from "../platform/platform";
+import { DEV } from "../internal/dev";
 
 /** "idle" until open() is called; "pausing"/"paused" only exist for polling during an upgrade. */
 export type TransportState = "idle" | "opening" | "open" | "pausing" | "paused" | "closed";
@@ -118,7 +119,7 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
 
   open(): void {
     if (this.#state !== "idle") {
-      throw invalidState(`cannot open: ${this.name} transport is ${this.#state}`);
+      throw invalidState(DEV ? `cannot open: ${this.name} transport is ${this.#state}` : `${this.name} ${this.#state}`);
     }
     this.setState("opening");
     this.doOpen();
@@ -134,10 +135,10 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
 
   send(packets: EnginePacket[]): void {
     if (this.#state !== "open") {
-      throw invalidState(`cannot send: ${this.name} transport is ${this.#state}`);
+      throw invalidState(DEV ? `cannot send: ${this.name} transport is ${this.#state}` : `${this.name} ${this.#state}`);
     }
     if (!this.isIdle() && !this.pipelines()) {
-      throw invalidState(`cannot send: ${this.name} transport is still writing`);
+      throw invalidState(DEV ? `cannot send: ${this.name} transport is still writing` : `${this.name}`);
     }
     this.doSend(packets);
   }

@@ -6,6 +6,7 @@ import { tooLargeError, TransportError } from "../errors";
 import type { WebSocketInit, WebSocketLike } from "../platform/platform";
 import { utf8Length } from "./polling";
 import { pickConnectOptions, Transport, type TransportState } from "./transport";
+import { DEV } from "../internal/dev";
 
 type Frame = string | ArrayBuffer | ArrayBufferView | Blob;
 
@@ -121,7 +122,7 @@ export class WebSocketTransport extends Transport {
   }
 
   static #onSocketClose(this: OwnedSocket, event: unknown): void {
-    this[kTransport]?.onClosedByPeer({ description: "websocket connection closed", context: event });
+    this[kTransport]?.onClosedByPeer({ description: DEV ? "websocket connection closed" : "", context: event });
   }
 
   /**

@@ -1,65 +1,21 @@
 // Proves the examples run: the chat demo server (a child process) serves a page on which two Chromium users
 // talk to each other, and the Node script client talks to the same room. Saves .tmp/demo.png for a human look.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { assertBuilt, bounded, launchChromium, root } from "./harness";
+import type { Page } from "playwright-core";
+import { bounded, root, startExample, stopped, type Teardown, useChromium } from "./harness";
 
-let browser: Browser;
-before(async () => {
-  assertBuilt();
-  browser = await launchChromium();
-});
-after(() => browser?.close());
-
-interface Teardown {
-  after(fn: () => unknown): void;
-}
-
-function stopped(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once("exit", () => resolve());
-  });
-}
+const browser = useChromium();
 
 /** Starts examples/chat/server.mjs on a free port and resolves with the URL it prints. */
-async function startChatServer(t: Teardown): Promise<string> {
-  const child = spawn(process.execPath, [join(root, "examples/chat/server.mjs")], {
-    cwd: root,
-    env: { ...process.env, PORT: "0" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  t.after(async () => {
-    child.kill("SIGTERM");
-    await stopped(child);
-  });
-  let output = "";
-  return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the chat server printed no URL:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /siolink chat demo: (http:\/\/\S+)/.exec(output);
-      if (!match) return;
-      clearTimeout(timer);
-      child.stdout!.off("data", onData);
-      resolve(match[1]!.replace(/\/$/, ""));
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the chat server exited with code ${code}:\n${output}`));
-    });
-  });
-}
+const startChatServer = (t: Teardown) => startExample(t, "examples/chat/server.mjs", "siolink chat demo");
 
 async function joinAs(url: string, nickname: string): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 720, height: 760 } });
+  const context = await browser().newContext({ viewport: { width: 720, height: 760 } });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));

@@ -1,17 +1,11 @@
 // Proves the bundler build (dist/browser/index.mjs) runs as native ES modules in Chromium: its exports, and a
 // working connection over WebSocket and over polling with binary (base64 framing must use the browser codec).
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Browser } from "playwright-core";
-import { assertBuilt, bounded, client, launchChromium, openPage, startStack, type PageSocket } from "./harness";
+import { bounded, client, openPage, type PageSocket, startStack, useChromium } from "./harness";
 
-let browser: Browser;
-before(async () => {
-  assertBuilt();
-  browser = await launchChromium();
-});
-after(() => browser?.close());
+const browser = useChromium();
 
 interface EsmWindow {
   ready: Promise<void>;
@@ -25,7 +19,7 @@ const esmPage = (url: string) => `${url}/pages/esm.html?client=${client}`;
 
 test("the ESM build loads natively and exports io (also as default and connect), Manager, Socket and protocol", bounded, async (t) => {
   const server = await startStack(t);
-  const { page, errors } = await openPage(browser, esmPage(server.url));
+  const { page, errors } = await openPage(browser(), esmPage(server.url));
   const exported = await page.evaluate(async () => {
     const w = window as unknown as EsmWindow;
     await w.ready;
@@ -56,7 +50,7 @@ for (const transport of ["websocket", "polling"] as const) {
     server.io.on("connection", (socket) => {
       socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value));
     });
-    const { page, errors } = await openPage(browser, esmPage(server.url));
+    const { page, errors } = await openPage(browser(), esmPage(server.url));
 
     const result = await page.evaluate(async (transport) => {
       const w = window as unknown as EsmWindow;
@@ -89,7 +83,7 @@ for (const which of ["Fetch", "XHR", "WebSocket"] as const) {
     server.io.on("connection", (socket) => {
       socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value));
     });
-    const { page, errors } = await openPage(browser, esmPage(server.url));
+    const { page, errors } = await openPage(browser(), esmPage(server.url));
 
     const result = await page.evaluate(async (which) => {
       const w = window as unknown as EsmWindow;

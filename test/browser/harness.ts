@@ -1,6 +1,8 @@
 // Browser test harness: launches the system Chromium through playwright-core and serves the built bundles,
 // test pages and the few node_modules files an import map needs from the same origin as a real socket.io server.
 
+import { after, before } from "node:test";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -26,7 +28,8 @@ const chromiumArgs = [
   "--disable-sync",
 ];
 
-interface Teardown {
+/** What a test context offers the helpers: registering clean-up for when the test ends. */
+export interface Teardown {
   after(fn: () => unknown): void;
 }
 
@@ -53,6 +56,23 @@ export async function launchChromium(): Promise<Browser> {
     );
   }
   return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+}
+
+/**
+ * Chromium for one test file: `check` (by default assertBuilt) and the launch run before the file's tests, the
+ * browser closes after them. Returns the getter the tests use: `openPage(browser(), url)`.
+ */
+export function useChromium(check: () => void = assertBuilt): () => Browser {
+  let browser: Browser | undefined;
+  before(async () => {
+    check();
+    browser = await launchChromium();
+  });
+  after(() => browser?.close());
+  return () => {
+    if (!browser) throw new Error("Chromium is not running: use the browser inside a test or hook");
+    return browser;
+  };
 }
 
 /** Requires the bundles the pages load; `npm test` builds them first (`rollup -c`). */
@@ -118,6 +138,63 @@ export function serveFiles(server: TestServer, ioPath = "/socket.io/"): void {
   });
 }
 
+/** The basic page scenario's server side: "echo" acks `{ echoed: value }`, "shout" broadcasts "<id> says <text>". */
+export function echoAndShout(server: TestServer): void {
+  server.io.on("connection", (socket) => {
+    socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack({ echoed: value }));
+    socket.on("shout", (text: string) => server.io.emit("broadcast", `${socket.id} says ${text}`));
+  });
+}
+
+/** Resolves once `child` has exited (at once if it already has). */
+export function stopped(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once("exit", () => resolve());
+  });
+}
+
+/**
+ * Runs an example's server script (relative to the root) with PORT=0 until the test ends, and resolves with
+ * the URL it prints after `label: ` (without its trailing slash). Its output is in the error if it never does.
+ */
+export async function startExample(
+  t: Teardown,
+  script: string,
+  label: string,
+  { env = {}, timeoutMs = 20_000 }: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<string> {
+  const child = spawn(process.execPath, [join(root, script)], {
+    cwd: root,
+    env: { ...process.env, PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  t.after(async () => {
+    child.kill("SIGTERM");
+    await stopped(child);
+  });
+  const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const printed = new RegExp(escaped + ": (http://\\S+)");
+  let output = "";
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} printed no URL:\n${output}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = printed.exec(output);
+      if (!match) return;
+      clearTimeout(timer);
+      child.stdout!.off("data", onData);
+      resolve(match[1]!.replace(/\/$/, ""));
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with code ${code}:\n${output}`));
+    });
+  });
+}
+
 /** A real socket.io server on 127.0.0.1:0 that also serves the pages and bundles (one origin: no CORS). */
 export async function startStack(
   t: Teardown,
@@ -142,6 +219,24 @@ export async function openPage(
   });
   await page.goto(url);
   return { page, context, errors };
+}
+
+/**
+ * In a client page (clientPageUrl): waits for the bundle, creates `io(opts)` as `window.socket` and waits for
+ * its connect. With `watchDisconnect`, `window.disconnected` then holds the promise of its next "disconnect".
+ */
+export async function connectPageSocket(page: Page, opts: Record<string, unknown>, watchDisconnect = false): Promise<void> {
+  await page.evaluate(
+    async ({ opts, watchDisconnect }) => {
+      const w = window as unknown as PageWindow;
+      await w.ready;
+      const socket = w.io(opts);
+      w.socket = socket;
+      await w.connected(socket);
+      if (watchDisconnect) w.disconnected = w.nextEvent(socket, "disconnect");
+    },
+    { opts, watchDisconnect },
+  );
 }
 
 /** The client page: loads the bundle under test by <script> and exposes helpers on window (see client.html). */

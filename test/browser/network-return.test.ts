@@ -2,18 +2,13 @@
 // (`online`, from Chromium's own offline emulation) or when the page becomes visible again, and that with
 // `reconnectOnNetworkReturn: false` it keeps waiting.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import type { TestServer } from "../helpers/server";
-import { assertBuilt, bounded, clientPageUrl, client, launchChromium, openPage, startStack, type PageSocket, type PageWindow } from "./harness";
+import { bounded, client, clientPageUrl, connectPageSocket, openPage, type PageSocket, type PageWindow, startStack, useChromium } from "./harness";
 
-let browser: Browser;
-before(async () => {
-  assertBuilt();
-  browser = await launchChromium();
-});
-after(() => browser?.close());
+const browser = useChromium();
 
 /** Far beyond every bound of this file: a reconnection within them cannot come from the timer. */
 const longWait = { reconnectionDelay: 60_000, reconnectionDelayMax: 60_000, randomizationFactor: 0 };
@@ -24,15 +19,8 @@ async function disconnectedPage(
   opts: Record<string, unknown>,
 ): Promise<{ server: TestServer; page: Page; context: BrowserContext }> {
   const server = await startStack(t);
-  const { page, context } = await openPage(browser, clientPageUrl(server));
-  await page.evaluate(async (options) => {
-    const w = window as unknown as PageWindow;
-    await w.ready;
-    const socket = w.io(options);
-    w.socket = socket;
-    await w.connected(socket);
-    w.disconnected = w.nextEvent(socket, "disconnect");
-  }, opts);
+  const { page, context } = await openPage(browser(), clientPageUrl(server));
+  await connectPageSocket(page, opts, true);
   await server.close();
   const state = await page.evaluate(async () => {
     const w = window as unknown as PageWindow;
@@ -60,6 +48,13 @@ async function stateSeenAtOnline(page: Page): Promise<void> {
   });
 }
 
+/** Takes the page's network away and gives it back (Chromium's emulation), recording the state at `online`. */
+async function offlineAndBack(page: Page, context: BrowserContext): Promise<void> {
+  await stateSeenAtOnline(page);
+  await context.setOffline(true);
+  await context.setOffline(false);
+}
+
 /** socket.io-client (SIOLINK_TEST_CLIENT) has neither the feature nor the option. */
 const siolinkOnly = { ...bounded, skip: client !== "siolink" };
 
@@ -69,9 +64,7 @@ test("`online` ends a long reconnection delay: the page reconnects at once", sio
   let connections = 0;
   second.io.on("connection", () => connections++);
 
-  await stateSeenAtOnline(page);
-  await context.setOffline(true);
-  await context.setOffline(false);
+  await offlineAndBack(page, context);
   const result = await page.evaluate(async () => {
     const w = window as unknown as PageWindow;
     const socket = w.socket as PageSocket;
@@ -119,9 +112,7 @@ test("the page becoming visible again ends a long reconnection delay; becoming h
 
 test("with reconnectOnNetworkReturn: false, `online` and visibility leave the Manager waiting", siolinkOnly, async (t) => {
   const { page, context } = await disconnectedPage(t, { ...longWait, reconnectOnNetworkReturn: false });
-  await stateSeenAtOnline(page);
-  await context.setOffline(true);
-  await context.setOffline(false);
+  await offlineAndBack(page, context);
   const result = await page.evaluate(async () => {
     const w = window as unknown as PageWindow;
     const socket = w.socket as PageSocket;

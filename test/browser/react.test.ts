@@ -7,7 +7,6 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
@@ -25,7 +24,7 @@ import { SioError } from "../../src/index";
 import { SocketProvider, useSocket, useSocketEvent, useSocketStatus } from "../../src/react/index";
 import { startServer, type TestServer } from "../helpers/server";
 import { once } from "../helpers/wait";
-import { bounded, launchChromium, openPage, root } from "./harness";
+import { bounded, launchChromium, openPage, root, startExample, type Teardown } from "./harness";
 import type { Probe } from "./react/strict-app";
 
 /**
@@ -56,10 +55,6 @@ before(async () => {
   ]);
 });
 after(() => browser?.close());
-
-interface Teardown {
-  after(fn: () => unknown): void;
-}
 
 const page = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8" /><title>siolink/react test</title></head>
@@ -273,43 +268,9 @@ test("an inline auth callback keeps the connection across renders, and reconnect
 // -----------------------------------------------------------------------------------------------------------
 // The sample
 
-function stopped(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once("exit", () => resolve());
-  });
-}
-
 /** Starts examples/react/server.mjs (which builds the sample) on a free port; resolves with its URL. */
-async function startSample(t: Teardown): Promise<string> {
-  const child = spawn(process.execPath, [join(root, "examples/react/server.mjs")], {
-    cwd: root,
-    env: { ...process.env, PORT: "0", NODE_ENV: "development" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  t.after(async () => {
-    child.kill("SIGTERM");
-    await stopped(child);
-  });
-  let output = "";
-  return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the sample server printed no URL:\n${output}`)), 40_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /siolink react demo: (http:\/\/\S+)/.exec(output);
-      if (!match) return;
-      clearTimeout(timer);
-      child.stdout!.off("data", onData);
-      resolve(match[1]!.replace(/\/$/, ""));
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the sample server exited with code ${code}:\n${output}`));
-    });
-  });
-}
+const startSample = (t: Teardown) =>
+  startExample(t, "examples/react/server.mjs", "siolink react demo", { env: { NODE_ENV: "development" }, timeoutMs: 40_000 });
 
 async function joinAs(url: string, nickname: string): Promise<{ page: Page; errors: string[] }> {
   const { page, errors } = await openPage(browser, url);

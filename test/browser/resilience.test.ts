@@ -1,19 +1,13 @@
 // Proves the script-tag bundle survives what real pages meet: the server restarting (emits made while it was
 // down arrive afterwards, in order) and the network going away (the `offline` event closes the session at once).
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Browser } from "playwright-core";
 import type { Socket as ServerSocket } from "socket.io";
 import { once, waitFor } from "../helpers/wait";
-import { assertBuilt, bounded, clientPageUrl, launchChromium, openPage, startStack, type PageSocket, type PageWindow } from "./harness";
+import { bounded, clientPageUrl, connectPageSocket, openPage, type PageSocket, type PageWindow, startStack, useChromium } from "./harness";
 
-let browser: Browser;
-before(async () => {
-  assertBuilt();
-  browser = await launchChromium();
-});
-after(() => browser?.close());
+const browser = useChromium();
 
 /** Short backoff so reconnecting does not dominate the run; randomization off keeps attempts regular. */
 const fastReconnect = { reconnectionDelay: 50, reconnectionDelayMax: 250, randomizationFactor: 0 };
@@ -23,7 +17,7 @@ for (const transports of [["websocket"], ["polling"]] as const) {
     const first = await startStack(t);
     const received: unknown[] = [];
     first.io.on("connection", (socket) => socket.on("msg", (value: unknown) => received.push(value)));
-    const { page } = await openPage(browser, clientPageUrl(first));
+    const { page } = await openPage(browser(), clientPageUrl(first));
 
     await page.evaluate(
       async ({ opts }) => {
@@ -74,15 +68,9 @@ for (const transports of [["websocket"], ["polling"]] as const) {
     // A heartbeat this long cannot be what ends the session within the test's bounds.
     const server = await startStack(t, { pingInterval: 120_000, pingTimeout: 120_000 });
     const connection = once<[ServerSocket]>(server.io, "connection");
-    const { page } = await openPage(browser, clientPageUrl(server));
+    const { page } = await openPage(browser(), clientPageUrl(server));
 
-    await page.evaluate(async (opts) => {
-      const w = window as unknown as PageWindow;
-      await w.ready;
-      const socket = w.io(opts);
-      w.socket = socket;
-      await w.connected(socket);
-    }, { ...fastReconnect, reconnection: false, transports: [...transports] });
+    await connectPageSocket(page, { ...fastReconnect, reconnection: false, transports: [...transports] });
     const [serverSocket] = await connection;
     const serverDisconnect = once<[string]>(serverSocket, "disconnect");
 
@@ -109,16 +97,9 @@ test("going offline for real disconnects, and coming back online reconnects", bo
     connections.push(socket);
     socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value));
   });
-  const { page, context } = await openPage(browser, clientPageUrl(server));
+  const { page, context } = await openPage(browser(), clientPageUrl(server));
 
-  await page.evaluate(async (opts) => {
-    const w = window as unknown as PageWindow;
-    await w.ready;
-    const socket = w.io(opts);
-    w.socket = socket;
-    await w.connected(socket);
-    w.disconnected = w.nextEvent(socket, "disconnect");
-  }, fastReconnect);
+  await connectPageSocket(page, fastReconnect, true);
 
   await context.setOffline(true);
   const reason = await page.evaluate(async () => {

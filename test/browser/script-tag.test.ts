@@ -1,38 +1,30 @@
 // Proves the script-tag bundle (dist/siolink.min.js, global io) works in real Chromium against a real server:
 // acks, broadcasts, default origin, polling only, WebSocket refused → polling, and binary round trips.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Duplex } from "node:stream";
-import type { Browser } from "playwright-core";
 import type { Socket as ServerSocket } from "socket.io";
 import { once } from "../helpers/wait";
 import {
-  assertBuilt,
   bounded,
   client,
   clientPageUrl,
-  launchChromium,
+  connectPageSocket,
+  echoAndShout,
   openPage,
   startStack,
   type PageSocket,
   type PageWindow,
+  useChromium,
 } from "./harness";
 
-let browser: Browser;
-before(async () => {
-  assertBuilt();
-  browser = await launchChromium();
-});
-after(() => browser?.close());
+const browser = useChromium();
 
 test("a page loading the bundle by <script> connects with the global io, gets acks and receives broadcasts", bounded, async (t) => {
   const server = await startStack(t);
-  server.io.on("connection", (socket) => {
-    socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack({ echoed: value }));
-    socket.on("shout", (text: string) => server.io.emit("broadcast", `${socket.id} says ${text}`));
-  });
-  const { page, errors } = await openPage(browser, clientPageUrl(server));
+  echoAndShout(server);
+  const { page, errors } = await openPage(browser(), clientPageUrl(server));
 
   const result = await page.evaluate(async () => {
     const w = window as unknown as PageWindow;
@@ -66,7 +58,7 @@ test("two sockets in one page share the connection and both receive a server bro
   const joined: ServerSocket[] = [];
   server.io.on("connection", (socket) => joined.push(socket));
   server.io.of("/admin").on("connection", (socket) => joined.push(socket));
-  const { page, errors } = await openPage(browser, clientPageUrl(server));
+  const { page, errors } = await openPage(browser(), clientPageUrl(server));
 
   await page.evaluate(async () => {
     const w = window as unknown as PageWindow;
@@ -106,7 +98,7 @@ for (const transports of [["polling"], ["websocket"]] as const) {
     server.io.on("connection", (socket) => {
       socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value));
     });
-    const { page, errors } = await openPage(browser, clientPageUrl(server));
+    const { page, errors } = await openPage(browser(), clientPageUrl(server));
 
     const result = await page.evaluate(async (transports) => {
       const w = window as unknown as PageWindow;
@@ -131,15 +123,9 @@ for (const transports of [["polling"], ["websocket"]] as const) {
 test("polling upgrades to websocket when both are allowed and the server offers the upgrade", bounded, async (t) => {
   const server = await startStack(t);
   const connection = once<[ServerSocket]>(server.io, "connection");
-  const { page } = await openPage(browser, clientPageUrl(server));
+  const { page } = await openPage(browser(), clientPageUrl(server));
 
-  await page.evaluate(async () => {
-    const w = window as unknown as PageWindow;
-    await w.ready;
-    const socket = w.io({ transports: ["polling", "websocket"], reconnection: false });
-    w.socket = socket;
-    await w.connected(socket);
-  });
+  await connectPageSocket(page, { transports: ["polling", "websocket"], reconnection: false });
   const [serverSocket] = await connection;
   if (serverSocket.conn.transport.name !== "websocket") await once(serverSocket.conn, "upgrade");
   assert.equal(serverSocket.conn.transport.name, "websocket");
@@ -162,7 +148,7 @@ test("WebSocket first falls back to polling when the server refuses WebSocket", 
   server.io.on("connection", (socket) => {
     socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value));
   });
-  const { page } = await openPage(browser, clientPageUrl(server));
+  const { page } = await openPage(browser(), clientPageUrl(server));
 
   const result = await page.evaluate(async () => {
     const w = window as unknown as PageWindow;
@@ -195,7 +181,7 @@ for (const transport of ["websocket", "polling"] as const) {
         });
         socket.on("gimme", (ack: (v: unknown) => void) => ack({ fromServer: Buffer.from([0, 1, 2, 253, 254, 255]) }));
       });
-      const { page, errors } = await openPage(browser, clientPageUrl(server));
+      const { page, errors } = await openPage(browser(), clientPageUrl(server));
 
       const result = await page.evaluate(
         async ({ transport, binaryType }) => {
@@ -248,7 +234,7 @@ for (const transport of ["polling", "websocket"] as const) {
       socket.on("small", (ack: (v: unknown) => void) => ack("fits"));
       socket.on("big", () => socket.emit("huge", "x".repeat(50_000)));
     });
-    const { page } = await openPage(browser, clientPageUrl(server));
+    const { page } = await openPage(browser(), clientPageUrl(server));
 
     const result = await page.evaluate(async (transport) => {
       const w = window as unknown as PageWindow;

@@ -2,25 +2,21 @@
 // server: connect, ack, server broadcast and binary over WebSocket with no polling request ever made; polling
 // asked for is refused with the typed error; a server that refuses WebSocket gives connect_error, no fallback.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
-import { bounded, launchChromium, openPage, root, startStack, type PageWindow } from "./harness";
+import { bounded, echoAndShout, openPage, root, startStack, type PageWindow, useChromium } from "./harness";
 import type { TestServer } from "../helpers/server";
 
 const bundle = "/dist/siolink.websocket.min.js";
 
-let browser: Browser;
-before(async () => {
+const browser = useChromium(() => {
   if (!existsSync(join(root, bundle))) {
     throw new Error(`${bundle.slice(1)} is missing: run \`npx rollup -c\` before the browser tests`);
   }
-  browser = await launchChromium();
 });
-after(() => browser?.close());
 
 const pageUrl = (server: TestServer) => `${server.url}/pages/client.html?bundle=${encodeURIComponent(bundle)}`;
 
@@ -35,11 +31,8 @@ function countPolling(server: TestServer): () => number {
 test("the slim bundle by <script>: global io connects over WebSocket, acks, receives broadcasts and binary", bounded, async (t) => {
   const server = await startStack(t);
   const polls = countPolling(server);
-  server.io.on("connection", (socket) => {
-    socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack({ echoed: value }));
-    socket.on("shout", (text: string) => server.io.emit("broadcast", `${socket.id} says ${text}`));
-  });
-  const { page, errors } = await openPage(browser, pageUrl(server));
+  echoAndShout(server);
+  const { page, errors } = await openPage(browser(), pageUrl(server));
 
   const result = await page.evaluate(async () => {
     const w = window as unknown as PageWindow;
@@ -75,7 +68,7 @@ test("the slim bundle refuses polling with the typed error, and a refused WebSoc
   // This server speaks polling only: the slim client's WebSocket is refused and it has nothing to fall back to.
   const server = await startStack(t, { transports: ["polling"] });
   const polls = countPolling(server);
-  const { page } = await openPage(browser, pageUrl(server));
+  const { page } = await openPage(browser(), pageUrl(server));
 
   const result = await page.evaluate(async () => {
     const w = window as unknown as PageWindow;

@@ -1,17 +1,11 @@
 // Proves the script-tag bundle works inside a dedicated Web Worker (importScripts, default origin = the worker's
 // location), including a worker without XMLHttpRequest, where polling must go through fetch.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Browser } from "playwright-core";
-import { assertBuilt, bounded, client, clientPageUrl, launchChromium, openPage, scriptBundle, startStack } from "./harness";
+import { bounded, client, clientPageUrl, openPage, scriptBundle, startStack, useChromium } from "./harness";
 
-let browser: Browser;
-before(async () => {
-  assertBuilt();
-  browser = await launchChromium();
-});
-after(() => browser?.close());
+const browser = useChromium();
 
 interface WorkerReport {
   ok: boolean;
@@ -39,7 +33,7 @@ for (const { transports, noxhr } of cases) {
     server.io.on("connection", (socket) => {
       socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value));
     });
-    const { page, errors } = await openPage(browser, clientPageUrl(server));
+    const { page, errors } = await openPage(browser(), clientPageUrl(server));
     const query = new URLSearchParams({ bundle: scriptBundle, transports: transports.join(","), noxhr: noxhr ? "1" : "0" });
 
     const report = await page.evaluate(
