@@ -100,7 +100,7 @@ export function checkSocketOptions(opts: SocketOptions): void {
   nonNegative("ackTimeout", opts.ackTimeout);
   count("retries", opts.retries);
   // Without retries nothing is resent: the option would promise what only retries give.
-  if (opts.exactlyOnce && !opts.retries) throw invalidArg("exactlyOnce needs retries");
+  if (opts.exactlyOnce && !opts.retries) throw invalidArg(DEV ? "exactlyOnce needs retries" : "");
   const buffer: unknown = opts.buffer;
   if (buffer === undefined) return;
   if (!isObject(buffer)) throw invalidArg(DEV ? `buffer must be an object, got ${String(buffer)}` : String(buffer));
