@@ -105,17 +105,20 @@ export function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEv
   // Before any Manager is fetched or opened: a throw after that would leave a live connection behind.
   checkSocketOptions(options);
   const parsed = parseUrl(uri, (options.platform ?? defaultPlatform).defaultOrigin());
+  // forceNew / multiplex: false never use the cache: no key is computed for them (it walks every option).
+  if (
+    options.forceNew === true ||
+    (options as { "force new connection"?: boolean })["force new connection"] === true ||
+    options.multiplex === false
+  ) {
+    return new ManagerClass<ListenEvents, EmitEvents>(uri, options).socket(parsed.nsp, options);
+  }
   // Per Manager class too: io() of siolink/websocket must not hand out a cached siolink Manager, or back.
   const key = `${identity(ManagerClass)} ${cacheKey(parsed.id, options, parsed.query)}`;
   const cached = cache.get(key) as Manager<ListenEvents, EmitEvents> | undefined;
-  const separate =
-    options.forceNew === true ||
-    (options as { "force new connection"?: boolean })["force new connection"] === true ||
-    options.multiplex === false ||
-    (cached !== undefined && cached[kManagerLink].hasNamespace(parsed.nsp));
 
   let manager: Manager<ListenEvents, EmitEvents>;
-  if (separate) {
+  if (cached !== undefined && cached[kManagerLink].hasNamespace(parsed.nsp)) {
     manager = new ManagerClass<ListenEvents, EmitEvents>(uri, options);
   } else if (cached !== undefined) {
     manager = cached;
