@@ -386,8 +386,11 @@ export class Manager<
     if (engine !== undefined && engine.readyState !== "closed") engine.close();
     this.#setState(previous === "idle" ? "idle" : "closed");
     const callbacks = this.#takeOpenCallbacks();
-    const aborted = new AbortError(DEV ? "manager closed before the connection opened" : "");
-    for (const callback of callbacks) this.#safely(() => callback(aborted));
+    if (callbacks.length > 0) {
+      // Made only for someone waiting: most closes have no open() callback (an Error captures a stack).
+      const aborted = new AbortError(DEV ? "manager closed before the connection opened" : "");
+      for (const callback of callbacks) this.#safely(() => callback(aborted));
+    }
     if (previous === "open") this.#notifySockets((hooks) => hooks.onClose("io client disconnect"));
     else if (previous === "opening" || previous === "reconnecting") this.#notifySockets((hooks) => hooks.onStopped());
     if (previous === "opening" || previous === "open" || previous === "reconnecting") {
