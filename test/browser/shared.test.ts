@@ -2,23 +2,20 @@
 // SharedWorker (script-tag build, worker file found beside the script), and through leader election when
 // SharedWorker does not exist.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import type { TestServer } from "../helpers/server";
 import { waitFor } from "../helpers/wait";
-import { bounded, launchChromium, root, startStack } from "./harness";
+import { bounded, root, startStack, useChromium } from "./harness";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
-let browser: Browser;
-before(async () => {
+const browser = useChromium(() => {
   for (const file of ["dist/siolink.shared.min.js", "dist/siolink.shared-worker.js"]) {
     if (!existsSync(join(root, file))) throw new Error(`${file} is missing: run \`npx rollup -c\` before the browser tests`);
   }
-  browser = await launchChromium();
 });
-after(() => browser?.close());
 
 interface Stats {
   kind: string;
@@ -77,7 +74,7 @@ test("SharedWorker: N tabs, one server connection; delivery to all; acks to the 
     socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value));
     socket.on("fromTab", (value: unknown) => socket.emit("heard", value));
   });
-  const context = await browser.newContext();
+  const context = await browser().newContext();
   t.after(() => context.close());
   const pages = await openTabs(context, server, 3);
   const ids = await connectAll(pages);
@@ -147,7 +144,7 @@ test("SharedWorker: namespaces, auth; closing tabs releases them; the last tab c
     auths.push(socket.handshake.auth);
     socket.on("say", (text: string) => server.io.of("/chat").emit("said", text));
   });
-  const context = await browser.newContext();
+  const context = await browser().newContext();
   t.after(() => context.close());
   const pages = await openTabs(context, server, 3);
   await connectAll(pages);
@@ -211,7 +208,7 @@ test("no SharedWorker: a leader tab holds the one connection; closed, another ta
     connections.push(socket.id);
     socket.on("note", (text: string) => heard.push(text));
   });
-  const context = await browser.newContext();
+  const context = await browser().newContext();
   t.after(() => context.close());
   await context.addInitScript(() => {
     delete (window as { SharedWorker?: unknown }).SharedWorker;
