@@ -267,7 +267,7 @@ test("module build (import map for a bundler): the worker beside shared.mjs hold
   const server = await startStack(t);
   let connections = 0;
   server.io.on("connection", () => connections++);
-  const context = await browser.newContext();
+  const context = await browser().newContext();
   t.after(() => context.close());
   const pages = await openTabs(context, server, 2, "shared-esm.html");
   const ids = await connectAll(pages);
@@ -283,14 +283,14 @@ test("a worker that cannot start (404) falls back to a leader tab; no SharedWork
     connections++;
     socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value));
   });
-  const context = await browser.newContext();
+  const context = await browser().newContext();
   t.after(() => context.close());
   const pages = await openTabs(context, server, 2);
   await connectAll(pages, "/", { workerUrl: "/pages/no-such-worker.js" });
   assert.equal(connections, 1);
   assert.equal((await stats(pages[1]!)).kind, "leader");
 
-  const bare = await browser.newContext();
+  const bare = await browser().newContext();
   t.after(() => bare.close());
   await bare.addInitScript(() => {
     delete (window as { SharedWorker?: unknown }).SharedWorker;
