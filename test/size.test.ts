@@ -117,6 +117,21 @@ test("dist/siolink.msgpack.min.js stays under its gzip budget and carries the ms
   }
 });
 
+test("dist/siolink.shared.min.js stays under its gzip budget; its worker file is self-contained", () => {
+  const limit = budget("siolink.shared.min.js");
+  const { gzip } = measure(read("dist/siolink.shared.min.js"));
+  assert.ok(gzip <= limit, `dist/siolink.shared.min.js is ${gzip} bytes gzipped, over its budget of ${limit}`);
+  const worker = measure(read("dist/siolink.shared-worker.js"));
+  console.log(`siolink.shared.min.js ${gzip} B gzip; siolink.shared-worker.js ${worker.gzip} B gzip (loaded once per origin)`);
+  for (const file of ["dist/siolink.shared-worker.js", "dist/browser/shared-worker.js"]) {
+    const code = read(file).toString("utf8");
+    assert.doesNotMatch(code, /\bimport\s*[{*"'(]|\brequire\s*\(/, `${file} must load nothing else`);
+    assert.match(code, /onconnect/, `${file} is not the SharedWorker script`);
+  }
+  // The module build finds the worker the way bundlers recognise.
+  assert.match(read("dist/browser/shared.mjs").toString("utf8"), /new SharedWorker\(new URL\("\.\/shared-worker\.js", import\.meta\.url\)/);
+});
+
 /**
  * Code that only HTTP long-polling or the upgrade brings, each marker checked in the full bundle too (so that a
  * renamed string cannot leave this test checking nothing): the probe's "probe" ping, polling's "pausing"
@@ -159,6 +174,11 @@ const browserBundles = [
   "dist/browser/websocket.mjs",
   "dist/siolink.msgpack.js",
   "dist/siolink.msgpack.min.js",
+  "dist/siolink.shared.js",
+  "dist/siolink.shared.min.js",
+  "dist/siolink.shared-worker.js",
+  "dist/browser/shared.mjs",
+  "dist/browser/shared-worker.js",
 ];
 
 test("browser bundles import neither ws nor Node built-ins, and carry no Buffer code", () => {
