@@ -105,4 +105,7 @@ export type {
   WaitForOptions,
 } from "./types";
 export type { Packet, Parser } from "./codec/packet";
-export type { EngineOptions, TransportName, EngineCloseReason, TransportInfo } from "./engine/types";
+export type { EngineOptions, TransportName, EngineCloseReason, TransportInfo, WebTransportOptions } from "./engine/types";
+/** The WebTransport transport class (socket.io-client exports one by this name too). */
+export { WebTransportTransport as WebTransport } from "./transports/webtransport";
+export type { WebTransportConstructor, WebTransportLike } from "./platform/webtransport";

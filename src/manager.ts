@@ -26,7 +26,7 @@ import type {
   ManagerReservedEvents,
   SocketOptions,
 } from "./types";
-import { parseUrl } from "./url";
+import { defaultUrl, parseUrl, type ParsedUrl } from "./url";
 import { DEV } from "./internal/dev";
 
 /**
@@ -97,8 +97,10 @@ export class Manager<
   /** @internal The link its Sockets (and the io() cache) use. */
   readonly [kManagerLink]: ManagerLink & ManagerCacheHooks & DecodeSink;
 
-  /** Scheme, host and port of the server (see ParsedUrl.origin). */
+  /** Scheme, host and port of the server (see ParsedUrl.origin); "" when the URL is malformed. */
   readonly #origin: string;
+  /** Why the URL given is unusable: every open fails with it (through connect_error), and nothing retries. */
+  readonly #urlError: Error | undefined;
   /** The transports its entry point links (siolink: all; siolink/websocket: WebSocket only). */
   readonly #kit: TransportKit;
   readonly #platform: Platform;
@@ -165,9 +167,18 @@ export class Manager<
     if ([options, ...Object.values(options.transportOptions ?? {})].some((o) => o?.withCredentials)) {
       options.cookieJar ??= this.#platform.createCookieJar?.();
     }
-    const url = parseUrl(uri, this.#platform.defaultOrigin());
-    this.#origin = url.origin;
-    const query = { ...url.query, ...options.query };
+    const page = this.#platform.defaultOrigin();
+    let url: ParsedUrl | undefined;
+    try {
+      // No URL: the address options, the page, or localhost (Node), as in socket.io-client.
+      url = parseUrl(uri || defaultUrl(options, page), page);
+    } catch (error) {
+      // A malformed URL string is reported at open, through connect_error, as socket.io-client does.
+      if (uri != null && typeof uri !== "string") throw error;
+      this.#urlError = error as Error;
+    }
+    this.#origin = url?.origin ?? "";
+    const query = { ...url?.query, ...options.query };
     if (Object.keys(query).length > 0) options.query = query;
     this.opts = options;
 
@@ -405,6 +416,7 @@ export class Manager<
     this.#setState("opening");
     let engine: EngineSession;
     try {
+      if (this.#urlError) throw this.#urlError;
       engine = new Manager.#Session(this as AnyManager, this.#origin, this.#engineOptions());
       this.#engine = engine;
     } catch (error) {
@@ -450,7 +462,11 @@ export class Manager<
     this.#emitSafely("error", error);
     for (const callback of callbacks) this.#safely(() => callback(error));
     if (this.#epoch !== epoch) return; // a listener opened or closed the Manager meanwhile
-    if (reconnecting) {
+    if (error === this.#urlError) {
+      // The URL will not get better: no reconnection loop.
+      this.#attempts = 0;
+      this.#notifySockets((hooks) => hooks.onStopped());
+    } else if (reconnecting) {
       this.#emitSafely("reconnect_error", error);
       if (this.#epoch !== epoch) return;
       this.#scheduleReconnect();

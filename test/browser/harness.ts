@@ -47,15 +47,17 @@ export const scriptBundle =
 /**
  * Launches Chromium (once per test file: the caller closes it in a top-level `after`).
  * A missing browser is a failure that says how to install it, never a skip.
+ * `quic`: keep QUIC on, which WebTransport (HTTP/3) needs.
  */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(options: { quic?: boolean } = {}): Promise<Browser> {
   if (!existsSync(chromiumPath)) {
     throw new Error(
       `Chromium not found at ${chromiumPath}: install it with \`apt-get update && apt-get install -y chromium\` ` +
         "(or point CHROMIUM_PATH at a Chromium binary)",
     );
   }
-  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  const args = options.quic ? chromiumArgs.filter((arg) => arg !== "--disable-quic") : chromiumArgs;
+  return chromium.launch({ executablePath: chromiumPath, args });
 }
 
 /**
