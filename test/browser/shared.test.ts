@@ -232,18 +232,28 @@ test("no SharedWorker: a leader tab holds the one connection; closed, another ta
   const followers = pages.filter((_, i) => i !== leaderIndex);
 
   // The leader goes; the followers keep emitting while no tab holds the connection.
+  for (const page of followers) {
+    await page.evaluate(() => {
+      const w = window as unknown as Win & { back?: boolean };
+      w.s.once("connect", () => (w.back = true));
+    });
+  }
   await pages[leaderIndex]!.close();
-  await Promise.all(
+  const beforeReconnect = await Promise.all(
     followers.map((page, f) =>
       page.evaluate(async (f) => {
-        const w = window as unknown as Win;
+        const w = window as unknown as Win & { back?: boolean };
+        let early = 0;
         for (let i = 0; i < 25; i++) {
+          if (!w.back) early++;
           w.s.emit("note", `f${f}-${i}`);
           if (i % 5 === 4) await new Promise((r) => setTimeout(r, 20));
         }
+        return early;
       }, f),
     ),
   );
+  assert.ok(beforeReconnect.some((n) => n > 0), "some emits were made before the new leader reconnected");
   const expected = followers.flatMap((_, f) => Array.from({ length: 25 }, (_, i) => `f${f}-${i}`));
   await waitFor(() => heard.length >= expected.length, { timeoutMs: 20_000, what: "every note" });
   assert.deepEqual([...heard].sort(), [...expected].sort(), "zero lost, zero duplicated");
