@@ -166,6 +166,17 @@ test("the siolink/websocket bundles carry no polling and no upgrade code (marker
   }
 });
 
+test("the siolink/websocket bundles carry no WebTransport code (marker found in the full bundles)", () => {
+  const marker = /createBidirectionalStream/;
+  for (const [fullFile, slimFile] of [
+    ["dist/siolink.min.js", "dist/siolink.websocket.min.js"],
+    ["dist/browser/index.mjs", "dist/browser/websocket.mjs"],
+  ] as const) {
+    assert.match(read(fullFile).toString("utf8"), marker, `the WebTransport marker is not in ${fullFile}: update it`);
+    assert.doesNotMatch(read(slimFile).toString("utf8"), marker, `${slimFile} contains WebTransport code`);
+  }
+});
+
 const browserBundles = [
   "dist/siolink.js",
   "dist/siolink.min.js",
