@@ -57,6 +57,8 @@ export { io as connect, io as default };
 export type { ManagerState } from "./manager";
 export { Socket, type AnyListener, type ListenerArgs } from "./socket";
 export { protocol } from "./codec/index";
+/** socket.io-client's transport classes, for the `transports` option: `io(url, { transports: [WebSocket] })`. */
+export { Fetch, NodeWebSocket, NodeXHR, WebSocket, WebTransport, XHR } from "./engine/selectors";
 export type { IoOptions } from "./registry";
 export {
   AbortError,
@@ -70,6 +72,7 @@ export {
   type SioErrorOptions,
 } from "./errors";
 export type {
+  AckResult,
   AckValue,
   AllButLast,
   AnyEventListener,
@@ -82,11 +85,13 @@ export type {
   DefaultEventsMap,
   DisconnectDescription,
   DisconnectReason,
+  EmitArgs,
   EventNames,
   EventParams,
   EventsMap,
   ExtendedError,
   Last,
+  LooseArgs,
   ListenerOptions,
   ManagerCloseReason,
   ManagerOptions,
@@ -105,7 +110,5 @@ export type {
   WaitForOptions,
 } from "./types";
 export type { Packet, Parser } from "./codec/packet";
-export type { EngineOptions, TransportName, EngineCloseReason, TransportInfo, WebTransportOptions } from "./engine/types";
-/** The WebTransport transport class (socket.io-client exports one by this name too). */
-export { WebTransportTransport as WebTransport } from "./transports/webtransport";
+export type { EngineOptions, TransportName, TransportSelector, EngineCloseReason, TransportInfo, WebTransportOptions } from "./engine/types";
 export type { WebTransportConstructor, WebTransportLike } from "./platform/webtransport";

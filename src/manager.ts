@@ -7,7 +7,7 @@ import { kDecodeSink, type DecodeSink, type SinkDecoder } from "./codec/sink";
 import { PacketType, type Decoder, type EncodedChunk, type Encoder, type Packet, type Parser } from "./codec/packet";
 import { BaseEngineSession, checkEngineOptions, kTransportKit, type EngineSession, type TransportKit } from "./engine/session";
 import type { CloseDetails, EngineCloseReason, EngineEvents, EngineOptions, RawData } from "./engine/types";
-import { AbortError, invalidArg, nonNegative, TimeoutError, TransportError } from "./errors";
+import { AbortError, invalidArg, invalidState, nonNegative, TimeoutError, TransportError } from "./errors";
 import { COMPRESSED, kManagerLink, UNCOMPRESSED } from "./internal/constants";
 import { NamespaceTable } from "./internal/namespace-table";
 import { rethrowLater, Subscriptions, type Undo } from "./internal/subscriptions";
@@ -94,6 +94,13 @@ export class Manager<
 > extends TypedEmitter<{}, ManagerReservedEvents> {
   /** The options this Manager was created with (path defaulted, URL query merged in). */
   readonly opts: ManagerOptions;
+  /** The URL it was created with (io(): the URL given to it); the server's origin when none was given. */
+  readonly uri: string;
+  /**
+   * component-emitter's emit, which calls this Manager's own listeners. Typed as in socket.io-client, whose
+   * Manager declares no event to emit.
+   */
+  declare emit: (ev: never, ...args: never[]) => this;
   /** @internal The link its Sockets (and the io() cache) use. */
   readonly [kManagerLink]: ManagerLink & ManagerCacheHooks & DecodeSink;
 
@@ -107,7 +114,7 @@ export class Manager<
   readonly #timers: Timers;
   readonly #parser: Parser;
   readonly #encoder: Encoder;
-  readonly #autoConnect: boolean;
+  #autoConnect: boolean;
   /** Listeners, timers and the decoder of the current phase; disposed at every state change. */
   readonly #phase: Subscriptions;
   readonly #nsps = new NamespaceTable<Socket<ListenEvents, EmitEvents>>();
@@ -178,6 +185,7 @@ export class Manager<
       this.#urlError = error as Error;
     }
     this.#origin = url?.origin ?? "";
+    this.uri = uri ?? this.#origin;
     const query = { ...url?.query, ...options.query };
     if (Object.keys(query).length > 0) options.query = query;
     this.opts = options;
@@ -378,8 +386,11 @@ export class Manager<
     if (engine !== undefined && engine.readyState !== "closed") engine.close();
     this.#setState(previous === "idle" ? "idle" : "closed");
     const callbacks = this.#takeOpenCallbacks();
-    const aborted = new AbortError(DEV ? "manager closed before the connection opened" : "");
-    for (const callback of callbacks) this.#safely(() => callback(aborted));
+    if (callbacks.length > 0) {
+      // Made only for someone waiting: most closes have no open() callback (an Error captures a stack).
+      const aborted = new AbortError(DEV ? "manager closed before the connection opened" : "");
+      for (const callback of callbacks) this.#safely(() => callback(aborted));
+    }
     if (previous === "open") this.#notifySockets((hooks) => hooks.onClose("io client disconnect"));
     else if (previous === "opening" || previous === "reconnecting") this.#notifySockets((hooks) => hooks.onStopped());
     if (previous === "opening" || previous === "open" || previous === "reconnecting") {
@@ -394,6 +405,55 @@ export class Manager<
   /** Alias of close(). */
   disconnect(): this {
     return this.close();
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // socket.io-client's underscore members: its typings declare them public, so its TypeScript users call
+  // them (`_close()` is the only close its typings give a Manager). Same behaviour, on siolink's state.
+
+  /** socket.io-client's close: as close(). */
+  _close(): void {
+    this.close();
+  }
+
+  /** socket.io-client calls it when `socket` disconnects: closes the connection once no Socket is active. */
+  _destroy(_socket: Socket<ListenEvents, EmitEvents>): void {
+    for (const [, socket] of this.#nsps.entries()) if (socket.active) return;
+    this.close();
+  }
+
+  /**
+   * Encodes a Socket.IO packet (namespace "/" when it has none) and writes it to the engine, through
+   * `engine.write` (replaced or not), which queues it while the connection opens.
+   * @throws SioError ERR_INVALID_STATE when there is no connection to write to, ERR_INVALID_ARG for a packet
+   * the parser cannot encode.
+   */
+  _packet(packet: Partial<Packet> & { options?: { compress?: boolean } }): void {
+    const engine = this.#engine;
+    if (engine === undefined) throw invalidState(DEV ? "cannot write a packet: the Manager never opened" : "");
+    // The namespace defaults to "/", as with socket.io-parser.
+    const chunks = this[kManagerLink].encode({ ...packet, nsp: packet.nsp ?? "/" } as Packet);
+    for (const chunk of chunks) engine.write(chunk as RawData, packet.options);
+  }
+
+  /** Whether Sockets connect as soon as they are created (the `autoConnect` option); writable. */
+  get _autoConnect(): boolean {
+    return this.#autoConnect;
+  }
+
+  set _autoConnect(value: boolean) {
+    this.#autoConnect = value;
+  }
+
+  /** socket.io-client's state: "opening" during an attempt, "open", else "closed" (see `state`). */
+  get _readyState(): "opening" | "open" | "closed" {
+    const state = this.#state;
+    return state === "opening" || state === "open" ? state : "closed";
+  }
+
+  /** In a reconnection loop: waiting for the next attempt, or making one. */
+  get _reconnecting(): boolean {
+    return this.#state === "reconnecting" || (this.#state === "opening" && this.#attempts > 0);
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -738,12 +798,14 @@ export class Manager<
   static readonly #Link = class ManagerLinkImpl implements ManagerLink, ManagerCacheHooks {
     readonly #manager: AnyManager;
     readonly timers: Timers;
-    readonly autoConnect: boolean;
 
     constructor(manager: AnyManager) {
       this.#manager = manager;
       this.timers = manager.#timers;
-      this.autoConnect = manager.#autoConnect;
+    }
+
+    get autoConnect(): boolean {
+      return this.#manager.#autoConnect;
     }
 
     unref(handle: TimerHandle): void {

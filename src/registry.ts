@@ -134,17 +134,21 @@ export function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEv
     if (uri != null && typeof uri !== "string") throw error;
     return new ManagerClass<ListenEvents, EmitEvents>(uri, options).socket("/", options);
   }
+  // forceNew / multiplex: false never use the cache: no key or option comparison is computed for them.
+  if (
+    options.forceNew === true ||
+    (options as { "force new connection"?: boolean })["force new connection"] === true ||
+    options.multiplex === false
+  ) {
+    return new ManagerClass<ListenEvents, EmitEvents>(uri, options).socket(parsed.nsp, options);
+  }
   // Per Manager class too: io() of siolink/websocket must not hand out a cached siolink Manager, or back.
   const key = `${identity(ManagerClass)} ${parsed.id} ${options.path || "/socket.io"}`;
   const wanted = connectionOptions(options, parsed.query);
   const cached = cache.find((entry) => entry.key === key && agrees(entry.options, wanted))?.manager as
     | Manager<ListenEvents, EmitEvents>
     | undefined;
-  const separate =
-    options.forceNew === true ||
-    (options as { "force new connection"?: boolean })["force new connection"] === true ||
-    options.multiplex === false ||
-    (cached !== undefined && cached[kManagerLink].hasNamespace(parsed.nsp));
+  const separate = cached !== undefined && cached[kManagerLink].hasNamespace(parsed.nsp);
 
   let manager: Manager<ListenEvents, EmitEvents>;
   if (separate) {

@@ -15,16 +15,18 @@ import { Listeners, removeListener } from "./listeners";
 import { checkSocketOptions, Outbox, replier, type AnyListener, type EmitFlags } from "./outbox";
 import { nextStatus, type SocketState } from "./status";
 import type {
-  AckValue,
+  AckResult,
   AllButLast,
   AuthOption,
   DecorateAcknowledgements,
   DefaultEventsMap,
   DisconnectDescription,
   DisconnectReason,
+  EmitArgs,
   EventNames,
   EventParams,
   EventsMap,
+  ListenerOptions,
   Last,
   PingOptions,
   SocketOptions,
@@ -232,7 +234,7 @@ export class Socket<
    * @example
    * socket.emit("hello", "world", (reply) => console.log(reply));
    */
-  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): this {
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EmitArgs<EmitEvents, Ev>): this {
     this.#emit(ev as string, args, false);
     return this;
   }
@@ -247,11 +249,11 @@ export class Socket<
   emitWithAck<Ev extends EventNames<EmitEvents>>(
     ev: Ev,
     ...args: AllButLast<EventParams<EmitEvents, Ev>>
-  ): Promise<AckValue<Last<EventParams<EmitEvents, Ev>>>> {
+  ): Promise<AckResult<EmitEvents, Ev>> {
     return new Promise((resolve, reject) => {
       const settle: AckCallback = (err, value) => {
         if (err != null) reject(err);
-        else resolve(value as AckValue<Last<EventParams<EmitEvents, Ev>>>);
+        else resolve(value as AckResult<EmitEvents, Ev>);
       };
       this.#emit(ev as string, [...(args as unknown[]), settle], true);
     });

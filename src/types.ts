@@ -14,25 +14,34 @@ import type { CloseDetails, EngineCloseReason, EngineOptions } from "./engine/ty
  */
 export type EventsMap = object;
 
-/** A callback carried by an untyped event: in practice an acknowledgement. */
-export type UntypedCallback = (...args: unknown[]) => void;
+/**
+ * A callback carried by an untyped event (in practice an acknowledgement): any arguments, as in
+ * socket.io-client.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type UntypedCallback = (...args: any[]) => void;
 
 /**
- * Any value an untyped event can carry. Equivalent to `unknown`, except that a function written in its
- * place (an ack callback) still gets its parameters typed.
+ * Any value an untyped event can carry: `any`, exactly as socket.io-client's default event map, so untyped
+ * code written for it compiles unchanged (`socket.on("news", (data) => data.title)`). Precise types come
+ * from passing event maps: `Socket<ServerToClient, ClientToServer>`.
  */
-export type UntypedArg = {} | null | undefined | UntypedCallback;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type UntypedArg = any;
 
-/**
- * Checked bivariantly, so a listener may annotate its parameters: `socket.on("news", (text: string) => ...)`.
- * Unannotated parameters are `UntypedArg`, i.e. unknown: narrow them before use.
- */
-type UntypedListener = { bivarianceHack(...args: UntypedArg[]): void }["bivarianceHack"];
+/** A listener of the default map: any arguments. */
+type UntypedListener = (...args: UntypedArg[]) => void;
 
-/** The event map used when none is given: any event name, any arguments. */
+/** The event map used when none is given: any event name, any arguments (socket.io-client's `DefaultEventsMap`). */
 export interface DefaultEventsMap {
   [event: string]: UntypedListener;
 }
+
+/**
+ * The arguments of a catch-all listener: `any` for an untyped map (one with a string index signature, such
+ * as DefaultEventsMap), `unknown` for a typed one, whose listeners narrow them.
+ */
+export type LooseArgs<Map extends EventsMap> = string extends keyof Map ? UntypedArg[] : unknown[];
 
 /** The user event names of a map (symbols are accepted by the type, as in socket.io, but cannot be sent). */
 export type EventNames<Map extends EventsMap> = keyof Map & (string | symbol);
@@ -45,12 +54,22 @@ export type EventParams<Map extends EventsMap, Ev extends EventNames<Map>> = Map
   : never;
 
 /**
+ * What emit() takes for event `Ev`: the map's parameters; with an untyped map, any values, where a callback
+ * written in place (an acknowledgement) gets `any` parameters, so `socket.emit("q", (reply) => ...)`
+ * compiles under `strict` (socket.io-client's typings make `reply` an implicit any there).
+ */
+export type EmitArgs<Map extends EventsMap, Ev extends EventNames<Map>> = string extends keyof Map
+  ? Array<{} | null | undefined | UntypedCallback>
+  : EventParams<Map, Ev>;
+
+/**
  * A catch-all (`onAny`) listener: the event name, typed from the map (autocompleted, and checked when
- * compared), then the event's arguments as unknown values to narrow. (A union of per-event argument tuples
- * would refuse the common `(event, arg) => ...` listeners whenever events have different arities.)
+ * compared), then the event's arguments: `any` with the default map, as in socket.io-client; unknown values
+ * to narrow with a typed map (a union of per-event argument tuples would refuse the common
+ * `(event, arg) => ...` listeners whenever events have different arities).
  */
 export type AnyEventListener<Map extends EventsMap> = {
-  bivarianceHack(event: EventNames<Map> & string, ...args: UntypedArg[]): void;
+  bivarianceHack(event: EventNames<Map> & string, ...args: LooseArgs<Map>): void;
 }["bivarianceHack"];
 
 /** The last element of a tuple (the acknowledgement callback of an emit). */
@@ -68,6 +87,14 @@ export type AckValue<Callback> = Callback extends (...args: infer P) => unknown
     ? P[1]
     : P[0]
   : unknown;
+
+/**
+ * What emitWithAck() resolves to for event `Ev`: the acknowledgement's value from the map (see AckValue);
+ * `any` with an untyped map, as in socket.io-client.
+ */
+export type AckResult<Map extends EventsMap, Ev extends EventNames<Map>> = string extends keyof Map
+  ? UntypedArg
+  : AckValue<Last<EventParams<Map, Ev>>>;
 
 /** Already error-first callbacks stay as they are: `timeout(ms).signal(s)` decorates once. */
 type WithTimeoutError<A> = A extends (...args: infer P) => infer R

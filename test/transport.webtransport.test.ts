@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { io } from "../src/index";
+import { io, WebSocket as WebSocketExport, WebTransport as WebTransportExport } from "../src/index";
 import { startChild } from "./helpers/interop/processes";
 import { startServer } from "./helpers/server";
 import { once } from "./helpers/wait";
@@ -115,4 +115,19 @@ test("close reasons over WebTransport: server disconnect, transport close, and m
     if (event === "big") assert.match(String((details as Error).message), /maxReceiveSize \(1000 bytes\)/);
   }
   assert.deepEqual(reasons, ["io server disconnect", "transport close", "transport error"]);
+});
+
+test("transports: [WebTransport, WebSocket] (socket.io-client's export) connects over WebTransport", async (t) => {
+  const server = await startServer(t, { transports: ["polling", "websocket", "webtransport"] });
+  server.io.on("connection", (socket) => socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value)));
+  const socket = io(server.url, {
+    transports: [WebTransportExport, WebSocketExport],
+    reconnection: false,
+    forceNew: true,
+    transportOptions: { webtransport: { WebTransport: inProcessWebTransport(server, 1024) } },
+  });
+  t.after(() => socket.disconnect());
+  await once(socket, "connect");
+  assert.equal(socket.io.engine.transport.name, "webtransport");
+  assert.equal(await socket.timeout(5000).emitWithAck("echo", "hi"), "hi");
 });

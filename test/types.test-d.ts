@@ -216,19 +216,81 @@ socket.onAny((event: number) => void event);
 socket.onAnyOutgoing((event: number) => void event);
 
 // ---------------------------------------------------------------------------------------------------------
-// The default (untyped) socket accepts anything, as socket.io-client's does, with unknown arguments.
+// The default (untyped) socket: exactly as permissive as socket.io-client's (arguments are `any`), so code
+// written for socket.io-client compiles unchanged under `strict: true` (this file's tsconfig).
 
 {
   const loose = io("http://localhost:3000");
-  loose.emit("anything", 1, { a: [true] }, (reply: unknown) => void reply);
-  loose.on("whatever", (a: string, b: number) => void [a, b]);
-  loose.on("whatever", (value) => {
-    // @ts-expect-error an unannotated argument is unknown: narrow it before use
-    value.toFixed();
+  // Listeners: unannotated arguments are any, as with socket.io-client.
+  loose.on("news", (data) => data.title);
+  loose.on("news", (data) => {
+    assertType<Equal<typeof data, any>>();
+    const n: number = data.count + 1;
+    void n;
   });
-  const reply: Promise<unknown> = loose.emitWithAck("q", 1);
-  void reply;
+  loose.once("update", (a, b, c) => void [a.x, b.y, c.z]);
+  loose.off("news");
+  loose.on("whatever", (a: string, b: number) => void [a, b]);
+  // A server-sent acknowledgement: the last argument is callable.
+  loose.on("ask", (question, reply) => reply({ answer: question.text.length }));
+  // Emits with acknowledgements: the callback's arguments are any (socket.io-client makes them implicit anys).
+  loose.emit("anything", 1, { a: [true] }, (reply: unknown) => void reply);
+  loose.emit("hello", "world", (reply) => void reply.ok);
+  loose.emit("hello", (a, b) => void [a.x, b.y]);
+  loose.send("hi", (reply: string) => void reply);
+  // timeout(): error-first callbacks.
   loose.timeout(1000).emit("q", (err: Error, value: unknown) => void [err, value]);
+  loose.timeout(1000).emit("q", 1, (err, value) => void [err.message, value.field]);
+  // emitWithAck resolves to any.
+  const reply = loose.emitWithAck("q", 1);
+  assertType<Equal<typeof reply, Promise<any>>>();
+  void reply.then((value) => value.items.length);
+  void loose.timeout(500).emitWithAck("q").then((value) => value.ok);
+  // Catch-all listeners: the event name is a string, the arguments any.
+  loose.onAny((event, ...args) => {
+    assertType<Equal<typeof event, string>>();
+    void args[0].id;
+  });
+  loose.prependAny((event, first) => void [event.length, first.x]);
+  loose.onAnyOutgoing((event, ...args) => void [event, args[0].y]);
+  loose.offAny();
+  // waitFor: the event's arguments, any.
+  void loose.waitFor("news").then(([data]) => data.title);
+  // socket.io-client style annotations keep compiling.
+  loose.onAny((event: string, ...args: any[]) => void [event, args]);
+  const untyped: Socket = loose;
+  untyped.emit("x", { a: 1 }, new Uint8Array(1));
+  // Still not anything goes: the Socket's own methods are checked.
+  // @ts-expect-error the timeout is a number
+  loose.timeout("1s");
+}
+
+// The same code with event maps keeps its precise types: each line below would compile if the typed maps fell
+// back to any.
+{
+  const typed: Socket<ServerToClient, ClientToServer> = io("http://localhost:3000");
+  typed.on("news", (text) => {
+    assertType<Equal<typeof text, string>>();
+    // @ts-expect-error text is a string, not an object with a title
+    void text.title;
+  });
+  // @ts-expect-error an unknown event of a typed map
+  typed.on("newz", (data) => void data);
+  typed.emit("join", "room", (members) => assertType<Equal<typeof members, number>>());
+  // @ts-expect-error the acknowledgement gets a number
+  typed.emit("join", "room", (members: string) => void members);
+  const user = typed.emitWithAck("getUser", 1);
+  assertType<Equal<typeof user, Promise<{ id: number; name: string }>>>();
+  typed.timeout(5).emit("join", "room", (err, members) => {
+    assertType<Equal<typeof err, Error>>();
+    assertType<Equal<typeof members, number>>();
+  });
+  typed.onAny((event, ...args) => {
+    assertType<Equal<typeof args, unknown[]>>();
+    void event;
+  });
+  // @ts-expect-error onAny arguments of a typed map are unknown: narrow them
+  typed.onAny((_event, first) => void first.x);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -325,3 +387,18 @@ socket.on("news", () => {}, { timeout: 5 });
 type UntypedArgs = Parameters<import("../src/index").UntypedCallback> extends unknown[]
   ? import("../src/index").UntypedArg[]
   : never;
+
+// ---------------------------------------------------------------------------------------------------------
+// socket.io-client's transport exports in `transports`, alone or mixed with names.
+
+{
+  const { WebSocket, Fetch, XHR, NodeXHR, NodeWebSocket, WebTransport } = await import("../src/index");
+  io("http://localhost:3000", { transports: [WebSocket] });
+  io("http://localhost:3000", { transports: [XHR, "websocket"] });
+  io("http://localhost:3000", { transports: [Fetch, NodeXHR, NodeWebSocket, "polling"] });
+  // @ts-expect-error not a transport
+  io("http://localhost:3000", { transports: [{}] });
+  io("http://localhost:3000", { transports: [WebTransport, "webtransport", WebSocket] });
+  // @ts-expect-error not a transport name
+  io("http://localhost:3000", { transports: ["webtransports"] });
+}

@@ -3,7 +3,7 @@
 
 import { invalidArg } from "../errors";
 import { PollingTransport, WebSocketTransport, WebTransportTransport, type TransportConstructor } from "../transports/index";
-import type { EngineOptions, RawData, TransportName } from "./types";
+import type { EngineOptions, RawData, TransportName, TransportSelector } from "./types";
 import { Upgrade } from "./upgrade";
 import { DEV } from "../internal/dev";
 
@@ -71,38 +71,49 @@ export function parseTarget(uri: string): Target {
   };
 }
 
-function transportOrder(opts: EngineOptions, kit: TransportKit): TransportName[] {
+interface TransportChoice {
+  order: TransportName[];
+  /** What a `Fetch` or `XHR` entry asked polling to make its browser requests with. */
+  client: "fetch" | "xhr" | undefined;
+}
+
+function transportOrder(opts: EngineOptions, kit: TransportKit): TransportChoice {
   // The default is what the kit has; a transport named explicitly but left out of the kit is an error, so
   // that `transports: ["polling"]` never silently becomes WebSocket.
   const wanted = opts.transports ?? DEFAULT_TRANSPORTS.filter((name) => kit[name]);
   if (!Array.isArray(wanted) || wanted.length === 0) {
     throw invalidArg(DEV ? 'transports must list "websocket", "polling" and/or "webtransport"' : "");
   }
-  for (const name of wanted) {
+  let client: TransportChoice["client"];
+  const names: TransportName[] = [];
+  for (const entry of wanted) {
+    // A name, or one of the transport exports (WebSocket, XHR...), which carry theirs.
+    const name = (entry as TransportSelector | null)?.name ?? (entry as TransportName);
     if (!KNOWN_TRANSPORTS.includes(name)) {
       throw invalidArg(DEV ? `unknown transport ${JSON.stringify(name)}` : `${JSON.stringify(name)}`);
     }
     if (!kit[name]) {
       throw invalidArg(DEV ? `${kit.entry} has no ${name} transport: import from "siolink" for ${name}` : `${kit.entry} ${name}`);
     }
+    client ??= (entry as TransportSelector).request;
+    names.push(name);
   }
-  const order = [...new Set(wanted)];
+  const order = [...new Set(names)];
   // rememberUpgrade: the Manager saw a previous session reach WebSocket, so start there (polling stays as fallback).
   if (opts.rememberUpgrade && order.includes("websocket")) {
     order.splice(order.indexOf("websocket"), 1);
     order.unshift("websocket");
   }
-  return order;
+  return { order, client };
 }
 
-interface ResolvedOptions {
-  allowed: TransportName[];
+interface ResolvedOptions extends TransportChoice {
   fallbackTimeout: number;
   maxReceiveSize: number;
 }
 
 export function resolveOptions(opts: EngineOptions, kit: TransportKit): ResolvedOptions {
-  const allowed = transportOrder(opts, kit);
+  const choice = transportOrder(opts, kit);
   const fallbackTimeout = opts.fallbackTimeout ?? DEFAULT_FALLBACK_TIMEOUT;
   if (typeof fallbackTimeout !== "number" || !(fallbackTimeout > 0) || fallbackTimeout > 2_147_483_647) {
     throw invalidArg(DEV ? `fallbackTimeout must be a positive number of ms, got ${String(fallbackTimeout)}` : String(fallbackTimeout));
@@ -111,7 +122,7 @@ export function resolveOptions(opts: EngineOptions, kit: TransportKit): Resolved
   if (typeof maxReceiveSize !== "number" || !Number.isSafeInteger(maxReceiveSize) || maxReceiveSize <= 0) {
     throw invalidArg(DEV ? `maxReceiveSize must be a positive integer number of bytes, got ${String(maxReceiveSize)}` : String(maxReceiveSize));
   }
-  return { allowed, fallbackTimeout, maxReceiveSize };
+  return { ...choice, fallbackTimeout, maxReceiveSize };
 }
 
 /**

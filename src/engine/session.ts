@@ -63,6 +63,8 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   readonly #timers: Timers;
   readonly #target: Target;
   readonly #allowed: readonly TransportName[];
+  /** Polling's browser requests: fetch or XMLHttpRequest, when a `Fetch` or `XHR` transport export asked. */
+  readonly #client: "fetch" | "xhr" | undefined;
   readonly #fallbackTimeout: number;
   readonly #maxReceiveSize: number;
   readonly #heartbeat: Heartbeat;
@@ -104,7 +106,8 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     this.#timers = pickTimers(opts.useNativeTimers);
     this.#target = parseTarget(uri);
     const checked = resolveOptions(opts, kit);
-    this.#allowed = checked.allowed;
+    this.#allowed = checked.order;
+    this.#client = checked.client;
     this.#fallbackTimeout = checked.fallbackTimeout;
     this.#maxReceiveSize = checked.maxReceiveSize;
     this.binaryType = opts.binaryType ?? this.#platform.defaultBinaryType;
@@ -238,6 +241,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     if (merged.protocols !== undefined) options.protocols = merged.protocols;
     if (merged.extraHeaders !== undefined) options.extraHeaders = merged.extraHeaders;
     if (name === "webtransport") options.webtransport = this.#opts.transportOptions?.webtransport;
+    if (this.#client !== undefined) options.client = this.#client;
     return options;
   }
 
@@ -386,6 +390,11 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
       this._emitReserved("packet", packet);
       if (this.#isClosed()) return;
     }
+    // Every packet is a sign of life, the open packet included (as in socket.io-client).
+    if (this.hasListeners("heartbeat")) {
+      this._emitReserved("heartbeat");
+      if (this.#isClosed()) return;
+    }
 
     if (this.#handshake === null) {
       if (packet.type === "open") this.#onHandshake(packet.data);
@@ -394,10 +403,6 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     }
 
     this.#heartbeat.onActivity();
-    if (this.hasListeners("heartbeat")) {
-      this._emitReserved("heartbeat");
-      if (this.#isClosed()) return;
-    }
     switch (packet.type) {
       case "ping":
         this.#heartbeat.onPing();

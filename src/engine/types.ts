@@ -6,6 +6,17 @@ import type { WebTransportConstructor } from "../platform/webtransport";
 
 export type TransportName = "websocket" | "polling" | "webtransport";
 
+/**
+ * One of socket.io-client's transport classes as siolink exports them (`WebSocket`, `Fetch`, `XHR`,
+ * `NodeXHR`, `NodeWebSocket`): accepted in `transports` in place of a name.
+ */
+export interface TransportSelector {
+  /** The transport it selects. */
+  readonly name: TransportName;
+  /** Polling in browsers: make its requests with fetch or XMLHttpRequest (see HttpRequestInit.client). */
+  readonly request?: "fetch" | "xhr";
+}
+
 /** The states a session moves through, in this order; "closed" is final for a session object. */
 export type EngineState = "opening" | "open" | "closing" | "closed";
 
@@ -73,11 +84,13 @@ export interface EngineOptions extends NodeConnectOptions {
   addTrailingSlash?: boolean;
   query?: Record<string, string>;
   /**
+  /**
    * Tried in order. Default ["websocket", "polling"]: WebSocket first, polling when it cannot open.
    * "webtransport" (HTTP/3, socket.io >= 4.7 servers that enable it) is used only when listed: first, or as
-   * the upgrade from polling when the server offers it.
+   * the upgrade from polling when the server offers it. Names, or the transport exports of socket.io-client's
+   * API (`transports: [WebSocket]`, `[XHR, "websocket"]`, `[WebTransport, WebSocket]`).
    */
-  transports?: TransportName[];
+  transports?: Array<TransportName | TransportSelector>;
   /** Upgrade polling to WebSocket when the server offers it. Default true. */
   upgrade?: boolean;
   /**
@@ -154,7 +167,8 @@ export interface EngineEvents {
   ping: () => void;
   upgrading: (transport: TransportInfo) => void;
   upgrade: (transport: TransportInfo) => void;
-  upgradeError: (error: Error) => void;
+  /** The WebSocket probe failed; the session stays on polling. `error.transport` names the failed transport. */
+  upgradeError: (error: Error & { transport?: TransportName }) => void;
   error: (error: Error) => void;
   close: (reason: EngineCloseReason, details?: CloseDetails | Error) => void;
 }

@@ -124,7 +124,8 @@ export class Upgrade {
     const paused = this.switching;
     this.cancel();
     if (paused) this.#polling.resume();
-    this.#host.emit("upgradeError", new TransportError(`probe error: ${reason}`, cause));
+    // `transport`: the transport that failed, as socket.io-client's upgradeError errors carry it.
+    this.#host.emit("upgradeError", Object.assign(new TransportError(`probe error: ${reason}`, cause), { transport: this.transport.name }));
     this.#host.release();
   }
 

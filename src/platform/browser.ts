@@ -149,10 +149,11 @@ function requestWithFetch(init: HttpRequestInit, callback: HttpCallback): () => 
   };
 }
 
-/** HTTP for polling: XMLHttpRequest where there is one, fetch otherwise (workers). */
+/** HTTP for polling: XMLHttpRequest where there is one (unless `client` asks for fetch), fetch otherwise (workers). */
 export function request(init: HttpRequestInit, callback: HttpCallback): () => void {
-  if (typeof XMLHttpRequest === "function") return requestWithXhr(init, callback);
-  if (typeof fetch === "function") return requestWithFetch(init, callback);
+  const canFetch = typeof fetch === "function";
+  if (typeof XMLHttpRequest === "function" && !(canFetch && init.client === "fetch")) return requestWithXhr(init, callback);
+  if (canFetch) return requestWithFetch(init, callback);
   throw invalidState(DEV ? 'no XMLHttpRequest or fetch in this runtime: use transports: ["websocket"]' : "");
 }
 

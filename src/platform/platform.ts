@@ -100,6 +100,11 @@ export interface HttpRequestInit extends NodeConnectOptions {
   headers?: Record<string, string>;
   withCredentials?: boolean;
   /**
+   * Browsers: make the request with fetch or XMLHttpRequest (the `Fetch` and `XHR` transports). By default,
+   * and when the one asked for is missing, XMLHttpRequest where there is one, fetch otherwise. Node ignores it.
+   */
+  client?: "fetch" | "xhr";
+  /**
    * Largest response body (bytes) to accept. A response announcing a larger Content-Length, or whose body
    * grows past the limit while it streams in, is aborted at once (nothing more is buffered) and the callback
    * gets a TransportError (from src/errors.ts) naming the limit. Undefined: no limit.

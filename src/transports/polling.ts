@@ -247,6 +247,7 @@ export class PollingTransport extends Transport {
       withCredentials: opts.withCredentials,
     };
     if (opts.maxReceiveSize !== undefined) request.maxBodyBytes = opts.maxReceiveSize;
+    if (opts.client !== undefined) request.client = opts.client;
     if (init.body !== undefined) request.body = init.body;
     const headers = { ...opts.extraHeaders, ...init.headers };
     if (Object.keys(headers).length > 0) request.headers = headers;

@@ -65,6 +65,8 @@ export interface TransportOptions extends NodeConnectOptions {
   maxReceiveSize?: number;
   /** `transportOptions.webtransport` as the user gave it (the WebTransport transport only). */
   webtransport?: WebTransportOptions | undefined;
+  /** Polling in browsers: fetch or XMLHttpRequest (see HttpRequestInit.client). */
+  client?: "fetch" | "xhr";
 }
 
 const NODE_CONNECT_KEYS = ["agent", "pfx", "key", "passphrase", "cert", "ca", "ciphers", "rejectUnauthorized", "localAddress", "proxy", "cookieJar"] as const;

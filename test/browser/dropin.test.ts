@@ -2,26 +2,20 @@
 // timers were frozen past the heartbeat deadline waits for the reconnection, and a WebSocket upgrade refused
 // with an HTTP error moves on to polling at once.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import type { Socket as NetSocket } from "node:net";
-import type { Browser } from "playwright-core";
 import { waitFor } from "../helpers/wait";
-import { assertBuilt, bounded, clientPageUrl, launchChromium, openPage, startStack, type PageSocket, type PageWindow } from "./harness";
+import { bounded, clientPageUrl, openPage, startStack, type PageSocket, type PageWindow, useChromium } from "./harness";
 
-let browser: Browser;
-before(async () => {
-  assertBuilt();
-  browser = await launchChromium();
-});
-after(() => browser?.close());
+const browser = useChromium();
 
 test("a background tab's frozen timers: an emit past the heartbeat deadline is buffered and delivered after the reconnection", bounded, async (t) => {
   const server = await startStack(t, { pingInterval: 1000, pingTimeout: 1000 });
   const received: Array<[string, unknown]> = [];
   server.io.on("connection", (socket) => socket.on("msg", (value: unknown) => received.push([socket.id, value])));
-  const { page } = await openPage(browser, clientPageUrl(server));
+  const { page } = await openPage(browser(), clientPageUrl(server));
 
   const result = await page.evaluate(async () => {
     const w = window as unknown as PageWindow;
@@ -72,7 +66,7 @@ test("a WebSocket upgrade refused with HTTP 404 moves on to polling at once; its
   server.http.on("request", (req: IncomingMessage) => {
     if (req.url?.startsWith("/wrong/")) polls.push(req.url);
   });
-  const { page } = await openPage(browser, clientPageUrl(server));
+  const { page } = await openPage(browser(), clientPageUrl(server));
 
   const error = await page.evaluate(async () => {
     const w = window as unknown as PageWindow;

@@ -74,3 +74,50 @@ for (const transport of ["websocket", "polling"] as const) {
     assert.deepEqual(errors, []);
   });
 }
+
+// socket.io-client's transport exports: Fetch and XHR choose how polling makes its requests, WebSocket
+// connects over WebSocket only.
+for (const which of ["Fetch", "XHR", "WebSocket"] as const) {
+  test(`transports: [${which}] (the export) connects, with the request API it names`, bounded, async (t) => {
+    const server = await startStack(t);
+    server.io.on("connection", (socket) => {
+      socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value));
+    });
+    const { page, errors } = await openPage(browser(), esmPage(server.url));
+
+    const result = await page.evaluate(async (which) => {
+      const w = window as unknown as EsmWindow;
+      await w.ready;
+      // Counts the Engine.IO requests each API makes. (No named functions in here: the test runner's
+      // transform would wrap them in a helper the page does not have.)
+      const used = { fetch: 0, xhr: 0 };
+      const fetch = window.fetch;
+      window.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+        if (String(input instanceof Request ? input.url : input).includes("/socket.io/")) used.fetch++;
+        return fetch(input, init);
+      };
+      const open = XMLHttpRequest.prototype.open as (this: XMLHttpRequest, ...args: unknown[]) => void;
+      XMLHttpRequest.prototype.open = function (this: XMLHttpRequest, ...args: unknown[]) {
+        if (String(args[1]).includes("/socket.io/")) used.xhr++;
+        open.apply(this, args);
+      } as typeof XMLHttpRequest.prototype.open;
+      const socket = w.esm.api.io(location.origin, { transports: [w.esm.api[which]], reconnection: false, forceNew: true });
+      await new Promise<void>((resolve, reject) => {
+        socket.once("connect", () => resolve());
+        socket.once("connect_error", (err: Error) => reject(new Error(`connect_error: ${err.message}`)));
+      });
+      const ack = await socket.timeout(5000).emitWithAck("echo", "ok");
+      const transport = socket.io.engine?.transport.name;
+      socket.disconnect();
+      return { ack, transport, fetch: used.fetch > 0, xhr: used.xhr > 0 };
+    }, which);
+
+    assert.deepEqual(result, {
+      ack: "ok",
+      transport: which === "WebSocket" ? "websocket" : "polling",
+      fetch: which === "Fetch",
+      xhr: which === "XHR",
+    });
+    assert.deepEqual(errors, []);
+  });
+}

@@ -61,14 +61,14 @@ export async function launchChromium(options: { quic?: boolean } = {}): Promise<
 }
 
 /**
- * Chromium for one test file: `check` (by default assertBuilt) and the launch run before the file's tests, the
- * browser closes after them. Returns the getter the tests use: `openPage(browser(), url)`.
+ * Chromium for one test file: `check` (by default assertBuilt) and the launch (with `options`, see
+ * launchChromium) run before the file's tests, the browser closes after them. Returns the getter the tests use: `openPage(browser(), url)`.
  */
-export function useChromium(check: () => void = assertBuilt): () => Browser {
+export function useChromium(check: () => void = assertBuilt, options: { quic?: boolean } = {}): () => Browser {
   let browser: Browser | undefined;
   before(async () => {
     check();
-    browser = await launchChromium();
+    browser = await launchChromium(options);
   });
   after(() => browser?.close());
   return () => {

@@ -2,23 +2,20 @@
 // SharedWorker (script-tag build, worker file found beside the script), and through leader election when
 // SharedWorker does not exist.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import type { TestServer } from "../helpers/server";
 import { waitFor } from "../helpers/wait";
-import { bounded, launchChromium, root, startStack } from "./harness";
+import { bounded, root, startStack, useChromium } from "./harness";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
-let browser: Browser;
-before(async () => {
+const browser = useChromium(() => {
   for (const file of ["dist/siolink.shared.min.js", "dist/siolink.shared-worker.js"]) {
     if (!existsSync(join(root, file))) throw new Error(`${file} is missing: run \`npx rollup -c\` before the browser tests`);
   }
-  browser = await launchChromium();
 });
-after(() => browser?.close());
 
 interface Stats {
   kind: string;
@@ -81,7 +78,7 @@ test("SharedWorker: N tabs, one server connection; delivery to all; acks to the 
     socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value));
     socket.on("fromTab", (value: unknown) => socket.emit("heard", value));
   });
-  const context = await browser.newContext();
+  const context = await browser().newContext();
   t.after(() => context.close());
   const pages = await openTabs(context, server, 3);
   const ids = await connectAll(pages);
@@ -151,7 +148,7 @@ test("SharedWorker: namespaces, auth; closing tabs releases them; the last tab c
     auths.push(socket.handshake.auth);
     socket.on("say", (text: string) => server.io.of("/chat").emit("said", text));
   });
-  const context = await browser.newContext();
+  const context = await browser().newContext();
   t.after(() => context.close());
   const pages = await openTabs(context, server, 3);
   await connectAll(pages);
@@ -215,7 +212,7 @@ test("no SharedWorker: a leader tab holds the one connection; closed, another ta
     connections.push(socket.id);
     socket.on("note", (text: string) => heard.push(text));
   });
-  const context = await browser.newContext();
+  const context = await browser().newContext();
   t.after(() => context.close());
   await context.addInitScript(() => {
     delete (window as { SharedWorker?: unknown }).SharedWorker;
@@ -280,7 +277,7 @@ test("module build (import map for a bundler): the worker beside shared.mjs hold
   const server = await startStack(t);
   let connections = 0;
   server.io.on("connection", () => connections++);
-  const context = await browser.newContext();
+  const context = await browser().newContext();
   t.after(() => context.close());
   const pages = await openTabs(context, server, 2, "shared-esm.html");
   const ids = await connectAll(pages);
@@ -296,14 +293,14 @@ test("a worker that cannot start (404) falls back to a leader tab; no SharedWork
     connections++;
     socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value));
   });
-  const context = await browser.newContext();
+  const context = await browser().newContext();
   t.after(() => context.close());
   const pages = await openTabs(context, server, 2);
   await connectAll(pages, "/", { workerUrl: "/pages/no-such-worker.js" });
   assert.equal(connections, 1);
   assert.equal((await stats(pages[1]!)).kind, "leader");
 
-  const bare = await browser.newContext();
+  const bare = await browser().newContext();
   t.after(() => bare.close());
   await bare.addInitScript(() => {
     delete (window as { SharedWorker?: unknown }).SharedWorker;

@@ -3,18 +3,12 @@
 // both ways and the heartbeat; the upgrade from polling to WebTransport; and, with nothing listening on UDP,
 // the fallback to WebSocket, then to polling when WebSocket is refused too.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Browser } from "playwright-core";
-import { assertBuilt, bounded, clientPageUrl, launchChromium, openPage, serveFiles, type PageWindow } from "./harness";
+import { assertBuilt, bounded, clientPageUrl, openPage, serveFiles, type PageWindow, useChromium } from "./harness";
 import { startWebTransportServer, type WebTransportServer } from "../helpers/webtransport";
 
-let browser: Browser;
-before(async () => {
-  assertBuilt();
-  browser = await launchChromium({ quic: true });
-});
-after(() => browser?.close());
+const browser = useChromium(assertBuilt, { quic: true });
 
 /** The server's certificate hash as the page passes it to `serverCertificateHashes`. */
 const hashOf = (server: WebTransportServer) => Array.from(server.certificate.hash);
@@ -32,7 +26,7 @@ test("WebTransport first: connects, acks text and binary, receives binary, keeps
   echo(server);
   const serverTransports: string[] = [];
   server.io.on("connection", (socket) => serverTransports.push(socket.conn.transport.name));
-  const { page, errors } = await openPage(browser, clientPageUrl(server));
+  const { page, errors } = await openPage(browser(), clientPageUrl(server));
 
   const result = await page.evaluate(async (hash) => {
     const w = window as unknown as PageWindow;
@@ -82,7 +76,7 @@ test("polling first, then the upgrade to WebTransport the server offers", bounde
   const upgraded = new Promise<string>((resolve) =>
     server.io.on("connection", (socket) => socket.conn.once("upgrade", (transport: { name: string }) => resolve(transport.name))),
   );
-  const { page, errors } = await openPage(browser, clientPageUrl(server));
+  const { page, errors } = await openPage(browser(), clientPageUrl(server));
 
   const result = await page.evaluate(async (hash) => {
     const w = window as unknown as PageWindow;
@@ -116,7 +110,7 @@ test("nothing on UDP: WebTransport falls back to WebSocket, and to polling when 
     const server = await startWebTransportServer(t, { webtransport: false, transports: transports as never });
     serveFiles(server);
     echo(server);
-    const { page, errors } = await openPage(browser, clientPageUrl(server));
+    const { page, errors } = await openPage(browser(), clientPageUrl(server));
     results.push(
       await page.evaluate(async (hash) => {
         const w = window as unknown as PageWindow;
