@@ -60,7 +60,7 @@ clientTest("manager.opts holds the options it was created with, path defaulted",
 clientTest("manager.connect(cb) is open(cb): called once opened, or with the error", async (t, lib) => {
   const server = await startServer(t);
   const manager = new lib.Manager(server.url, { autoConnect: false, transports: ["websocket"] });
-  t.after(() => manager.socket("/").disconnect());
+  t.after(() => manager._close());
   const opened = await new Promise<Error | undefined>((resolve) => manager.connect(resolve));
   assert.equal(opened, undefined);
   assert.equal(manager._readyState, "open");
