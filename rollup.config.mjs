@@ -391,7 +391,8 @@ const builds = [
     plugins: [forbidNodeImports(), browserPlatform(), compile(), nodeResolve({ browser: true }), commonjs()],
     onwarn,
     output: [
-      { file: "dist/browser/shared-worker.js", format: "iife", sourcemap: true, banner, plugins: [minify] },
+      // The bundler's copy keeps its messages: the app's bundler minifies it like the rest of the app.
+      { file: "dist/browser/shared-worker.js", format: "iife", sourcemap: true, banner },
       { file: "dist/siolink.shared-worker.js", format: "iife", sourcemap: true, banner, plugins: [minify] },
     ],
   },

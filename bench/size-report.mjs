@@ -45,7 +45,7 @@ const method = args.has("--marginal") ? "marginal" : "share";
  */
 const layers = [
   ["Socket (socket, outbox, acks, listeners, status, handshake)", [/^src\/socket(\.ts|\/)/,
-    /^src\/(acks|outbox|listeners|status|nsp-handshake|link)\.ts$/, /^src\/internal\/subscriptions\.ts$/,
+    /^src\/(acks|outbox|listeners|status|nsp-handshake|link|exactly-once)\.ts$/, /^src\/internal\/subscriptions\.ts$/,
     /^sio:socket\.io-client\/build\/esm\/(socket|on)\.js$/]],
   ["Manager, backoff, io() cache", [/^src\/(manager|backoff|registry)(\.ts|\/)/, /^src\/internal\/namespace-table\.ts$/,
     /^sio:socket\.io-client\/build\/esm\/(manager|index|contrib\/backo2)\.js$/]],

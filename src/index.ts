@@ -58,7 +58,7 @@ export type { ManagerState } from "./manager";
 export { Socket, type AnyListener, type ListenerArgs } from "./socket";
 export { protocol } from "./codec/index";
 /** socket.io-client's transport classes, for the `transports` option: `io(url, { transports: [WebSocket] })`. */
-export { Fetch, NodeWebSocket, NodeXHR, WebSocket, XHR } from "./engine/selectors";
+export { Fetch, NodeWebSocket, NodeXHR, WebSocket, WebTransport, XHR } from "./engine/selectors";
 export type { IoOptions } from "./registry";
 export {
   AbortError,
@@ -110,4 +110,5 @@ export type {
   WaitForOptions,
 } from "./types";
 export type { Packet, Parser } from "./codec/packet";
-export type { EngineOptions, TransportName, TransportSelector, EngineCloseReason, TransportInfo } from "./engine/types";
+export type { EngineOptions, TransportName, TransportSelector, EngineCloseReason, TransportInfo, WebTransportOptions } from "./engine/types";
+export type { WebTransportConstructor, WebTransportLike } from "./platform/webtransport";

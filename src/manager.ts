@@ -26,7 +26,7 @@ import type {
   ManagerReservedEvents,
   SocketOptions,
 } from "./types";
-import { parseUrl } from "./url";
+import { defaultUrl, parseUrl, type ParsedUrl } from "./url";
 import { DEV } from "./internal/dev";
 
 /**
@@ -104,8 +104,10 @@ export class Manager<
   /** @internal The link its Sockets (and the io() cache) use. */
   readonly [kManagerLink]: ManagerLink & ManagerCacheHooks & DecodeSink;
 
-  /** Scheme, host and port of the server (see ParsedUrl.origin). */
+  /** Scheme, host and port of the server (see ParsedUrl.origin); "" when the URL is malformed. */
   readonly #origin: string;
+  /** Why the URL given is unusable: every open fails with it (through connect_error), and nothing retries. */
+  readonly #urlError: Error | undefined;
   /** The transports its entry point links (siolink: all; siolink/websocket: WebSocket only). */
   readonly #kit: TransportKit;
   readonly #platform: Platform;
@@ -172,10 +174,19 @@ export class Manager<
     if ([options, ...Object.values(options.transportOptions ?? {})].some((o) => o?.withCredentials)) {
       options.cookieJar ??= this.#platform.createCookieJar?.();
     }
-    const url = parseUrl(uri, this.#platform.defaultOrigin());
-    this.#origin = url.origin;
-    this.uri = uri ?? url.origin;
-    const query = { ...url.query, ...options.query };
+    const page = this.#platform.defaultOrigin();
+    let url: ParsedUrl | undefined;
+    try {
+      // No URL: the address options, the page, or localhost (Node), as in socket.io-client.
+      url = parseUrl(uri || defaultUrl(options, page), page);
+    } catch (error) {
+      // A malformed URL string is reported at open, through connect_error, as socket.io-client does.
+      if (uri != null && typeof uri !== "string") throw error;
+      this.#urlError = error as Error;
+    }
+    this.#origin = url?.origin ?? "";
+    this.uri = uri ?? this.#origin;
+    const query = { ...url?.query, ...options.query };
     if (Object.keys(query).length > 0) options.query = query;
     this.opts = options;
 
@@ -375,8 +386,11 @@ export class Manager<
     if (engine !== undefined && engine.readyState !== "closed") engine.close();
     this.#setState(previous === "idle" ? "idle" : "closed");
     const callbacks = this.#takeOpenCallbacks();
-    const aborted = new AbortError(DEV ? "manager closed before the connection opened" : "");
-    for (const callback of callbacks) this.#safely(() => callback(aborted));
+    if (callbacks.length > 0) {
+      // Made only for someone waiting: most closes have no open() callback (an Error captures a stack).
+      const aborted = new AbortError(DEV ? "manager closed before the connection opened" : "");
+      for (const callback of callbacks) this.#safely(() => callback(aborted));
+    }
     if (previous === "open") this.#notifySockets((hooks) => hooks.onClose("io client disconnect"));
     else if (previous === "opening" || previous === "reconnecting") this.#notifySockets((hooks) => hooks.onStopped());
     if (previous === "opening" || previous === "open" || previous === "reconnecting") {
@@ -462,6 +476,7 @@ export class Manager<
     this.#setState("opening");
     let engine: EngineSession;
     try {
+      if (this.#urlError) throw this.#urlError;
       engine = new Manager.#Session(this as AnyManager, this.#origin, this.#engineOptions());
       this.#engine = engine;
     } catch (error) {
@@ -507,7 +522,11 @@ export class Manager<
     this.#emitSafely("error", error);
     for (const callback of callbacks) this.#safely(() => callback(error));
     if (this.#epoch !== epoch) return; // a listener opened or closed the Manager meanwhile
-    if (reconnecting) {
+    if (error === this.#urlError) {
+      // The URL will not get better: no reconnection loop.
+      this.#attempts = 0;
+      this.#notifySockets((hooks) => hooks.onStopped());
+    } else if (reconnecting) {
       this.#emitSafely("reconnect_error", error);
       if (this.#epoch !== epoch) return;
       this.#scheduleReconnect();

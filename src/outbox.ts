@@ -100,7 +100,7 @@ export function checkSocketOptions(opts: SocketOptions): void {
   nonNegative("ackTimeout", opts.ackTimeout);
   count("retries", opts.retries);
   // Without retries nothing is resent: the option would promise what only retries give.
-  if (opts.exactlyOnce && !opts.retries) throw invalidArg("exactlyOnce needs retries");
+  if (opts.exactlyOnce && !opts.retries) throw invalidArg(DEV ? "exactlyOnce needs retries" : "");
   const buffer: unknown = opts.buffer;
   if (buffer === undefined) return;
   if (!isObject(buffer)) throw invalidArg(DEV ? `buffer must be an object, got ${String(buffer)}` : String(buffer));
@@ -151,6 +151,8 @@ export class Outbox {
   #buffered: WeakMap<Packet, Buffered> | undefined;
   /** The buffer is being flushed: new emits queue behind it. */
   #flushing = false;
+  /** Connected during the read in progress: writes wait in the buffer until it is over (see onConnected). */
+  #holding = false;
   /** The one `buffer.maxAgeMs` timer: set while the socket is active and something waits. */
   #expiryTimer: TimerHandle | undefined;
 
@@ -183,7 +185,14 @@ export class Outbox {
   onConnected(): void {
     this.stopExpiry();
     this.#expire();
-    this.#flush();
+    // The rest of this read may still end the connection (the CONNECT reply and a close in one payload):
+    // until it is over, what is sent (the buffer, emits made by connect listeners) waits in the buffer, so
+    // a connection that is already gone cannot swallow it; it then goes out on the next one.
+    this.#holding = true;
+    queueMicrotask(() => {
+      this.#holding = false;
+      this.#flush();
+    });
     this.#drainQueue(true);
     this.armExpiry();
   }
@@ -273,7 +282,7 @@ export class Outbox {
       return;
     }
 
-    if (connected && !this.#flushing) {
+    if (connected && !this.#flushing && !this.#holding) {
       // Never overtake what is still buffered.
       if (this.buffer.length > 0) this.#flush();
       if (this.buffer.length === 0 && this.#transmit(data, chunks, compress)) {
@@ -404,7 +413,7 @@ export class Outbox {
 
   /** Sends what was emitted while disconnected, in order; stops (keeping the rest) if the session goes. */
   #flush(): void {
-    if (this.#flushing) return;
+    if (this.#flushing || this.#holding) return;
     this.#flushing = true;
     const owner = this.#owner;
     try {

@@ -1,15 +1,20 @@
-// The Manager cache behind io(): calls for the same server and the same connection options share one
-// Manager (one Engine.IO connection multiplexing their namespaces).
+// The Manager cache behind io(): calls for the same server share one Manager (one Engine.IO connection
+// multiplexing their namespaces), as in socket.io-client.
 //
-// Sharing rules, as in socket.io-client:
+// Which Manager a call gets:
 // - `forceNew: true` or `multiplex: false`: a new, uncached Manager;
-// - a namespace that already has a Socket on the cached Manager: a new, uncached Manager (a second
-//   `io("/chat")` gets its own connection rather than the same Socket twice).
-// One deliberate difference: socket.io-client keys its cache on the server address alone, so a later io()
-// call with other connection options (transports, path, query, extraHeaders, timeouts, parser...) silently
-// gets the first call's connection and its options are ignored. Here the key also holds a stable
-// serialisation of those options, so a different option set gets its own Manager. Per-socket options
-// (auth, ackTimeout, retries, exactlyOnce) and io()-only ones (forceNew, multiplex) are not part of the key.
+// - a namespace that already has a Socket on the Manager it would join: a new, uncached Manager (a second
+//   `io("/chat")` gets its own connection rather than the same Socket twice);
+// - otherwise the first cached Manager for that server (scheme, host, port, `path`) whose connection options
+//   agree with every connection option the call passes. A call that passes none (`io(url + "/admin")`)
+//   joins the server's cached Manager whatever its options: servers rely on one connection per client
+//   (`socket.disconnect(true)` on the server closes all of its namespaces);
+// - no Manager agrees: a new one, cached beside the others.
+// The one deliberate difference: socket.io-client hands a call that asks for other connection options
+// (transports, query, extraHeaders, timeouts, parser...) the first Manager anyway, silently ignoring them;
+// here such a call gets its own Manager. Per-socket options (auth, ackTimeout, retries, exactlyOnce, buffer) and io()-only
+// ones (forceNew, multiplex) are not connection options; an option equal to its default counts as not passed
+// (`{ reconnection: true }` is `{}`), and a URL's query counts as the `query` option.
 // A Manager closed for good (manager.close(), or its last active socket disconnected) leaves the cache.
 
 import type { Manager } from "./manager";
@@ -17,13 +22,13 @@ import { kManagerLink } from "./internal/constants";
 import { defaultPlatform } from "./platform/default";
 import { checkSocketOptions, type Socket } from "./socket";
 import type { DefaultEventsMap, EventsMap, ManagerOptions, SocketOptions } from "./types";
-import { parseUrl } from "./url";
+import { defaultUrl, parseUrl, type ParsedUrl } from "./url";
 
 /** Options accepted by io(): the Manager's and the Socket's. */
 export type IoOptions = ManagerOptions & SocketOptions;
 
 /** Options that never change the connection, hence never split the cache. */
-const NOT_CONNECTION_OPTIONS: ReadonlySet<string> = /* @__PURE__ */ new Set(["forceNew", "multiplex", "force new connection", "auth", "ackTimeout", "retries", "exactlyOnce"]);
+const NOT_CONNECTION_OPTIONS: ReadonlySet<string> = /* @__PURE__ */ new Set(["forceNew", "multiplex", "force new connection", "auth", "ackTimeout", "retries", "exactlyOnce", "buffer", "path"]);
 
 /** Values equal to these defaults are left out of the key: `{ reconnection: true }` is the same as `{}`. */
 const MANAGER_DEFAULTS: Readonly<Record<string, unknown>> = {
@@ -36,7 +41,8 @@ const MANAGER_DEFAULTS: Readonly<Record<string, unknown>> = {
   autoConnect: true,
 };
 
-const cache = /* @__PURE__ */ new Map<string, Manager<EventsMap, EventsMap>>();
+/** The cached Managers, oldest first. */
+const cache: CacheEntry[] = [];
 
 /** Objects that are not plain data (agents, parser modules, Buffers) are compared by identity. */
 const identities = /* @__PURE__ */ new WeakMap<object, number>();
@@ -73,19 +79,33 @@ function serialise(value: unknown, depth: number): string {
   return `{${members.join(",")}}`;
 }
 
-/** The cache key: server origin, Engine.IO path, and every option that shapes the connection. */
-export function cacheKey(origin: string, opts: IoOptions, urlQuery: Record<string, string>): string {
-  const connection: Record<string, unknown> = {};
+/**
+ * The connection options a call passes, each serialised (stable: key order and undefined members do not
+ * matter). Values equal to a default are left out; the URL's query is merged into `query`.
+ */
+export function connectionOptions(opts: IoOptions, urlQuery: Record<string, string>): Record<string, string> {
+  const connection: Record<string, string> = {};
   for (const [key, value] of Object.entries(opts)) {
     if (value === undefined || NOT_CONNECTION_OPTIONS.has(key)) continue;
     if (Object.hasOwn(MANAGER_DEFAULTS, key) && MANAGER_DEFAULTS[key] === value) continue;
-    connection[key] = value;
+    connection[key] = serialise(value, 0);
   }
-  connection.path = opts.path || "/socket.io";
   const query = { ...urlQuery, ...opts.query };
-  if (Object.keys(query).length > 0) connection.query = query;
+  if (Object.keys(query).length > 0) connection.query = serialise(query, 0);
   else delete connection.query;
-  return `${origin} ${serialise(connection, 0)}`;
+  return connection;
+}
+
+/** Whether a Manager created with `cached` serves a call passing `wanted`: every option passed agrees. */
+export function agrees(cached: Readonly<Record<string, string>>, wanted: Readonly<Record<string, string>>): boolean {
+  return Object.keys(wanted).every((key) => cached[key] === wanted[key]);
+}
+
+interface CacheEntry {
+  /** Entry point, origin and path: the server. */
+  readonly key: string;
+  readonly manager: Manager<EventsMap, EventsMap>;
+  readonly options: Record<string, string>;
 }
 
 /**
@@ -104,15 +124,31 @@ export function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEv
   const options: IoOptions = { ...opts };
   // Before any Manager is fetched or opened: a throw after that would leave a live connection behind.
   checkSocketOptions(options);
-  const parsed = parseUrl(uri, (options.platform ?? defaultPlatform).defaultOrigin());
-  // Per Manager class too: io() of siolink/websocket must not hand out a cached siolink Manager, or back.
-  const key = `${identity(ManagerClass)} ${cacheKey(parsed.id, options, parsed.query)}`;
-  const cached = cache.get(key) as Manager<ListenEvents, EmitEvents> | undefined;
-  const separate =
+  const origin = (options.platform ?? defaultPlatform).defaultOrigin();
+  let parsed: ParsedUrl;
+  try {
+    parsed = parseUrl(uri || defaultUrl(options, origin), origin);
+  } catch (error) {
+    // Not a string: a programming error, thrown. A malformed URL string is reported as socket.io-client
+    // does, through connect_error (the Manager's open fails with this error, once io() has returned).
+    if (uri != null && typeof uri !== "string") throw error;
+    return new ManagerClass<ListenEvents, EmitEvents>(uri, options).socket("/", options);
+  }
+  // forceNew / multiplex: false never use the cache: no key or option comparison is computed for them.
+  if (
     options.forceNew === true ||
     (options as { "force new connection"?: boolean })["force new connection"] === true ||
-    options.multiplex === false ||
-    (cached !== undefined && cached[kManagerLink].hasNamespace(parsed.nsp));
+    options.multiplex === false
+  ) {
+    return new ManagerClass<ListenEvents, EmitEvents>(uri, options).socket(parsed.nsp, options);
+  }
+  // Per Manager class too: io() of siolink/websocket must not hand out a cached siolink Manager, or back.
+  const key = `${identity(ManagerClass)} ${parsed.id} ${options.path || "/socket.io"}`;
+  const wanted = connectionOptions(options, parsed.query);
+  const cached = cache.find((entry) => entry.key === key && agrees(entry.options, wanted))?.manager as
+    | Manager<ListenEvents, EmitEvents>
+    | undefined;
+  const separate = cached !== undefined && cached[kManagerLink].hasNamespace(parsed.nsp);
 
   let manager: Manager<ListenEvents, EmitEvents>;
   if (separate) {
@@ -121,18 +157,17 @@ export function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEv
     manager = cached;
   } else {
     manager = new ManagerClass<ListenEvents, EmitEvents>(uri, options);
-    const entry = manager as Manager<EventsMap, EventsMap>;
-    cache.set(key, entry);
-    manager[kManagerLink].onClosed(() => {
-      if (cache.get(key) === entry) cache.delete(key);
-    });
+    const entry: CacheEntry = { key, manager: manager as Manager<EventsMap, EventsMap>, options: wanted };
+    cache.push(entry);
+    // Called once, when the Manager is closed for good.
+    manager[kManagerLink].onClosed(() => cache.splice(cache.indexOf(entry), 1));
   }
   return manager.socket(parsed.nsp, options);
 }
 
 /** How many Managers the cache holds (for tests and diagnostics). */
 export function cachedManagerCount(): number {
-  return cache.size;
+  return cache.length;
 }
 
 /**

@@ -252,6 +252,12 @@ export interface ManagerOptions extends EngineOptions {
   multiplex?: boolean;
   /** Server path of the Engine.IO endpoint. Default "/socket.io". */
   path?: string;
+  /** With no URL only: the server's host name. Default: the page's, or "localhost" (Node). */
+  hostname?: string;
+  /** With no URL only: the server's port. Default: the page's, or 443 when `secure`, else 80. */
+  port?: string | number;
+  /** With no URL only: connect over TLS (https/wss). Default: as the page, or false (Node). */
+  secure?: boolean;
   /** Reconnect automatically after the connection is lost. Default true. */
   reconnection?: boolean;
   /** Attempts before giving up with `reconnect_failed`. Default Infinity. */

@@ -36,7 +36,7 @@ const SUPPORTED_SCHEMES: Readonly<Record<string, "http" | "https">> = {
 /**
  * Parses a Socket.IO server URL the way `io(url)` understands it.
  *
- * - no URL: the page origin (`defaultOrigin`), and an error where there is none (Node);
+ * - no URL: the page origin (`defaultOrigin`), and an error where there is none (callers pass defaultUrl());
  * - "/admin": the namespace "/admin" on the page origin; "//host:3000/x": the page's scheme;
  * - "localhost:3000", "example.com/chat": http (https when the page is served over https);
  * - ws: and wss: become http: and https:, whose default ports (80, 443) are written out.
@@ -77,6 +77,30 @@ export function parseUrl(uri: string | undefined, defaultOrigin?: string): Parse
     throw invalidArg(DEV ? `invalid URL "${input}"` : `${input}`, cause);
   }
   return fromUrl(url, input);
+}
+
+/** What a Manager or io() given no URL reads: socket.io-client's address options. */
+export interface AddressOptions {
+  hostname?: string;
+  port?: string | number;
+  secure?: boolean;
+}
+
+/**
+ * Where a Manager given no URL connects, as in socket.io-client: its `hostname`, `port` and `secure` options,
+ * the rest from the page in a browser, else localhost on port 80 (443 when `secure`).
+ *
+ * @example
+ * defaultUrl({}) // "http://localhost:80" in Node
+ * defaultUrl({ secure: true, port: 8443 }) // "https://localhost:8443"
+ */
+export function defaultUrl({ hostname, port, secure }: AddressOptions, defaultOrigin?: string): string {
+  const page = pageOrigin(defaultOrigin);
+  secure ??= page?.protocol === "https:";
+  // A page's port only goes with the page's host (whose hostname keeps IPv6 brackets).
+  port ??= (hostname === undefined && page?.port) || (secure ? 443 : 80);
+  hostname = hostname === undefined ? (page?.hostname ?? "localhost") : hostname.includes(":") ? `[${hostname}]` : hostname;
+  return `${secure ? "https" : "http"}://${hostname}:${port}`;
 }
 
 /** The page origin as an http(s) URL, or undefined when there is none usable (Node, or a file: page's "null"). */

@@ -12,7 +12,20 @@ import type { Io } from "./index";
 
 // Everything "siolink" exports (error classes, Socket, protocol, types); the Manager and io() declared
 // below take precedence over the ones of the full entry.
-export * from "./index";
+// The values are listed so that transport classes this entry does not link (WebTransport) stay out of its
+// builds; every name, values included, is still there as a type.
+export type * from "./index";
+export {
+  AbortError,
+  ConnectError,
+  isSioError,
+  ProtocolError,
+  protocol,
+  SioError,
+  Socket,
+  TimeoutError,
+  TransportError,
+} from "./index";
 
 /** WebSocket only: asking for polling is refused when the Manager (or io()) is created. */
 const websocketKit: TransportKit = { entry: "siolink/websocket", websocket: WebSocketTransport };

@@ -40,6 +40,7 @@ const TEXT = "must be a non-negative number";
 for (const [file, production] of [
   ["dist/siolink.min.js", true],
   ["dist/siolink.websocket.min.js", true],
+  ["dist/siolink.msgpack.min.js", true],
   ["dist/siolink.js", false],
 ] as const) {
   test(`${file}: misuse throws ERR_INVALID_ARG with the values${production ? ", without the message text" : " and its full message"}`, () => {

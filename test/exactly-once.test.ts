@@ -1,7 +1,7 @@
 // exactlyOnce, both halves against real socket.io servers: option checks, what a server without the
 // middleware sees (the same events and arguments as from socket.io-client), the client id in CONNECT, the
 // middleware per namespace, a resend arriving while the first call is in progress, a shared (async) store,
-// and the memory bounds of the default store.
+// the window as seen from the wire, the memory bounds of the default store, the types, and the built entry.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -225,4 +225,37 @@ test("the built siolink/server (ESM and CJS, through package.json exports) dedup
     const result = await resendWhilePending(t, "/", (server) => server.io.use(built.exactlyOnce()));
     assert.deepEqual(result, { calls: 1, reply: "tea #1" });
   }
+});
+
+test("the window: a resend of a remembered id gets the first reply, one pushed out of the window runs the handler again", async (t) => {
+  // Two socket.io-client sockets sending the same client id stand for one siolink socket and its reconnection:
+  // packet ids start at 0 on each, so the second one's emits resend the first one's ids.
+  const server = await startServer(t);
+  server.io.use(exactlyOnce({ window: 3 }));
+  const calls: string[] = [];
+  server.io.on("connection", (socket) => {
+    socket.on("op", (name: string, ack: (reply: string) => void) => {
+      calls.push(name);
+      ack(`${name} done`);
+    });
+  });
+  const connect = async (clientId: string) => {
+    const socket = ioClient(server.url, { forceNew: true, auth: { siolinkEo: clientId } });
+    t.after(() => socket.disconnect());
+    await once(socket, "connect");
+    return socket;
+  };
+
+  const first = await connect("1-2-3-4");
+  assert.equal(await first.emitWithAck("op", "a0"), "a0 done");
+  assert.equal(await first.emitWithAck("op", "a1"), "a1 done");
+  const again = await connect("1-2-3-4");
+  assert.equal(await again.emitWithAck("op", "b0"), "a0 done", "packet id 0 is remembered: the first reply");
+  assert.deepEqual(calls, ["a0", "a1"]);
+
+  const busy = await connect("5-6-7-8");
+  for (const name of ["c0", "c1", "c2", "c3"]) await busy.emitWithAck("op", name);
+  const late = await connect("5-6-7-8");
+  assert.equal(await late.emitWithAck("op", "d0"), "d0 done", "packet id 0 left the window of 3: handled again");
+  assert.deepEqual(calls.slice(2), ["c0", "c1", "c2", "c3", "d0"]);
 });

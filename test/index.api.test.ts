@@ -50,8 +50,7 @@ test("exports: the error family", () => {
 });
 
 test("bad input at io() is a typed error, not a crash", () => {
-  assert.throws(() => io("ftp://example.com"), { code: "ERR_INVALID_ARG" });
-  assert.throws(() => io(), { code: "ERR_INVALID_ARG" }, "no URL and no page origin in Node");
+  assert.throws(() => io(42 as unknown as string), { code: "ERR_INVALID_ARG" });
   assert.throws(() => io("http://127.0.0.1:1", { autoConnect: false, forceNew: true, ackTimeout: -5 }), {
     code: "ERR_INVALID_ARG",
   });

@@ -8,7 +8,7 @@ import type { Socket as ServerSocket } from "socket.io";
 import { startServer, type TestServer } from "./helpers/server";
 import { once, waitFor } from "./helpers/wait";
 import { io, Manager, type Socket } from "../src/index";
-import { cacheKey, cachedManagerCount, type IoOptions } from "../src/registry";
+import { agrees, cachedManagerCount, connectionOptions, type IoOptions } from "../src/registry";
 
 /** A server accepting any namespace (socket.io refuses undeclared ones). */
 async function openServer(t: TestContext): Promise<TestServer> {
@@ -102,22 +102,56 @@ test("a different set of connection options gets a separate Manager instead of b
   assert.equal(again.io, websocketOnly.io);
 });
 
-test("the cache key is stable: key order and undefined members do not matter, values do", () => {
-  const a = cacheKey("http://h:80", { transports: ["websocket"], extraHeaders: { a: "1", b: "2" } }, {});
+test("a call passing no connection options joins the server's Manager, whatever its options (disconnect(true) ends both)", async (t) => {
+  const server = await openServer(t);
+  const engines = countConnections(server);
+  const main = track(t, io(server.url, { transports: ["websocket"] }));
+  const admin = track(t, io(`${server.url}/admin`));
+  // Per-socket options do not ask for another connection either.
+  const withAuth = track(t, io(`${server.url}/auth`, { auth: { token: "t" }, ackTimeout: 1000 }));
+  const adminServerSide = once<[ServerSocket]>(server.io.of("/admin"), "connection");
+  await Promise.all([connected(main), connected(admin), connected(withAuth)]);
+  assert.equal(admin.io, main.io);
+  assert.equal(withAuth.io, main.io);
+  assert.equal(engines.value, 1);
+  assert.equal(admin.io.engine.transport.name, "websocket", "the first call's options hold for the joiners");
+
+  // A call asking for a conflicting option still gets its own connection.
+  const polling = track(t, io(`${server.url}/p`, { transports: ["polling"] }));
+  await connected(polling);
+  assert.notEqual(polling.io, main.io);
+  assert.equal(engines.value, 2);
+
+  // Server code relies on the shared connection: disconnect(true) on one namespace closes the whole of it.
+  const [adminSocket] = await adminServerSide;
+  const gone = once<[string]>(main, "disconnect");
+  adminSocket.disconnect(true);
+  assert.equal((await gone)[0], "io server disconnect");
+});
+
+test("connection options are compared stably: key order and undefined members do not matter, values do", () => {
+  const key = (opts: IoOptions, query: Record<string, string> = {}) => JSON.stringify(Object.entries(connectionOptions(opts, query)).sort());
+  const a = key({ transports: ["websocket"], extraHeaders: { a: "1", b: "2" } });
   const withUndefined: Record<string, unknown> = { extraHeaders: { b: "2", a: "1" }, transports: ["websocket"], timeout: undefined };
-  const b = cacheKey("http://h:80", withUndefined as IoOptions, {});
-  const c = cacheKey("http://h:80", { extraHeaders: { a: "1", b: "3" }, transports: ["websocket"] }, {});
-  const d = cacheKey("http://h:80", { transports: ["websocket"], extraHeaders: { a: "1", b: "2" }, auth: { x: 1 } }, {});
+  const b = key(withUndefined as IoOptions);
+  const c = key({ extraHeaders: { a: "1", b: "3" }, transports: ["websocket"] });
+  const d = key({ transports: ["websocket"], extraHeaders: { a: "1", b: "2" }, auth: { x: 1 }, path: "/socket.io", reconnection: true });
   assert.equal(a, b);
   assert.notEqual(a, c);
-  assert.equal(a, d, "auth is not a connection option");
-  assert.notEqual(cacheKey("http://h:80", {}, { q: "1" }), cacheKey("http://h:80", {}, {}));
-  assert.equal(cacheKey("http://h:80", { query: { q: "1" } }, {}), cacheKey("http://h:80", {}, { q: "1" }));
-  assert.notEqual(cacheKey("http://h:80", {}, {}), cacheKey("http://h:81", {}, {}));
+  assert.equal(a, d, "auth, path (part of the server) and defaults are not connection options");
+  assert.notEqual(key({}, { q: "1" }), key({}));
+  assert.equal(key({ query: { q: "1" } }), key({}, { q: "1" }));
+  assert.deepEqual(connectionOptions({ forceNew: true, multiplex: true, retries: 2, ackTimeout: 5 }, {}), {});
   // Self-referencing option objects do not hang the serialiser.
   const cyclic: Record<string, unknown> = {};
   cyclic.self = cyclic;
-  assert.equal(typeof cacheKey("http://h:80", { transportOptions: cyclic as never }, {}), "string");
+  assert.equal(typeof connectionOptions({ transportOptions: cyclic as never }, {}).transportOptions, "string");
+  // A call agrees with a Manager when every option it passes has the Manager's value; passing none always agrees.
+  const cached = connectionOptions({ transports: ["websocket"], timeout: 5000 }, {});
+  assert.equal(agrees(cached, connectionOptions({}, {})), true);
+  assert.equal(agrees(cached, connectionOptions({ transports: ["websocket"] }, {})), true);
+  assert.equal(agrees(cached, connectionOptions({ transports: ["polling"] }, {})), false);
+  assert.equal(agrees(cached, connectionOptions({}, { room: "1" })), false);
 });
 
 test("a Manager closed for good leaves the cache; the next io() creates a new one", async (t) => {

@@ -220,10 +220,21 @@ test("invalid timeout() values throw ERR_INVALID_ARG and leave the next emit unt
   assert.deepEqual(received, ["plain"]);
 });
 
-for (const url of ["http://", "not a url at all", "ftp://example.com", "http://[::1", 42]) {
-  test(`invalid URL ${JSON.stringify(url)}: io() throws ERR_INVALID_ARG at once and opens nothing`, () => {
+for (const url of ["http://", "not a url at all", "ftp://example.com", "http://[::1", "http://[bad", "http://localhost:99999"]) {
+  test(`invalid URL ${JSON.stringify(url)}: io() returns; connect_error gives ERR_INVALID_ARG once, no retry, nothing opened`, async () => {
     const before = openHandles();
-    assert.throws(() => io(url as string, { forceNew: true }), isInvalidArg(/URL|url|scheme/));
-    assert.equal(openHandles(), before);
+    const socket = io(url, { forceNew: true, reconnectionDelay: 1 });
+    // Reported as socket.io-client reports a bad address: through connect_error, after io() returned.
+    const [error] = await once<[Error]>(socket, "connect_error");
+    assert.ok(isInvalidArg(/URL|url|scheme/)(error), String(error));
+    assert.ok(error.message.includes(url), "the message names the URL");
+    assert.equal(socket.io.state, "closed", "a malformed URL is not retried");
+    assert.equal(socket.status, "disconnected");
+    assert.ok(openHandles() <= before, "no timer or socket left behind");
+    socket.disconnect();
   });
 }
+
+test("a URL that is not a string is a programming error: io() throws ERR_INVALID_ARG at once", () => {
+  assert.throws(() => io(42 as unknown as string, { forceNew: true }), isInvalidArg(/URL|url/));
+});

@@ -102,9 +102,10 @@ test("dist/siolink.msgpack.min.js stays under its gzip budget and carries the ms
   const bytes = read("dist/siolink.msgpack.min.js");
   const { gzip } = measure(bytes);
   assert.ok(gzip <= limit, `dist/siolink.msgpack.min.js is ${gzip} bytes gzipped, over its budget of ${limit}`);
-  // The JSON codec's binary placeholders, its decoder's whitespace check; the msgpack decoder's bounds check.
-  const jsonCodec = [/_placeholder/, /whitespace around its JSON payload/];
-  const msgpackCodec = /msgpack data ends early/;
+  // Code, not message text (production bundles drop that): the JSON codec's binary placeholders (the wire
+  // marker and the decoder's table); the msgpack decoder's float 32 read.
+  const jsonCodec = [/_placeholder/, /\.placeholders\b/];
+  const msgpackCodec = /getFloat32/;
   for (const [file, isMsgpack] of [["dist/siolink.min.js", false], ["dist/siolink.msgpack.min.js", true], ["dist/siolink.msgpack.js", true]] as const) {
     const code = read(file).toString("utf8");
     for (const marker of jsonCodec) {
@@ -114,6 +115,22 @@ test("dist/siolink.msgpack.min.js stays under its gzip budget and carries the ms
     if (isMsgpack) assert.match(code, msgpackCodec, `${file} lacks the msgpack codec`);
     else assert.doesNotMatch(code, msgpackCodec, `${file} carries the msgpack codec`);
   }
+});
+
+test("dist/siolink.shared.min.js stays under its gzip budget; its worker file is self-contained", () => {
+  const limit = budget("siolink.shared.min.js");
+  const { gzip } = measure(read("dist/siolink.shared.min.js"));
+  assert.ok(gzip <= limit, `dist/siolink.shared.min.js is ${gzip} bytes gzipped, over its budget of ${limit}`);
+  const worker = measure(read("dist/siolink.shared-worker.js"));
+  console.log(`siolink.shared.min.js ${gzip} B gzip; siolink.shared-worker.js ${worker.gzip} B gzip (loaded once per origin)`);
+  for (const file of ["dist/siolink.shared-worker.js", "dist/browser/shared-worker.js"]) {
+    const code = read(file).toString("utf8");
+    // Statements only (comments may quote an import): a classic worker script cannot use import or require.
+    assert.doesNotMatch(code, /^\s*import\s*[{*"']|\bimport\(|(?<![\w.])require\(/m, `${file} must load nothing else`);
+    assert.match(code, /onconnect/, `${file} is not the SharedWorker script`);
+  }
+  // The module build finds the worker the way bundlers recognise.
+  assert.match(read("dist/browser/shared.mjs").toString("utf8"), /new SharedWorker\(new URL\("\.\/shared-worker\.js", import\.meta\.url\)/);
 });
 
 /**
@@ -149,6 +166,17 @@ test("the siolink/websocket bundles carry no polling and no upgrade code (marker
   }
 });
 
+test("the siolink/websocket bundles carry no WebTransport code (marker found in the full bundles)", () => {
+  const marker = /createBidirectionalStream/;
+  for (const [fullFile, slimFile] of [
+    ["dist/siolink.min.js", "dist/siolink.websocket.min.js"],
+    ["dist/browser/index.mjs", "dist/browser/websocket.mjs"],
+  ] as const) {
+    assert.match(read(fullFile).toString("utf8"), marker, `the WebTransport marker is not in ${fullFile}: update it`);
+    assert.doesNotMatch(read(slimFile).toString("utf8"), marker, `${slimFile} contains WebTransport code`);
+  }
+});
+
 const browserBundles = [
   "dist/siolink.js",
   "dist/siolink.min.js",
@@ -158,6 +186,11 @@ const browserBundles = [
   "dist/browser/websocket.mjs",
   "dist/siolink.msgpack.js",
   "dist/siolink.msgpack.min.js",
+  "dist/siolink.shared.js",
+  "dist/siolink.shared.min.js",
+  "dist/siolink.shared-worker.js",
+  "dist/browser/shared.mjs",
+  "dist/browser/shared-worker.js",
 ];
 
 test("browser bundles import neither ws nor Node built-ins, and carry no Buffer code", () => {

@@ -392,12 +392,13 @@ type UntypedArgs = Parameters<import("../src/index").UntypedCallback> extends un
 // socket.io-client's transport exports in `transports`, alone or mixed with names.
 
 {
-  const { WebSocket, Fetch, XHR, NodeXHR, NodeWebSocket } = await import("../src/index");
+  const { WebSocket, Fetch, XHR, NodeXHR, NodeWebSocket, WebTransport } = await import("../src/index");
   io("http://localhost:3000", { transports: [WebSocket] });
   io("http://localhost:3000", { transports: [XHR, "websocket"] });
   io("http://localhost:3000", { transports: [Fetch, NodeXHR, NodeWebSocket, "polling"] });
   // @ts-expect-error not a transport
   io("http://localhost:3000", { transports: [{}] });
+  io("http://localhost:3000", { transports: [WebTransport, "webtransport", WebSocket] });
   // @ts-expect-error not a transport name
-  io("http://localhost:3000", { transports: ["webtransport"] });
+  io("http://localhost:3000", { transports: ["webtransports"] });
 }

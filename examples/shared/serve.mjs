@@ -31,7 +31,7 @@ export async function ensureBuilt(files) {
   if (missing.length === 0) return;
 
   const started = Date.now();
-  console.log(`${missing.join(", ")} missing: building ${missing.length === 1 ? "it" : "them"} with rollup (first run only; it takes a while)…`);
+  console.log(`${missing.join(", ")} missing: building ${missing.length === 1 ? "it" : "them"} with rollup (first run only; a minute or two on 2 cores)…`);
   try {
     const { rollup } = await import("rollup");
     const { default: configs } = await import(pathToFileURL(join(root, "rollup.config.mjs")).href);

@@ -28,7 +28,7 @@ function checkNoFunction(type: PacketType, data: readonly unknown[], first: numb
     if (typeof data[i] === "function") {
       throw invalid(
         type,
-        `argument ${i - first + 1} is a function (only the last one may be an acknowledgement callback)`,
+        DEV ? `argument ${i - first + 1} is a function (only the last one may be an acknowledgement callback)` : `${i - first + 1}`,
       );
     }
   }
@@ -41,10 +41,10 @@ function checkNoFunction(type: PacketType, data: readonly unknown[], first: numb
 export function checkPacket(packet: Packet): void {
   const { type, nsp, data, id } = packet;
   if (typeof nsp !== "string" || nsp.charCodeAt(0) !== 0x2f /* "/" */ || nsp.includes(",")) {
-    throw invalid(type, `namespace must be a string starting with "/" and without ",", got ${JSON.stringify(nsp)}`);
+    throw invalid(type, DEV ? `namespace must be a string starting with "/" and without ",", got ${JSON.stringify(nsp)}` : `${JSON.stringify(nsp)}`);
   }
   if (id != null) {
-    if (!Number.isSafeInteger(id) || id < 0) throw invalid(type, `ack id must be a non-negative safe integer, got ${id}`);
+    if (!Number.isSafeInteger(id) || id < 0) throw invalid(type, DEV ? `ack id must be a non-negative safe integer, got ${id}` : `${id}`);
     if (type !== PacketType.EVENT && type !== PacketType.ACK && type !== PacketType.BINARY_EVENT && type !== PacketType.BINARY_ACK) {
       throw invalid(type, DEV ? "only EVENT and ACK packets carry an ack id" : "");
     }
@@ -91,7 +91,7 @@ function text(type: PacketType, attachments: number, nsp: string, id: number | u
       json = JSON.stringify(data);
     } catch (err) {
       // Circular structures and BigInt land here; name the packet so the caller can find the emit.
-      throw invalid(type, `data is not serialisable to JSON (${err instanceof Error ? err.message : String(err)})`, err);
+      throw invalid(type, DEV ? `data is not serialisable to JSON (${err instanceof Error ? err.message : String(err)})` : "JSON", err);
     }
     // A top-level toJSON may return undefined: JSON.stringify then yields nothing to send.
     if (json !== undefined) out += json;

@@ -10,6 +10,7 @@
 
 import { Emitter } from "@socket.io/component-emitter";
 import { invalidArg, ProtocolError } from "../errors";
+import { DEV } from "../internal/dev";
 import { MAX_DEPTH } from "./binary";
 import { checkPacket } from "./encoder";
 import { isObject, PACKET_TYPE_NAMES, PacketType, type DecoderEvents, type Packet, type Parser } from "./packet";
@@ -83,7 +84,7 @@ function number(out: Writer, n: number): void {
 
 function encodeValue(out: Writer, value: unknown, depth: number): void {
   if (depth > MAX_DEPTH) {
-    throw invalidArg(`cannot encode packet: data is nested deeper than ${MAX_DEPTH} levels (circular reference?)`);
+    throw invalidArg(DEV ? `cannot encode packet: data is nested deeper than ${MAX_DEPTH} levels (circular reference?)` : `${MAX_DEPTH}`);
   }
   switch (typeof value) {
     case "string": {
@@ -100,7 +101,7 @@ function encodeValue(out: Writer, value: unknown, depth: number): void {
       // fixext 1, type 0: notepack's undefined.
       return out.head(0xd4, 2, 0);
     case "bigint":
-      throw invalidArg("cannot encode packet: BigInt has no MessagePack form here (send it as a string)");
+      throw invalidArg(DEV ? "cannot encode packet: BigInt has no MessagePack form here (send it as a string)" : "BigInt");
     case "object":
       break;
     default:
@@ -130,7 +131,7 @@ function encodeValue(out: Writer, value: unknown, depth: number): void {
     return;
   }
   if (typeof Blob !== "undefined" && value instanceof Blob) {
-    throw invalidArg("cannot encode packet: the msgpack parser cannot send a Blob (send an ArrayBuffer or a typed array)");
+    throw invalidArg(DEV ? "cannot encode packet: the msgpack parser cannot send a Blob (send an ArrayBuffer or a typed array)" : "Blob");
   }
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === "function") return encodeValue(out, toJSON.call(value), depth + 1);
@@ -190,7 +191,7 @@ class Reader {
   /** Moves past `n` bytes, returning where they start. */
   take(n: number): number {
     const at = this.pos;
-    if (at + n > this.bytes.length) throw new ProtocolError(`msgpack data ends early (needs ${n} byte(s) at offset ${at})`);
+    if (at + n > this.bytes.length) throw new ProtocolError(DEV ? `msgpack data ends early (needs ${n} byte(s) at offset ${at})` : `${n} ${at}`);
     this.pos = at + n;
     return at;
   }
@@ -209,12 +210,12 @@ class Reader {
 
   /** Each item of a container takes one byte or more: a declared count beyond the bytes left is refused early. */
   count(n: number): number {
-    if (n > this.bytes.length - this.pos) throw new ProtocolError(`msgpack container declares ${n} items, more than the bytes left`);
+    if (n > this.bytes.length - this.pos) throw new ProtocolError(DEV ? `msgpack container declares ${n} items, more than the bytes left` : `${n}`);
     return n;
   }
 
   value(depth: number): unknown {
-    if (depth > MAX_DEPTH) throw new ProtocolError(`msgpack data is nested deeper than ${MAX_DEPTH} levels`);
+    if (depth > MAX_DEPTH) throw new ProtocolError(DEV ? `msgpack data is nested deeper than ${MAX_DEPTH} levels` : `${MAX_DEPTH}`);
     const tag = this.uint(1);
     if (tag < 0x80) return tag;
     if (tag < 0x90) return this.map(tag & 0x0f, depth);
@@ -271,7 +272,7 @@ class Reader {
       case 0xdf:
         return this.map(this.uint(2 << (tag - 0xde)), depth);
     }
-    throw new ProtocolError(`invalid msgpack tag 0x${tag.toString(16)} at offset ${this.pos - 1}`);
+    throw new ProtocolError(DEV ? `invalid msgpack tag 0x${tag.toString(16)} at offset ${this.pos - 1}` : `${tag} ${this.pos - 1}`);
   }
 
   /**
@@ -306,7 +307,7 @@ class Reader {
     for (let i = 0; i < n; i++) {
       const key = this.value(depth + 1);
       if (typeof key !== "string" && typeof key !== "number") {
-        throw new ProtocolError(`msgpack map key must be a string or a number, got ${key === null ? "null" : typeof key}`);
+        throw new ProtocolError(DEV ? `msgpack map key must be a string or a number, got ${key === null ? "null" : typeof key}` : typeof key);
       }
       // An own "__proto__" member, as JSON.parse makes it, rather than a prototype swap.
       Object.defineProperty(out, key, { value: this.value(depth + 1), enumerable: true, writable: true, configurable: true });
@@ -319,43 +320,45 @@ class Reader {
 export function decodeMsgpack(bytes: Uint8Array): unknown {
   const reader = new Reader(bytes);
   const value = reader.value(0);
-  if (reader.pos !== bytes.length) throw new ProtocolError(`msgpack message has ${bytes.length - reader.pos} trailing byte(s)`);
+  if (reader.pos !== bytes.length) throw new ProtocolError(DEV ? `msgpack message has ${bytes.length - reader.pos} trailing byte(s)` : `${bytes.length - reader.pos}`);
   return value;
 }
 
 /** The packet checks of the JSON decoder, on a decoded map. */
 function toPacket(decoded: unknown): Packet {
-  if (!isObject(decoded)) throw new ProtocolError("msgpack packet must be a map");
+  if (!isObject(decoded)) throw new ProtocolError(DEV ? "msgpack packet must be a map" : "");
   const { type, nsp, data, id } = decoded;
   if (typeof type !== "number" || !(type >= 0 && type <= 4) || !Number.isInteger(type)) {
-    throw new ProtocolError(`unknown packet type ${String(type)}`);
+    throw new ProtocolError(DEV ? `unknown packet type ${String(type)}` : String(type));
   }
   const name = PACKET_TYPE_NAMES[type]!;
-  if (typeof nsp !== "string" || nsp.charCodeAt(0) !== 0x2f) throw new ProtocolError(`${name} packet has an invalid namespace`);
-  let problem: string | undefined;
+  if (typeof nsp !== "string" || nsp.charCodeAt(0) !== 0x2f) {
+    throw new ProtocolError(DEV ? `${name} packet has an invalid namespace` : name);
+  }
   switch (type) {
     case PacketType.CONNECT:
-      if (data !== undefined && !isObject(data)) problem = "payload must be an object";
+      if (data !== undefined && !isObject(data)) throw new ProtocolError(DEV ? `${name} payload must be an object` : name);
       break;
     case PacketType.DISCONNECT:
-      if (data !== undefined) problem = "must not carry a payload";
+      if (data !== undefined) throw new ProtocolError(DEV ? `${name} packet must not carry a payload` : name);
       break;
     case PacketType.CONNECT_ERROR:
-      if (typeof data !== "string" && !isObject(data)) problem = "payload must be an object or a string";
+      if (typeof data !== "string" && !isObject(data)) throw new ProtocolError(DEV ? `${name} payload must be an object or a string` : name);
       break;
     case PacketType.EVENT:
-      if (!Array.isArray(data) || data.length === 0) problem = "payload must be a non-empty array";
-      else if (typeof data[0] !== "string" && typeof data[0] !== "number") problem = "name must be a string or a number";
+      if (!Array.isArray(data) || data.length === 0) throw new ProtocolError(DEV ? `${name} payload must be a non-empty array` : name);
+      if (typeof data[0] !== "string" && typeof data[0] !== "number") throw new ProtocolError(DEV ? `${name} name must be a string or a number` : name);
       break;
     default:
-      if (!Array.isArray(data)) problem = "payload must be an array";
-      else if (id === undefined) problem = "has no ack id";
+      if (!Array.isArray(data)) throw new ProtocolError(DEV ? `${name} payload must be an array` : name);
+      if (id === undefined) throw new ProtocolError(DEV ? `${name} packet has no ack id` : name);
   }
   if (id !== undefined) {
-    if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 0) problem = "ack id must be a non-negative integer";
-    else if (type !== PacketType.EVENT && type !== PacketType.ACK) problem = "must not carry an ack id";
+    if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 0) {
+      throw new ProtocolError(DEV ? `${name} ack id must be a non-negative integer, got ${String(id)}` : `${name} ${String(id)}`);
+    }
+    if (type !== PacketType.EVENT && type !== PacketType.ACK) throw new ProtocolError(DEV ? `${name} packet must not carry an ack id` : name);
   }
-  if (problem !== undefined) throw new ProtocolError(`${name} packet ${problem}`);
   const packet: Packet = { type: type as PacketType, nsp };
   if (data !== undefined) packet.data = data;
   if (id !== undefined) packet.id = id as number;
@@ -376,8 +379,11 @@ export class MsgpackDecoder extends Emitter<Record<string, never>, Record<string
     if (chunk instanceof ArrayBuffer) bytes = new Uint8Array(chunk);
     else if (ArrayBuffer.isView(chunk)) bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     else {
-      const what = typeof chunk === "string" ? "a text message" : typeof Blob !== "undefined" && chunk instanceof Blob ? 'a Blob (use binaryType "arraybuffer")' : typeof chunk;
-      throw new ProtocolError(`the msgpack parser cannot decode ${what}`);
+      throw new ProtocolError(
+        DEV
+          ? `the msgpack parser cannot decode ${typeof chunk === "string" ? "a text message" : typeof Blob !== "undefined" && chunk instanceof Blob ? 'a Blob (use binaryType "arraybuffer")' : typeof chunk}`
+          : typeof chunk,
+      );
     }
     const packet = toPacket(decodeMsgpack(bytes));
     const sink = this[kDecodeSink];

@@ -8,7 +8,7 @@ import { DEV } from "../internal/dev";
 /** Longest heartbeat setting accepted: beyond a day the value is a misconfiguration, not a choice. */
 export const MAX_HEARTBEAT_MS = 86_400_000;
 
-const KNOWN_TRANSPORTS: readonly TransportName[] = ["websocket", "polling"];
+const KNOWN_TRANSPORTS: readonly TransportName[] = ["websocket", "polling", "webtransport"];
 
 function fail(reason: string): ProtocolError {
   return new ProtocolError(DEV ? `invalid Engine.IO handshake: ${reason}` : `${reason}`, { code: "ERR_HANDSHAKE" });

@@ -2,7 +2,7 @@
 // checks up front (transports, fallbackTimeout, maxReceiveSize).
 
 import { invalidArg } from "../errors";
-import { PollingTransport, WebSocketTransport, type TransportConstructor } from "../transports/index";
+import { PollingTransport, WebSocketTransport, WebTransportTransport, type TransportConstructor } from "../transports/index";
 import type { EngineOptions, RawData, TransportName, TransportSelector } from "./types";
 import { Upgrade } from "./upgrade";
 import { DEV } from "../internal/dev";
@@ -17,6 +17,7 @@ export interface TransportKit {
   readonly entry: string;
   readonly websocket?: TransportConstructor;
   readonly polling?: TransportConstructor;
+  readonly webtransport?: TransportConstructor;
   /** Without it a polling session stays on polling. */
   readonly upgrade?: typeof Upgrade;
 }
@@ -29,6 +30,7 @@ export const fullKit: TransportKit = {
   entry: "siolink",
   websocket: WebSocketTransport,
   polling: PollingTransport,
+  webtransport: WebTransportTransport,
   upgrade: Upgrade,
 };
 
@@ -38,6 +40,7 @@ export const fullKit: TransportKit = {
 
 
 const DEFAULT_TRANSPORTS: readonly TransportName[] = ["websocket", "polling"];
+const KNOWN_TRANSPORTS: readonly TransportName[] = [...DEFAULT_TRANSPORTS, "webtransport"];
 const DEFAULT_FALLBACK_TIMEOUT = 10_000;
 /** 64 MiB: see EngineOptions.maxReceiveSize. */
 const DEFAULT_MAX_RECEIVE_SIZE = 64 * 1024 * 1024;
@@ -79,18 +82,18 @@ function transportOrder(opts: EngineOptions, kit: TransportKit): TransportChoice
   // that `transports: ["polling"]` never silently becomes WebSocket.
   const wanted = opts.transports ?? DEFAULT_TRANSPORTS.filter((name) => kit[name]);
   if (!Array.isArray(wanted) || wanted.length === 0) {
-    throw invalidArg(DEV ? 'transports must list "websocket" and/or "polling"' : "");
+    throw invalidArg(DEV ? 'transports must list "websocket", "polling" and/or "webtransport"' : "");
   }
   let client: TransportChoice["client"];
   const names: TransportName[] = [];
   for (const entry of wanted) {
     // A name, or one of the transport exports (WebSocket, XHR...), which carry theirs.
     const name = (entry as TransportSelector | null)?.name ?? (entry as TransportName);
-    if (!DEFAULT_TRANSPORTS.includes(name)) {
+    if (!KNOWN_TRANSPORTS.includes(name)) {
       throw invalidArg(DEV ? `unknown transport ${JSON.stringify(name)}` : `${JSON.stringify(name)}`);
     }
     if (!kit[name]) {
-      throw invalidArg(DEV ? `${kit.entry} has no ${name} transport: import from "siolink" for ${name}` : `${kit.entry} ${name} ${name}`);
+      throw invalidArg(DEV ? `${kit.entry} has no ${name} transport: import from "siolink" for ${name}` : `${kit.entry} ${name}`);
     }
     client ??= (entry as TransportSelector).request;
     names.push(name);

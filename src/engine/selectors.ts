@@ -14,3 +14,5 @@ export const XHR: TransportSelector = { name: "polling", request: "xhr" };
 export const NodeXHR: TransportSelector = { name: "polling" };
 /** WebSocket through `ws` in Node (browsers: their own WebSocket). */
 export const NodeWebSocket: TransportSelector = { name: "websocket" };
+/** WebTransport (HTTP/3), where the browser has it or an implementation is passed (see transportOptions.webtransport). */
+export const WebTransport: TransportSelector = { name: "webtransport" };

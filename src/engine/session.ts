@@ -44,6 +44,9 @@ type SessionState = "idle" | EngineState;
  */
 const EAGER_FLUSH_PACKETS = 256;
 
+/** What a polling session upgrades to, in order of preference, when the server offers it. */
+const UPGRADES: readonly TransportName[] = ["webtransport", "websocket"];
+
 /** socket.io-client's Node default: compressing tiny frames costs more than it saves. */
 const DEFAULT_PER_MESSAGE_DEFLATE = { threshold: 1024 };
 
@@ -110,11 +113,9 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     this.binaryType = opts.binaryType ?? this.#platform.defaultBinaryType;
     this.#heartbeat = new Heartbeat(this.#timers, this.#platform, opts.autoUnref === true, this.#sink);
 
-    const order = [...this.#allowed];
-    // Skip a WebSocket the runtime cannot create, unless it is the only choice (then open() reports why).
-    const websocketAt = order.indexOf("websocket");
-    if (!this.#platform.hasWebSocket() && websocketAt !== -1 && order.length > 1) order.splice(websocketAt, 1);
-    const first = order.shift() as TransportName;
+    // Skip transports the runtime cannot create, unless none is left (then open() reports why).
+    const order = this.#allowed.filter((name) => this.#usable(name));
+    const first = order.shift() ?? this.#allowed[0]!;
     this.#candidates = order;
     this.#transport = this.#createTransport(first);
   }
@@ -239,8 +240,16 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     Object.assign(options, pickConnectOptions(merged));
     if (merged.protocols !== undefined) options.protocols = merged.protocols;
     if (merged.extraHeaders !== undefined) options.extraHeaders = merged.extraHeaders;
+    if (name === "webtransport") options.webtransport = this.#opts.transportOptions?.webtransport;
     if (this.#client !== undefined) options.client = this.#client;
     return options;
+  }
+
+  /** Whether the runtime can create this transport (a WebSocket, a WebTransport implementation). */
+  #usable(name: TransportName): boolean {
+    return name === "websocket"
+      ? this.#platform.hasWebSocket()
+      : this.#kit[name]?.usable?.(this.#transportOptions(name)) !== false;
   }
 
   static #optionsBinaryType(this: TransportOptions): ReturnType<TransportOptions["binaryType"]> {
@@ -331,9 +340,12 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
     release(): void {
       const session = this.#session;
+      // The probed transport failed: another one the server offers may still be tried.
+      (session.#failed ??= new Set()).add(session.#upgrade!.transport.name);
       session.#upgrade = null;
       session.#flush();
       session.#maybeFinishClose();
+      if (session.#state === "open") session.#maybeUpgrade();
     }
   };
 
@@ -490,18 +502,17 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   #maybeUpgrade(): void {
     const handshake = this.#handshake!;
     const Upgrader = this.#kit.upgrade;
-    if (
-      Upgrader === undefined ||
-      this.#opts.upgrade === false ||
-      this.#transport.name !== "polling" ||
-      !handshake.upgrades.includes("websocket") ||
-      !this.#allowed.includes("websocket") ||
-      this.#failed?.has("websocket") === true ||
-      !this.#platform.hasWebSocket()
-    ) {
-      return;
-    }
-    const transport = this.#createTransport("websocket");
+    // Only from polling: servers offer no upgrade from WebSocket.
+    if (Upgrader === undefined || this.#opts.upgrade === false || this.#transport.name !== "polling") return;
+    const target = UPGRADES.find(
+      (name) =>
+        handshake.upgrades.includes(name) &&
+        this.#allowed.includes(name) &&
+        this.#failed?.has(name) !== true &&
+        this.#usable(name),
+    );
+    if (target === undefined) return;
+    const transport = this.#createTransport(target);
     transport.sid = handshake.sid;
     const upgrade = new Upgrader(this.#sink, this.#transport, transport, this.#timers, this.#platform, {
       autoUnref: this.#opts.autoUnref === true,

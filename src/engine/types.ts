@@ -2,8 +2,9 @@
 // rely on. src/engine/session.ts implements it; nothing above the engine reaches past it.
 
 import type { NodeConnectOptions, Platform } from "../platform/platform";
+import type { WebTransportConstructor } from "../platform/webtransport";
 
-export type TransportName = "websocket" | "polling";
+export type TransportName = "websocket" | "polling" | "webtransport";
 
 /**
  * One of socket.io-client's transport classes as siolink exports them (`WebSocket`, `Fetch`, `XHR`,
@@ -60,6 +61,22 @@ export interface TransportInfo {
   readonly writable: boolean;
 }
 
+/** `transportOptions.webtransport`: passed to the WebTransport constructor as its options. */
+export interface WebTransportOptions extends Partial<EngineOptions> {
+  /**
+   * The WebTransport class to use instead of the runtime's global one. Browsers (and Deno with
+   * `--unstable-net`) have a global; Node has none, so pass an implementation there (for example
+   * `WebTransport` from @fails-components/webtransport). Without either, "webtransport" is skipped when
+   * other transports are listed, and fails otherwise.
+   */
+  WebTransport?: WebTransportConstructor;
+  /** Trust a server certificate by its SHA-256 hash (ECDSA, valid at most 14 days), as in the W3C API. */
+  serverCertificateHashes?: Array<{ algorithm: string; value: ArrayBuffer | ArrayBufferView }>;
+  allowPooling?: boolean;
+  requireUnreliable?: boolean;
+  congestionControl?: "default" | "throughput" | "low-latency";
+}
+
 export interface EngineOptions extends NodeConnectOptions {
   /** Server path, default "/engine.io" at this layer (the Manager passes "/socket.io"). */
   path?: string;
@@ -67,8 +84,11 @@ export interface EngineOptions extends NodeConnectOptions {
   addTrailingSlash?: boolean;
   query?: Record<string, string>;
   /**
-   * Tried in order. Default ["websocket", "polling"]: WebSocket first, polling when it cannot open. Names,
-   * or the transport exports of socket.io-client's API (`transports: [WebSocket]`, `[XHR, "websocket"]`).
+  /**
+   * Tried in order. Default ["websocket", "polling"]: WebSocket first, polling when it cannot open.
+   * "webtransport" (HTTP/3, socket.io >= 4.7 servers that enable it) is used only when listed: first, or as
+   * the upgrade from polling when the server offers it. Names, or the transport exports of socket.io-client's
+   * API (`transports: [WebSocket]`, `[XHR, "websocket"]`, `[WebTransport, WebSocket]`).
    */
   transports?: Array<TransportName | TransportSelector>;
   /** Upgrade polling to WebSocket when the server offers it. Default true. */
@@ -87,8 +107,16 @@ export interface EngineOptions extends NodeConnectOptions {
   /** Node: let the process exit while only this session is alive. */
   autoUnref?: boolean;
   protocols?: string | string[];
-  /** Per-transport overrides, e.g. `{ polling: { extraHeaders: {...} } }`. */
-  transportOptions?: Partial<Record<TransportName, Partial<EngineOptions>>>;
+  /**
+   * Per-transport overrides, e.g. `{ polling: { extraHeaders: {...} } }`. `webtransport` is also what the
+   * WebTransport constructor gets (`serverCertificateHashes`, ...), and where Node code passes a WebTransport
+   * implementation.
+   */
+  transportOptions?: {
+    polling?: Partial<EngineOptions>;
+    websocket?: Partial<EngineOptions>;
+    webtransport?: WebTransportOptions;
+  };
   extraHeaders?: Record<string, string>;
   withCredentials?: boolean;
   perMessageDeflate?: boolean | Record<string, unknown>;

@@ -30,6 +30,9 @@ interface Entry {
   release: () => void;
 }
 
+/** Server → client acknowledgement requests kept waiting for a tab's answer, at most. */
+const MAX_PENDING_ACKS = 10_000;
+
 const MANAGER_EVENTS = ["open", "close", "error", "ping", "reconnect", "reconnect_attempt", "reconnect_error", "reconnect_failed"];
 const SOCKET_EVENTS = ["connect", "disconnect", "connect_error", "status:change"];
 
@@ -163,6 +166,8 @@ export class Host {
         args.pop();
         a = ++this.#nextAck;
         this.#acks.set(a, { fn: last as (...args: unknown[]) => void, entry });
+        // Requests no tab ever answers (no listener calls back) must not pile up: the oldest goes.
+        if (this.#acks.size > MAX_PENDING_ACKS) this.#acks.delete(this.#acks.keys().next().value as number);
       }
       each((h) => (a === undefined ? { t: "ev", s: h.s, ev, args } : { t: "ev", s: h.s, ev, args, a }));
     };

@@ -4,8 +4,13 @@
 import { PollingTransport } from "./polling";
 import type { Transport, TransportOptions } from "./transport";
 import { WebSocketTransport } from "./websocket";
+import { WebTransportTransport } from "./webtransport";
 
-export type TransportConstructor = new (opts: TransportOptions) => Transport;
+export interface TransportConstructor {
+  new (opts: TransportOptions): Transport;
+  /** False when the runtime cannot create this transport with these options (no WebTransport). */
+  usable?(opts: TransportOptions): boolean;
+}
 
-export { PollingTransport, WebSocketTransport };
+export { PollingTransport, WebSocketTransport, WebTransportTransport };
 export type { Transport, TransportOptions };

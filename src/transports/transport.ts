@@ -2,7 +2,7 @@
 // Concrete transports (websocket.ts, polling.ts) only implement the do* hooks.
 
 import { Emitter } from "@socket.io/component-emitter";
-import type { CloseDetails, EnginePacket, TransportInfo, TransportName } from "../engine/types";
+import type { CloseDetails, EnginePacket, TransportInfo, TransportName, WebTransportOptions } from "../engine/types";
 import { invalidState, type TransportError } from "../errors";
 import type { Timers } from "../internal/timers";
 import type { NodeConnectOptions, Platform } from "../platform/platform";
@@ -63,6 +63,8 @@ export interface TransportOptions extends NodeConnectOptions {
   maxPayload: () => number;
   /** Largest WebSocket frame or polling response body (bytes) accepted from the server; undefined: no limit. */
   maxReceiveSize?: number;
+  /** `transportOptions.webtransport` as the user gave it (the WebTransport transport only). */
+  webtransport?: WebTransportOptions | undefined;
   /** Polling in browsers: fetch or XMLHttpRequest (see HttpRequestInit.client). */
   client?: "fetch" | "xhr";
 }
@@ -146,7 +148,9 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
   /** The URL of the next connection or request; `extra` query parameters go last (polling's timestamp). */
   url(extra?: Record<string, string>): string {
     const { opts } = this;
-    const scheme = this.name === "websocket" ? (opts.secure ? "wss" : "ws") : opts.secure ? "https" : "http";
+    // WebTransport is HTTP/3: always over TLS.
+    const scheme =
+      this.name === "websocket" ? (opts.secure ? "wss" : "ws") : opts.secure || this.name === "webtransport" ? "https" : "http";
     const host = opts.hostname.includes(":") && !opts.hostname.startsWith("[") ? `[${opts.hostname}]` : opts.hostname;
     const port = opts.port ? `:${opts.port}` : "";
     let path = opts.path.replace(/\/+$/, "");

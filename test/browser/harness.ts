@@ -47,26 +47,28 @@ export const scriptBundle =
 /**
  * Launches Chromium (once per test file: the caller closes it in a top-level `after`).
  * A missing browser is a failure that says how to install it, never a skip.
+ * `quic`: keep QUIC on, which WebTransport (HTTP/3) needs.
  */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(options: { quic?: boolean } = {}): Promise<Browser> {
   if (!existsSync(chromiumPath)) {
     throw new Error(
       `Chromium not found at ${chromiumPath}: install it with \`apt-get update && apt-get install -y chromium\` ` +
         "(or point CHROMIUM_PATH at a Chromium binary)",
     );
   }
-  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  const args = options.quic ? chromiumArgs.filter((arg) => arg !== "--disable-quic") : chromiumArgs;
+  return chromium.launch({ executablePath: chromiumPath, args });
 }
 
 /**
- * Chromium for one test file: `check` (by default assertBuilt) and the launch run before the file's tests, the
- * browser closes after them. Returns the getter the tests use: `openPage(browser(), url)`.
+ * Chromium for one test file: `check` (by default assertBuilt) and the launch (with `options`, see
+ * launchChromium) run before the file's tests, the browser closes after them. Returns the getter the tests use: `openPage(browser(), url)`.
  */
-export function useChromium(check: () => void = assertBuilt): () => Browser {
+export function useChromium(check: () => void = assertBuilt, options: { quic?: boolean } = {}): () => Browser {
   let browser: Browser | undefined;
   before(async () => {
     check();
-    browser = await launchChromium();
+    browser = await launchChromium(options);
   });
   after(() => browser?.close());
   return () => {

@@ -3,26 +3,22 @@
 // events with nested objects, numbers, strings, dates and binary both ways, acks both ways, a second namespace.
 // With SIOLINK_TEST_CLIENT=socket.io-client the same page runs socket.io-client's socket.io.msgpack.min.js.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
 import type { Socket as ServerSocket } from "socket.io";
 import * as msgpackParser from "socket.io-msgpack-parser";
 import { once } from "../helpers/wait";
-import { bounded, client, launchChromium, openPage, root, startStack, type PageWindow } from "./harness";
+import { bounded, client, openPage, root, startStack, type PageWindow, useChromium } from "./harness";
 
 const bundle = client === "siolink" ? "/dist/siolink.msgpack.min.js" : "/node_modules/socket.io-client/dist/socket.io.msgpack.min.js";
 
-let browser: Browser;
-before(async () => {
+const browser = useChromium(() => {
   if (client === "siolink" && !existsSync(join(root, "dist/siolink.msgpack.min.js"))) {
     throw new Error("dist/siolink.msgpack.min.js is missing: run `npx rollup -c` before the browser tests");
   }
-  browser = await launchChromium();
 });
-after(() => browser?.close());
 
 /** Numbers of every MessagePack width, strings in several scripts, nesting. */
 const nested = {
@@ -56,7 +52,7 @@ for (const transports of [["websocket"], ["polling"], ["polling", "websocket"]] 
         ack({ nsp: socket.nsp.name, auth: socket.handshake.auth, transport: socket.conn.transport.name }),
       );
     });
-    const { page, errors } = await openPage(browser, `${server.url}/pages/client.html?bundle=${encodeURIComponent(bundle)}`);
+    const { page, errors } = await openPage(browser(), `${server.url}/pages/client.html?bundle=${encodeURIComponent(bundle)}`);
 
     const result = await page.evaluate(
       async ({ transports, nested }) => {
@@ -134,7 +130,7 @@ for (const transports of [["websocket"], ["polling"], ["polling", "websocket"]] 
 
 test("against a server on the JSON parser, the msgpack bundle never connects and closes cleanly", { ...bounded, skip: client === "siolink" ? false : "siolink's close reporting" }, async (t) => {
   const server = await startStack(t);
-  const { page, errors } = await openPage(browser, `${server.url}/pages/client.html?bundle=${encodeURIComponent(bundle)}`);
+  const { page, errors } = await openPage(browser(), `${server.url}/pages/client.html?bundle=${encodeURIComponent(bundle)}`);
   const outcome = await page.evaluate(async () => {
     const w = window as unknown as PageWindow;
     await w.ready;

@@ -2,23 +2,20 @@
 // SharedWorker (script-tag build, worker file found beside the script), and through leader election when
 // SharedWorker does not exist.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import type { TestServer } from "../helpers/server";
 import { waitFor } from "../helpers/wait";
-import { bounded, launchChromium, root, startStack } from "./harness";
+import { bounded, root, startStack, useChromium } from "./harness";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
-let browser: Browser;
-before(async () => {
+const browser = useChromium(() => {
   for (const file of ["dist/siolink.shared.min.js", "dist/siolink.shared-worker.js"]) {
     if (!existsSync(join(root, file))) throw new Error(`${file} is missing: run \`npx rollup -c\` before the browser tests`);
   }
-  browser = await launchChromium();
 });
-after(() => browser?.close());
 
 interface Stats {
   kind: string;
@@ -40,28 +37,32 @@ type Win = Window & {
   connected(socket: unknown): Promise<string>;
 };
 
-async function openTabs(context: BrowserContext, server: TestServer, n: number): Promise<Page[]> {
+async function openTabs(context: BrowserContext, server: TestServer, n: number, file = "shared.html"): Promise<Page[]> {
   const pages: Page[] = [];
   for (let i = 0; i < n; i++) {
     const page = await context.newPage();
     page.on("pageerror", (error) => console.error(`pageerror (tab ${i}): ${error.message}`));
-    await page.goto(`${server.url}/pages/shared.html`);
+    await page.goto(`${server.url}/pages/${file}`);
+    await page.waitForFunction(() => typeof (window as unknown as Win).io === "function");
     pages.push(page);
   }
   return pages;
 }
 
-/** In every page: `window.s = io(nsp)`, "news" recorded; resolves with each page's socket.id once connected. */
-function connectAll(pages: Page[], nsp = "/"): Promise<string[]> {
+/** In every page: `window.s = io(nsp, opts)`, "news" recorded; resolves with each page's socket.id once connected. */
+function connectAll(pages: Page[], nsp = "/", opts: Record<string, unknown> = {}): Promise<string[]> {
   return Promise.all(
     pages.map((page) =>
-      page.evaluate(async (nsp) => {
-        const w = window as unknown as Win;
-        w.s = w.io(nsp);
-        w.record(w.s, "news");
-        w.record(w.s, "disconnect");
-        return w.connected(w.s);
-      }, nsp),
+      page.evaluate(
+        async ([nsp, opts]) => {
+          const w = window as unknown as Win;
+          w.s = w.io(nsp, opts);
+          w.record(w.s, "news");
+          w.record(w.s, "disconnect");
+          return w.connected(w.s);
+        },
+        [nsp, opts] as const,
+      ),
     ),
   );
 }
@@ -77,7 +78,7 @@ test("SharedWorker: N tabs, one server connection; delivery to all; acks to the 
     socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value));
     socket.on("fromTab", (value: unknown) => socket.emit("heard", value));
   });
-  const context = await browser.newContext();
+  const context = await browser().newContext();
   t.after(() => context.close());
   const pages = await openTabs(context, server, 3);
   const ids = await connectAll(pages);
@@ -147,7 +148,7 @@ test("SharedWorker: namespaces, auth; closing tabs releases them; the last tab c
     auths.push(socket.handshake.auth);
     socket.on("say", (text: string) => server.io.of("/chat").emit("said", text));
   });
-  const context = await browser.newContext();
+  const context = await browser().newContext();
   t.after(() => context.close());
   const pages = await openTabs(context, server, 3);
   await connectAll(pages);
@@ -168,7 +169,7 @@ test("SharedWorker: namespaces, auth; closing tabs releases them; the last tab c
   for (const page of pages.slice(0, 2)) await page.waitForFunction(() => (window as unknown as Win).log.said?.length === 1);
   assert.equal(await pages[2]!.evaluate(() => (window as unknown as Win).log.said), undefined, "a tab not in /chat hears nothing");
   const before = await stats(pages[2]!);
-  assert.deepEqual({ ...before, listeners: 0 }, { kind: "worker", clients: 3, handles: 5, sockets: 2, listeners: 0, acks: 0 });
+  assert.deepEqual({ ...before, listeners: 0, tab: "" }, { tab: "", kind: "worker", clients: 3, handles: 5, sockets: 2, listeners: 0, acks: 0 });
 
   // Tabs come and go: the counters come back where they were.
   for (let round = 0; round < 3; round++) {
@@ -211,7 +212,7 @@ test("no SharedWorker: a leader tab holds the one connection; closed, another ta
     connections.push(socket.id);
     socket.on("note", (text: string) => heard.push(text));
   });
-  const context = await browser.newContext();
+  const context = await browser().newContext();
   t.after(() => context.close());
   await context.addInitScript(() => {
     delete (window as { SharedWorker?: unknown }).SharedWorker;
@@ -231,18 +232,28 @@ test("no SharedWorker: a leader tab holds the one connection; closed, another ta
   const followers = pages.filter((_, i) => i !== leaderIndex);
 
   // The leader goes; the followers keep emitting while no tab holds the connection.
+  for (const page of followers) {
+    await page.evaluate(() => {
+      const w = window as unknown as Win & { back?: boolean };
+      w.s.once("connect", () => (w.back = true));
+    });
+  }
   await pages[leaderIndex]!.close();
-  await Promise.all(
+  const beforeReconnect = await Promise.all(
     followers.map((page, f) =>
       page.evaluate(async (f) => {
-        const w = window as unknown as Win;
+        const w = window as unknown as Win & { back?: boolean };
+        let early = 0;
         for (let i = 0; i < 25; i++) {
+          if (!w.back) early++;
           w.s.emit("note", `f${f}-${i}`);
           if (i % 5 === 4) await new Promise((r) => setTimeout(r, 20));
         }
+        return early;
       }, f),
     ),
   );
+  assert.ok(beforeReconnect.some((n) => n > 0), "some emits were made before the new leader reconnected");
   const expected = followers.flatMap((_, f) => Array.from({ length: 25 }, (_, i) => `f${f}-${i}`));
   await waitFor(() => heard.length >= expected.length, { timeoutMs: 20_000, what: "every note" });
   assert.deepEqual([...heard].sort(), [...expected].sort(), "zero lost, zero duplicated");
@@ -260,4 +271,45 @@ test("no SharedWorker: a leader tab holds the one connection; closed, another ta
   assert.equal(server.io.engine.clientsCount, 1);
   const disconnects = await followers[0]!.evaluate(() => (window as unknown as Win).log.disconnect);
   assert.deepEqual(disconnects?.map((args) => args[0]), ["transport close"]);
+});
+
+test("module build (import map for a bundler): the worker beside shared.mjs holds one connection for two tabs", bounded, async (t) => {
+  const server = await startStack(t);
+  let connections = 0;
+  server.io.on("connection", () => connections++);
+  const context = await browser().newContext();
+  t.after(() => context.close());
+  const pages = await openTabs(context, server, 2, "shared-esm.html");
+  const ids = await connectAll(pages);
+  assert.equal(connections, 1);
+  assert.equal(ids[0], ids[1]);
+  assert.equal((await stats(pages[0]!)).kind, "worker");
+});
+
+test("a worker that cannot start (404) falls back to a leader tab; no SharedWorker and no Web Locks: one connection per tab", bounded, async (t) => {
+  const server = await startStack(t);
+  let connections = 0;
+  server.io.on("connection", (socket) => {
+    connections++;
+    socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value));
+  });
+  const context = await browser().newContext();
+  t.after(() => context.close());
+  const pages = await openTabs(context, server, 2);
+  await connectAll(pages, "/", { workerUrl: "/pages/no-such-worker.js" });
+  assert.equal(connections, 1);
+  assert.equal((await stats(pages[1]!)).kind, "leader");
+
+  const bare = await browser().newContext();
+  t.after(() => bare.close());
+  await bare.addInitScript(() => {
+    delete (window as { SharedWorker?: unknown }).SharedWorker;
+    delete (Navigator.prototype as { locks?: unknown }).locks;
+  });
+  const alone = await openTabs(bare, server, 2);
+  const ids = await connectAll(alone);
+  assert.equal(connections, 3, "each tab connects on its own");
+  assert.notEqual(ids[0], ids[1]);
+  assert.equal((await stats(alone[0]!)).kind, "tab");
+  assert.equal(await alone[1]!.evaluate(() => (window as unknown as Win).s.timeout(5000).emitWithAck("echo", "solo")), "solo");
 });
