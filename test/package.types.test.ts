@@ -19,6 +19,8 @@ const ENTRIES: Record<string, string> = {
   siolink: 'import { io, WebSocket } from "siolink";\nexport const a: string | undefined = io("http://x", { transports: [WebSocket] }).id;',
   "siolink/websocket": 'import { io as wsIo } from "siolink/websocket";\nexport const b: boolean = wsIo("http://x").connected;',
   "siolink/react": 'import { useSocketStatus } from "siolink/react";\nexport const c: () => string = useSocketStatus;',
+  "siolink/shared": 'import { io as sharedIo } from "siolink/shared";\nexport const d: "function" = typeof sharedIo === "function" ? "function" : "function";',
+  "siolink/server": 'import { MemoryStore } from "siolink/server";\nexport const e: object = new MemoryStore();',
 };
 
 /** Compiles the consumer in a fresh project whose node_modules/siolink has `pkg` and the built dist/. */
@@ -65,7 +67,7 @@ test("moduleResolution node10 finds the types of every entry through typesVersio
 test("without typesVersions, node10 cannot find the subpath entries' types (the control)", { timeout: 60_000 }, (t) => {
   const { typesVersions: _dropped, ...bare } = pkg;
   const errors = compileConsumer(t, bare);
-  for (const entry of ["siolink/websocket", "siolink/react"]) {
+  for (const entry of Object.keys(ENTRIES).filter((name) => name !== "siolink")) {
     assert.ok(errors.some((message) => message.includes(`'${entry}'`)), `no resolution error for ${entry}: ${errors.join(" | ")}`);
   }
   assert.ok(!errors.some((message) => message.includes(`'siolink'`)), "the root entry resolves through \"types\"");
