@@ -38,8 +38,8 @@ function isHandshakeError(error: unknown): boolean {
 }
 
 test("parseHandshake accepts a valid open packet and drops unknown upgrade names", () => {
-  const data = parseHandshake(JSON.stringify({ ...defaultHandshake, upgrades: ["webtransport", "websocket", 7, "websocket"], extra: true }));
-  assert.deepEqual(data, { ...defaultHandshake, upgrades: ["websocket"] });
+  const data = parseHandshake(JSON.stringify({ ...defaultHandshake, upgrades: ["carrier-pigeon", "websocket", 7, "webtransport", "websocket"], extra: true }));
+  assert.deepEqual(data, { ...defaultHandshake, upgrades: ["websocket", "webtransport"] });
   assert.deepEqual(parseHandshake(valid), defaultHandshake);
 });
 
@@ -143,7 +143,7 @@ test("an undecodable polling payload closes with \"parse error\"", async (t) => 
 
 test("the handshake event carries the validated data, with unknown upgrades dropped", async (t) => {
   const fake = await startFakeEngine(t, {
-    onWebSocket: (ws) => ws.send(openPacket({ upgrades: ["webtransport", "polling"], pingInterval: 300, pingTimeout: 400 })),
+    onWebSocket: (ws) => ws.send(openPacket({ upgrades: ["carrier-pigeon", "polling"], pingInterval: 300, pingTimeout: 400 })),
   });
   const session = new EngineSession(fake.url, { transports: ["websocket"] });
   t.after(() => session.close());
