@@ -26,6 +26,9 @@ export {
   TimeoutError,
   TransportError,
 } from "./index";
+// socket.io-client's transport exports: small objects naming a transport (they link no transport code).
+// WebSocket and NodeWebSocket work here; the others are refused by io() and new Manager() with ERR_INVALID_ARG.
+export { Fetch, NodeWebSocket, NodeXHR, WebSocket, WebTransport, XHR } from "./engine/selectors";
 
 /** WebSocket only: asking for polling is refused when the Manager (or io()) is created. */
 const websocketKit: TransportKit = { entry: "siolink/websocket", websocket: WebSocketTransport };
