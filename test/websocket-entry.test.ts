@@ -125,7 +125,8 @@ test("the slim entry: io.Manager / io.Socket, instanceof, its own io() cache, ev
   assert.equal(slim.connect, io);
   assert.notEqual(slim.Manager, full.Manager);
   assert.notEqual(slim.io, full.io);
-  // Every export of "siolink" exists on "siolink/websocket", and the ones that are not entry-bound are the same.
+  // Every export of "siolink" exists on "siolink/websocket" (the transport exports too: small objects that link
+  // no transport code; io() there refuses all but WebSocket), and the ones that are not entry-bound are the same.
   for (const name of Object.keys(full)) {
     assert.ok(name in slim, `siolink/websocket lacks the export ${name}`);
     if (!["io", "connect", "default", "Manager"].includes(name)) {
