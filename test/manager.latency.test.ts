@@ -1,5 +1,5 @@
 // Proves manager.latency against a real server that does nothing to help: undefined before any sample, then a
-// finite positive number over WebSocket (handshake, then Node ping frames at open and at each heartbeat) and
+// finite positive number over WebSocket (handshake, then Node ping frames after the first message packet and at each heartbeat) and
 // over polling (handshake, then each POST); the `latency` events on the engine (raw) and the Manager (smoothed).
 // Only "finite and > 0" is asserted of the values: durations depend on the machine.
 
@@ -49,7 +49,7 @@ for (const transport of ["websocket", "polling"] as const satisfies readonly Tra
   });
 }
 
-test("Node WebSocket: ping frames give samples at open and at each server heartbeat, with no help from the server", async (t) => {
+test("Node WebSocket: ping frames give samples after the CONNECT reply and at each server heartbeat, with no help from the server", async (t) => {
   // A short heartbeat so several heartbeats pass within the test's bounds.
   const server = await startServer(t, { pingInterval: 50, pingTimeout: 1000 });
   const client = track(t, io(server.url, { forceNew: true, transports: ["websocket"] }));
@@ -58,9 +58,9 @@ test("Node WebSocket: ping frames give samples at open and at each server heartb
   const pings = { count: 0 };
   client.io.on("ping", () => pings.count++);
   await connected(client);
-  // The ping frame sent when the WebSocket opened, then one per Engine.IO ping.
+  // The ping frame sent after the CONNECT reply, then one per Engine.IO ping.
   await waitFor(() => raw.length >= 1 && pings.count >= 3 && raw.length >= 3, {
-    what: "ping-frame samples at open and at the heartbeats",
+    what: "ping-frame samples after the CONNECT reply and at the heartbeats",
   });
   for (const ms of raw) assertRtt(ms, "a ping-frame sample");
   assertRtt(client.io.latency, "manager.latency");

@@ -208,7 +208,8 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   }
 
   #transportOptions(name: TransportName): TransportOptions {
-    const merged: EngineOptions = { ...this.#opts, ...this.#opts.transportOptions?.[name] };
+    // Object.assign, not spreads: the merged objects then share a hidden class (less heap per client).
+    const merged: EngineOptions = Object.assign({}, this.#opts, this.#opts.transportOptions?.[name]);
     // Cookies (Node) only go with, and are only taken from, transports that have withCredentials. Cleared
     // here rather than deleted from the result, which would put every transport's options in dictionary mode.
     if (!merged.withCredentials) merged.cookieJar = undefined;

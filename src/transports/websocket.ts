@@ -52,6 +52,12 @@ export class WebSocketTransport extends Transport {
   #encoding = 0;
   /** A drain is due at the next tick, for every frame passed to the socket until then. */
   #drainDue = false;
+  /**
+   * Whether the first ping frame went out. It waits for the first message packet (the namespace CONNECT reply),
+   * not the WebSocket `open`: a frame at open is a second write on the critical path, and its PONG often comes
+   * ahead of the CONNECT reply.
+   */
+  #pinged = false;
 
   protected override isIdle(): boolean {
     return this.#encoding === 0 && !this.#drainDue;
@@ -97,7 +103,6 @@ export class WebSocketTransport extends Transport {
     const transport = this[kTransport];
     if (transport === undefined) return;
     transport.onOpened();
-    transport.#ping(this);
   }
 
   static #onSocketMessage(this: OwnedSocket, event: { data: unknown }): void {
@@ -114,6 +119,8 @@ export class WebSocketTransport extends Transport {
     // The server's heartbeat sets the pace of our own pings: no timer of our own.
     if (packet.type === "ping") transport.#ping(this);
     transport.onPacket(packet);
+    // The first ping frame, once the connection's first message packet has been handled (see #pinged).
+    if (!transport.#pinged && packet.type === "message") transport.#ping(this);
   }
 
   static #onSocketError(this: OwnedSocket, event: unknown): void {
@@ -130,6 +137,7 @@ export class WebSocketTransport extends Transport {
    * WebSocket library answers it, so this needs nothing from the server's code.
    */
   #ping(ws: WebSocketLike): void {
+    this.#pinged = true;
     ws.ping?.((ms) => this.sink?.onTransportRtt?.(ms));
   }
 
