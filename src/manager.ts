@@ -7,15 +7,15 @@ import { kDecodeSink, type DecodeSink, type SinkDecoder } from "./codec/sink";
 import { PacketType, type Decoder, type EncodedChunk, type Encoder, type Packet, type Parser } from "./codec/packet";
 import { BaseEngineSession, checkEngineOptions, kTransportKit, type EngineSession, type TransportKit } from "./engine/session";
 import type { CloseDetails, EngineCloseReason, EngineEvents, EngineOptions, RawData } from "./engine/types";
-import { AbortError, invalidArg, invalidState, nonNegative, TimeoutError, TransportError } from "./errors";
+import { AbortError, invalidState, TimeoutError, TransportError } from "./errors";
 import { COMPRESSED, kManagerLink, UNCOMPRESSED } from "./internal/constants";
 import { NamespaceTable } from "./internal/namespace-table";
 import { rethrowLater, Subscriptions, type Undo } from "./internal/subscriptions";
 import { pickTimers, type TimerHandle, type Timers } from "./internal/timers";
-import { defaultPlatform } from "./platform/default";
 import type { Platform } from "./platform/platform";
 import { emitLocally, TypedEmitter } from "./internal/emitter";
 import type { ManagerLink, NamespaceHooks } from "./link";
+import { checkParser, delayOption, NO_TRANSPORTS, resolveManagerOptions, toError } from "./manager-options";
 import { Socket } from "./socket";
 import type {
   DefaultEventsMap,
@@ -26,7 +26,6 @@ import type {
   ManagerReservedEvents,
   SocketOptions,
 } from "./types";
-import { defaultUrl, parseUrl, type ParsedUrl } from "./url";
 import { DEV } from "./internal/dev";
 
 /**
@@ -51,33 +50,6 @@ const NO_CALLBACKS: readonly OpenCallback[] = Object.freeze([]);
  * eighth: the figure follows a changed network within a few samples, yet one slow request does not swing it.
  */
 const LATENCY_WEIGHT = 0.25;
-
-function toError(value: unknown): Error {
-  return value instanceof Error ? value : invalidArg(String(value), value);
-}
-
-function delayOption(name: string, value: unknown, fallback: number): number {
-  return nonNegative(name, value) ?? fallback;
-}
-
-function checkParser(parser: unknown): Parser {
-  const candidate = parser as Partial<Parser> | null;
-  if (
-    typeof candidate !== "object" ||
-    candidate === null ||
-    typeof candidate.Encoder !== "function" ||
-    typeof candidate.Decoder !== "function"
-  ) {
-    throw invalidArg(DEV ? "parser must export Encoder and Decoder classes" : "");
-  }
-  return candidate as Parser;
-}
-
-/**
- * The transports of this class itself, which no entry point exports (src/index.ts and src/websocket.ts export
- * subclasses with a static kit): none, so its options are refused with ERR_INVALID_ARG.
- */
-const NO_TRANSPORTS: TransportKit = { entry: "the base Manager" };
 
 /**
  * A connection to a server, shared by the Sockets of its namespaces. `io()` creates and caches Managers;
@@ -162,34 +134,12 @@ export class Manager<
     // The entry point's Manager (or a user's subclass of it) carries its kit as a static member.
     const kit = (new.target as { [kTransportKit]?: TransportKit })[kTransportKit] ?? NO_TRANSPORTS;
     this.#kit = kit;
-    if (typeof uri === "object" && uri !== null) {
-      opts = uri;
-      uri = undefined;
-    }
-    // Object.assign, not a spread: the copies then share one hidden class (a spread gives each its own, ~225 B
-    // more per client).
-    const options: ManagerOptions = Object.assign({}, opts);
-    options.path = options.path || "/socket.io";
-    this.#platform = options.platform ?? defaultPlatform;
-    // One jar (Node) for all of this Manager's sessions, so cookies such as load-balancer affinity survive reconnects.
-    // Made only when some transport sends credentials: an unused jar is memory on every client of a load test.
-    if ([options, ...Object.values(options.transportOptions ?? {})].some((o) => o?.withCredentials)) {
-      options.cookieJar ??= this.#platform.createCookieJar?.();
-    }
-    const page = this.#platform.defaultOrigin();
-    let url: ParsedUrl | undefined;
-    try {
-      // No URL: the address options, the page, or localhost (Node), as in socket.io-client.
-      url = parseUrl(uri || defaultUrl(options, page), page);
-    } catch (error) {
-      // A malformed URL string is reported at open, through connect_error, as socket.io-client does.
-      if (uri != null && typeof uri !== "string") throw error;
-      this.#urlError = error as Error;
-    }
-    this.#origin = url?.origin ?? "";
-    this.uri = uri ?? this.#origin;
-    const query = { ...url?.query, ...options.query };
-    if (Object.keys(query).length > 0) options.query = query;
+    const resolved = resolveManagerOptions(uri, opts);
+    const options = resolved.opts;
+    this.#platform = resolved.platform;
+    this.#urlError = resolved.urlError;
+    this.#origin = resolved.origin;
+    this.uri = resolved.uri;
     this.opts = options;
 
     this.#timers = pickTimers(options.useNativeTimers);
