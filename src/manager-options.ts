@@ -10,18 +10,20 @@ import type { Platform } from "./platform/platform";
 import type { ManagerOptions } from "./types";
 import { defaultUrl, parseUrl, type ParsedUrl } from "./url";
 
-/** What a Manager is made of, resolved from its constructor's arguments. */
-export interface ResolvedManagerOptions {
-  /** The options (a copy: path defaulted, URL query merged in, the cookie jar made where needed). */
-  opts: ManagerOptions;
-  platform: Platform;
-  /** The URL given; the server's origin when none was given. */
-  uri: string;
-  /** Scheme, host and port of the server (see ParsedUrl.origin); "" when the URL is malformed. */
-  origin: string;
-  /** Why the URL given is unusable (a malformed string), reported at open rather than thrown here. */
-  urlError: Error | undefined;
-}
+/**
+ * What a Manager is made of, resolved from its constructor's arguments: the options (a copy: path defaulted, URL
+ * query merged in, the cookie jar made where needed), the platform, the uri (the URL given; the server's origin
+ * when none was given), the origin (scheme, host and port, see ParsedUrl.origin; "" for a malformed URL) and why
+ * the URL is unusable (a malformed string, reported at open rather than thrown). A tuple: the Manager
+ * destructures it into short local names, where an object's property names would stay in every bundle.
+ */
+export type ResolvedManagerOptions = [
+  opts: ManagerOptions,
+  platform: Platform,
+  uri: string,
+  origin: string,
+  urlError: Error | undefined,
+];
 
 /**
  * Resolves a Manager's `(uri, opts)` or `(opts)` arguments.
@@ -56,7 +58,7 @@ export function resolveManagerOptions(uri: string | ManagerOptions | undefined, 
   const origin = url?.origin ?? "";
   const query = { ...url?.query, ...options.query };
   if (Object.keys(query).length > 0) options.query = query;
-  return { opts: options, platform, uri: uri ?? origin, origin, urlError };
+  return [options, platform, uri ?? origin, origin, urlError];
 }
 
 export function toError(value: unknown): Error {

@@ -134,12 +134,11 @@ export class Manager<
     // The entry point's Manager (or a user's subclass of it) carries its kit as a static member.
     const kit = (new.target as { [kTransportKit]?: TransportKit })[kTransportKit] ?? NO_TRANSPORTS;
     this.#kit = kit;
-    const resolved = resolveManagerOptions(uri, opts);
-    const options = resolved.opts;
-    this.#platform = resolved.platform;
-    this.#urlError = resolved.urlError;
-    this.#origin = resolved.origin;
-    this.uri = resolved.uri;
+    const [options, platform, given, origin, urlError] = resolveManagerOptions(uri, opts);
+    this.#platform = platform;
+    this.#urlError = urlError;
+    this.#origin = origin;
+    this.uri = given;
     this.opts = options;
 
     this.#timers = pickTimers(options.useNativeTimers);
