@@ -197,7 +197,9 @@ test("useSocketStatus goes connecting → connected → reconnecting → connect
   assert.equal(second.counts.connections, 1);
   assert.deepEqual(await listenerCounts(page), mountedCounts);
   assert.deepEqual(await probe(page, (p) => p.statuses.length), 6);
-  assert.deepEqual(errors, []);
+  // An attempt that lands while the server is down makes Chromium log the refused connection itself (whether
+  // one lands depends on timing); those are the browser's network log, not the page's errors.
+  assert.deepEqual(errors.filter((line) => !line.includes("net::ERR_CONNECTION_REFUSED")), []);
 });
 
 test("unmounting the provider disconnects its socket and leaves no listener; mounting again connects once", bounded, async (t) => {
