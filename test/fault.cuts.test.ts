@@ -9,22 +9,11 @@ import { io, type Socket } from "../src/index";
 import { startChildServer } from "./helpers/child-server";
 import { startProxy } from "./helpers/proxy";
 import { waitFor } from "./helpers/wait";
+import { prng } from "./helpers/prng";
 
 const EMITS = 1_000;
 const CUTS = 8;
 const SEED = Number(process.env.FAULT_SEED ?? 0x5eed);
-
-/** Small deterministic PRNG (mulberry32), so a failing run can be replayed with FAULT_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Record counts at which to cut: spread over the stream, at least 40 apart so one emit is not cut forever. */
 function cutPoints(random: () => number): number[] {

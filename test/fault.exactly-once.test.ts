@@ -14,24 +14,13 @@ import { exactlyOnce } from "../src/server/index";
 import { startProxy, type FaultProxy } from "./helpers/proxy";
 import { startServer } from "./helpers/server";
 import { waitFor } from "./helpers/wait";
+import { prng } from "./helpers/prng";
 
 const EMITS = 10_000;
 const CUTS = 20;
 const SEED = Number(process.env.FAULT_SEED ?? 0xe0e0);
 const MODES = ["before-reply", "after-reply", "late-reply", "next-tick"] as const;
 type Mode = (typeof MODES)[number];
-
-/** Small deterministic PRNG (mulberry32), so a failing run can be replayed with FAULT_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Records at which to cut, one per stretch of the stream, each with its way of cutting. */
 function cutPlan(random: () => number): Map<number, Mode> {
