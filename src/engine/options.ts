@@ -27,7 +27,7 @@ export const kTransportKit: unique symbol = /* @__PURE__ */ Symbol("siolink.tran
 
 export const DEFAULT_FALLBACK_TIMEOUT = 10_000;
 
-const KNOWN_TRANSPORTS: readonly TransportName[] = ["websocket", "polling", "webtransport"];
+export const KNOWN_TRANSPORTS: readonly TransportName[] = ["websocket", "polling", "webtransport"];
 
 /** The server's address, resolved once per session; `uriQuery`: the query of its URI. */
 export interface Target {

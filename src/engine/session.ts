@@ -46,8 +46,15 @@ const STATE_NAMES: readonly EngineState[] = ["opening", "opening", "open", "clos
  */
 const EAGER_FLUSH_PACKETS = 256;
 
-/** socket.io-client's Node default: compressing tiny frames costs more than it saves. */
-const DEFAULT_PER_MESSAGE_DEFLATE = { threshold: 1024 };
+/** What a transport's options default to when neither the user's options nor its overrides say. */
+const TRANSPORT_DEFAULTS: Record<string, unknown> = {
+  path: "/engine.io",
+  addTrailingSlash: true,
+  timestampRequests: true,
+  timestampParam: "t",
+  // socket.io-client's Node default: compressing tiny frames costs more than it saves.
+  perMessageDeflate: { threshold: 1024 },
+};
 
 /** Key of the session on the options it gives its transports (read by their binaryType() and maxPayload()). */
 const kSession = Symbol();
@@ -262,11 +269,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     const o = Object.assign(Object.create(opts), opts.transportOptions?.[name], this.#target) as SessionTransportOptions &
       Record<string, unknown>;
     o.query = { ...this.#target.uriQuery, ...o.query };
-    o.path ??= "/engine.io";
-    o.addTrailingSlash ??= true;
-    o.timestampRequests ??= true;
-    o.timestampParam ??= "t";
-    o.perMessageDeflate ??= DEFAULT_PER_MESSAGE_DEFLATE;
+    for (const key in TRANSPORT_DEFAULTS) o[key] ??= TRANSPORT_DEFAULTS[key];
     // Cookies (Node) only go with, and are only taken from, transports that have withCredentials.
     if (!o.withCredentials) o.cookieJar = undefined;
     o.platform = this.#platform;
@@ -292,9 +295,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
   #create(name: TransportName): Transport {
     // resolveOptions() let through only names the kit has.
-    const transport = new this.#kit[name]!(this.#transportOptions(name));
-    transport.sid = this.#handshake?.sid ?? null;
-    return transport;
+    return new this.#kit[name]!(this.#transportOptions(name));
   }
 
   /** Makes `transport` the current one: it reports to this session from now on, the previous one no more. */
@@ -400,17 +401,18 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     const buffer = this.#writeBuffer;
     buffer.push(packet);
     if (callback) (this.#callbacks ??= []).push(callback);
-    // Past EAGER_FLUSH_PACKETS, a transport that takes sends back to back gets them without waiting for its drain.
-    if (this.#transport.writable || (buffer.length >= EAGER_FLUSH_PACKETS && this.#transport.pipelinable)) this.#flush();
+    this.#flush(buffer.length >= EAGER_FLUSH_PACKETS);
   }
 
-  /** Hands the buffered packets to the transport when it can take them. */
-  #flush(): void {
+  /**
+   * Hands the buffered packets to the transport when it can take them: when writable (nothing in flight, not
+   * paused for an upgrade), or, `eager`, when it takes sends back to back (a burst past EAGER_FLUSH_PACKETS).
+   */
+  #flush(eager?: boolean): void {
     const packets = this.#writeBuffer;
     const transport = this.#transport;
-    // Held while the transport is busy, or paused for an upgrade (not writable then either).
     if (this.#state !== OPEN && this.#state !== CLOSING) return;
-    if (packets.length === 0 || !(transport.writable || transport.pipelinable)) return;
+    if (packets.length === 0 || !(transport.writable || (eager && transport.pipelinable))) return;
     // The whole buffer is handed over as it is (no copy per flush); later writes start a new one.
     const callbacks = this.#callbacks;
     this.#writeBuffer = [];

@@ -42,6 +42,7 @@ export function upgrade(
   // The session's own emit, which its Manager hears as well (component-emitter's, protected in its typings).
   const emit = ((session as { _emitReserved: Emit })._emitReserved as Emit).bind(session) as Emit;
   const transport = control(name)!;
+  transport.sid = polling.sid;
   const timers = pickTimers(opts.useNativeTimers);
   const timeoutMs = opts.fallbackTimeout ?? DEFAULT_FALLBACK_TIMEOUT;
   /** Between the probe's answer and the switch: polling is pausing, the session holds its writes. */
