@@ -61,6 +61,9 @@ const kSession = Symbol();
 
 type SessionTransportOptions = TransportOptions & { [kSession]: BaseEngineSession };
 
+/** What every transport of a session gets as it is (see #transportOptions). */
+type Fixed = Target & Partial<TransportOptions>;
+
 /**
  * One Engine.IO connection over the transports of `kit`. It does not connect until open(); it closes exactly
  * once and is not reusable. EngineSession is the same with every transport linked.
@@ -74,11 +77,12 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   readonly #kit: TransportKit;
   readonly #platform: Platform;
   readonly #timers: Timers;
-  readonly #target: Target;
-  /** Polling's browser requests: fetch or XMLHttpRequest, when a `Fetch` or `XHR` transport export asked. */
-  readonly #client: "fetch" | "xhr" | undefined;
+  /**
+   * What every transport of this session is given as it is: the server's address, the platform, the timers,
+   * the resolved options (see #transportOptions).
+   */
+  readonly #fixed: Fixed;
   readonly #fallbackTimeout: number;
-  readonly #maxReceiveSize: number;
 
   #state = IDLE;
   #handshake: HandshakeData | undefined;
@@ -114,12 +118,23 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     this.#opts = opts;
     this.#kit = kit;
     const platform = (this.#platform = opts.platform ?? defaultPlatform);
-    this.#timers = pickTimers(opts.useNativeTimers);
-    this.#target = parseTarget(uri);
+    const timers = (this.#timers = pickTimers(opts.useNativeTimers));
     const [allowed, client, fallbackTimeout, maxReceiveSize] = resolveOptions(opts, kit);
-    this.#client = client;
     this.#fallbackTimeout = fallbackTimeout;
-    this.#maxReceiveSize = maxReceiveSize;
+    this.#fixed = {
+      ...parseTarget(uri),
+      platform,
+      timers,
+      // Shared functions that find this session through the options object they are called on (see kSession):
+      // two closures per transport are memory on every client of a load test.
+      binaryType: BaseEngineSession.#optionsBinaryType,
+      maxPayload: BaseEngineSession.#optionsMaxPayload,
+      maxReceiveSize,
+      // Polling's browser requests: fetch or XMLHttpRequest, when a `Fetch` or `XHR` transport export asked.
+      client,
+      webtransport: opts.transportOptions?.webtransport,
+      [kSession]: this,
+    } as Fixed;
     this.binaryType = opts.binaryType ?? platform.defaultBinaryType;
     // Skip transports the runtime cannot create, unless none is left (then open() reports why).
     const order = allowed.filter((name) =>
@@ -265,23 +280,13 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   #transportOptions(name: TransportName): TransportOptions {
     const opts = this.#opts;
     // The user's options are the prototype: what a transport reads of them (TLS, agent, headers...) is not
-    // copied into every transport's options; the per-transport overrides and resolved values are own properties.
-    const o = Object.assign(Object.create(opts), opts.transportOptions?.[name], this.#target) as SessionTransportOptions &
+    // copied into every transport's options; the per-transport overrides and the fixed values are own properties.
+    const o = Object.assign(Object.create(opts), opts.transportOptions?.[name], this.#fixed) as SessionTransportOptions &
       Record<string, unknown>;
-    o.query = { ...this.#target.uriQuery, ...o.query };
+    o.query = { ...this.#fixed.uriQuery, ...o.query };
     for (const key in TRANSPORT_DEFAULTS) o[key] ??= TRANSPORT_DEFAULTS[key];
     // Cookies (Node) only go with, and are only taken from, transports that have withCredentials.
     if (!o.withCredentials) o.cookieJar = undefined;
-    o.platform = this.#platform;
-    o.timers = this.#timers;
-    // Shared functions that find this session through the options object they are called on (see kSession):
-    // two closures per transport are memory on every client of a load test.
-    o.binaryType = BaseEngineSession.#optionsBinaryType;
-    o.maxPayload = BaseEngineSession.#optionsMaxPayload;
-    o.maxReceiveSize = this.#maxReceiveSize;
-    o.webtransport = opts.transportOptions?.webtransport;
-    if (this.#client) o.client = this.#client;
-    o[kSession] = this;
     return o;
   }
 
@@ -373,18 +378,16 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     this.#maybeUpgrade();
   }
 
-  /** Full kit, polling, upgrade not disabled: probe what the server offers (see upgrade.ts). */
+  /** Full kit only: from polling, probe what the server offers (see upgrade.ts). */
   #maybeUpgrade(): void {
-    if (this.#state === OPEN && this.#opts.upgrade !== false) {
-      // `control` creates a transport by name, or ends the upgrade: switched to `transport`, or failed.
-      this.#upgrade = this.#kit.upgrade?.(this, this.#opts, this.#transport, this.#candidates, this.#handshake!.upgrades, (control) => {
-        if (typeof control === "string") return this.#create(control);
-        this.#upgrade = undefined;
-        if (control) this.#use(control);
-        else this.#maybeUpgrade();
-        return undefined;
-      });
-    }
+    // `control` creates a transport by name, or ends the upgrade: switched to `transport`, or failed.
+    this.#upgrade = this.#kit.upgrade?.(this, this.#opts, this.#transport, this.#candidates, this.#handshake!.upgrades, (control) => {
+      if (typeof control === "string") return this.#create(control);
+      this.#upgrade = undefined;
+      if (control) this.#use(control);
+      else this.#maybeUpgrade();
+      return undefined;
+    });
   }
 
   #onProtocolError(message: string, code?: "ERR_HANDSHAKE"): void {

@@ -9,7 +9,7 @@ import { defaultPlatform } from "../platform/default";
 import type { PollingTransport } from "../transports/polling";
 import type { Transport } from "../transports/transport";
 import { DEFAULT_FALLBACK_TIMEOUT } from "./options";
-import type { EngineEvents, EngineOptions, TransportName } from "./types";
+import type { EngineEvents, EngineOptions, EngineSessionApi, TransportName } from "./types";
 
 /** Abandons the upgrade in progress; a switch already under way is finished unless `force`. */
 export type UpgradeCancel = (force?: boolean) => void;
@@ -26,8 +26,8 @@ const UPGRADES: readonly TransportName[] = ["webtransport", "websocket"];
 type Emit = <E extends "upgrading" | "upgrade" | "upgradeError">(event: E, ...args: Parameters<EngineEvents[E]>) => void;
 
 /**
- * Starts upgrading `polling` to the best of `candidates` the server `offered`; undefined when there is none (or
- * the session is not on polling). A failed probe is taken out of `candidates`.
+ * Starts upgrading `polling` to the best of `candidates` the server `offered`; undefined when there is none, the
+ * session is not open on polling, or `upgrade: false`. A failed probe is taken out of `candidates`.
  */
 export function upgrade(
   session: object,
@@ -37,7 +37,10 @@ export function upgrade(
   offered: readonly TransportName[],
   control: UpgradeControl,
 ): UpgradeCancel | undefined {
-  const name = polling.name === "polling" ? UPGRADES.find((n) => candidates.includes(n) && offered.includes(n)) : undefined;
+  const name =
+    opts.upgrade !== false && polling.name === "polling" && (session as EngineSessionApi).readyState === "open"
+      ? UPGRADES.find((n) => candidates.includes(n) && offered.includes(n))
+      : undefined;
   if (name === undefined) return undefined;
   // The session's own emit, which its Manager hears as well (component-emitter's, protected in its typings).
   const emit = ((session as { _emitReserved: Emit })._emitReserved as Emit).bind(session) as Emit;
