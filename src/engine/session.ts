@@ -62,7 +62,7 @@ const kSession = Symbol();
 type SessionTransportOptions = TransportOptions & { [kSession]: BaseEngineSession };
 
 /** What every transport of a session gets as it is (see #transportOptions). */
-type Fixed = Target & Partial<TransportOptions>;
+type Fixed = EngineOptions & Target & TransportOptions & { fallbackTimeout: number };
 
 /**
  * One Engine.IO connection over the transports of `kit`. It does not connect until open(); it closes exactly
@@ -82,7 +82,6 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
    * the resolved options (see #transportOptions).
    */
   readonly #fixed: Fixed;
-  readonly #fallbackTimeout: number;
 
   #state = IDLE;
   #handshake: HandshakeData | undefined;
@@ -120,9 +119,8 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     const platform = (this.#platform = opts.platform ?? defaultPlatform);
     const timers = (this.#timers = pickTimers(opts.useNativeTimers));
     const [allowed, client, fallbackTimeout, maxReceiveSize] = resolveOptions(opts, kit);
-    this.#fallbackTimeout = fallbackTimeout;
-    this.#fixed = {
-      ...parseTarget(uri),
+    // Its prototype is the user's options: the upgrade reads both through it.
+    this.#fixed = Object.assign(Object.create(opts), parseTarget(uri), {
       platform,
       timers,
       // Shared functions that find this session through the options object they are called on (see kSession):
@@ -133,12 +131,13 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
       // Polling's browser requests: fetch or XMLHttpRequest, when a `Fetch` or `XHR` transport export asked.
       client,
       webtransport: opts.transportOptions?.webtransport,
+      fallbackTimeout,
       [kSession]: this,
-    } as Fixed;
+    }) as Fixed;
     this.binaryType = opts.binaryType ?? platform.defaultBinaryType;
     // Skip transports the runtime cannot create, unless none is left (then open() reports why).
     const order = allowed.filter((name) =>
-      name === "websocket" ? platform.hasWebSocket() : kit[name]!.usable?.(this.#transportOptions(name)) !== false,
+      name === "websocket" ? platform.hasWebSocket() : kit[name]!.usable?.(this.#fixed) !== false,
     );
     this.#transport = this.#create(order.shift() ?? allowed[0]!);
     this.#candidates = order;
@@ -320,7 +319,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   /** Opens a transport as the current one, with a deadline if another one could still be tried. */
   #start(transport: Transport): void {
     this.#use(transport);
-    if (this.#candidates.length > 0) this.#arm(this.#fallbackTimeout);
+    if (this.#candidates.length > 0) this.#arm(this.#fixed.fallbackTimeout);
     else this.#timers.clearTimeout(this.#timer);
     this.#openedAt = performance.now();
     transport.open();
@@ -381,7 +380,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   /** Full kit only: from polling, probe what the server offers (see upgrade.ts). */
   #maybeUpgrade(): void {
     // `control` creates a transport by name, or ends the upgrade: switched to `transport`, or failed.
-    this.#upgrade = this.#kit.upgrade?.(this, this.#opts, this.#transport, this.#candidates, this.#handshake!.upgrades, (control) => {
+    this.#upgrade = this.#kit.upgrade?.(this, this.#fixed, this.#transport, this.#candidates, this.#handshake!.upgrades, (control) => {
       if (typeof control === "string") return this.#create(control);
       this.#upgrade = undefined;
       if (control) this.#use(control);

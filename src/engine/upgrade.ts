@@ -4,11 +4,8 @@
 
 import { TransportError } from "../errors";
 import { DEV } from "../internal/dev";
-import { pickTimers } from "../internal/timers";
-import { defaultPlatform } from "../platform/default";
 import type { PollingTransport } from "../transports/polling";
-import type { Transport } from "../transports/transport";
-import { DEFAULT_FALLBACK_TIMEOUT } from "./options";
+import type { Transport, TransportOptions } from "../transports/transport";
 import type { EngineEvents, EngineOptions, EngineSessionApi, TransportName } from "./types";
 
 /** Abandons the upgrade in progress; a switch already under way is finished unless `force`. */
@@ -26,12 +23,13 @@ const UPGRADES: readonly TransportName[] = ["webtransport", "websocket"];
 type Emit = <E extends "upgrading" | "upgrade" | "upgradeError">(event: E, ...args: Parameters<EngineEvents[E]>) => void;
 
 /**
+ * `opts`: the session's resolved options (timers, platform, fallbackTimeout), its prototype the user's options.
  * Starts upgrading `polling` to the best of `candidates` the server `offered`; undefined when there is none, the
  * session is not open on polling, or `upgrade: false`. A failed probe is taken out of `candidates`.
  */
 export function upgrade(
   session: object,
-  opts: EngineOptions,
+  opts: EngineOptions & TransportOptions & { fallbackTimeout: number },
   polling: Transport,
   candidates: TransportName[],
   offered: readonly TransportName[],
@@ -46,8 +44,7 @@ export function upgrade(
   const emit = ((session as { _emitReserved: Emit })._emitReserved as Emit).bind(session) as Emit;
   const transport = control(name)!;
   transport.sid = polling.sid;
-  const timers = pickTimers(opts.useNativeTimers);
-  const timeoutMs = opts.fallbackTimeout ?? DEFAULT_FALLBACK_TIMEOUT;
+  const { timers, fallbackTimeout: timeoutMs } = opts;
   /** Between the probe's answer and the switch: polling is pausing, the session holds its writes. */
   let switching = false;
   let active = true;
@@ -73,7 +70,7 @@ export function upgrade(
 
   // A transport that never answers (a proxy holding the upgrade) must not block the session forever.
   const timer = timers.setTimeout(() => fail(DEV ? `no answer within ${timeoutMs} ms` : ""), timeoutMs);
-  if (opts.autoUnref) (opts.platform ?? defaultPlatform).unref(timer);
+  if (opts.autoUnref) opts.platform.unref(timer);
 
   transport.sink = {
     onTransportPacket(packet) {
