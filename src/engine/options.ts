@@ -81,17 +81,15 @@ export function resolveOptions(
   }
   // rememberUpgrade: the Manager saw a previous session reach WebSocket, so start there (polling stays as fallback).
   if (opts.rememberUpgrade && order.includes("websocket")) order = [...new Set<TransportName>(["websocket", ...order])];
-  const fallbackTimeout = positive("fallbackTimeout", opts.fallbackTimeout ?? DEFAULT_FALLBACK_TIMEOUT, 2_147_483_647);
-  const maxReceiveSize = positive("maxReceiveSize", opts.maxReceiveSize ?? 64 * 1024 * 1024, Number.MAX_SAFE_INTEGER, true);
-  return [order, client, fallbackTimeout, maxReceiveSize];
-}
-
-/** A positive number of at most `max` (an integer where `integer`), or ERR_INVALID_ARG naming the option. */
-function positive(name: string, value: unknown, max: number, integer?: boolean): number {
-  if (typeof value !== "number" || !(value > 0 && value <= max) || (integer && value % 1 !== 0)) {
-    throw invalidArg(DEV ? `${name} must be a positive ${integer ? "integer number of bytes" : "number of ms"}, got ${String(value)}` : `${name} ${String(value)}`);
+  const fallbackTimeout = opts.fallbackTimeout ?? DEFAULT_FALLBACK_TIMEOUT;
+  if (typeof fallbackTimeout !== "number" || !(fallbackTimeout > 0) || fallbackTimeout > 2_147_483_647) {
+    throw invalidArg(DEV ? `fallbackTimeout must be a positive number of ms, got ${String(fallbackTimeout)}` : String(fallbackTimeout));
   }
-  return value;
+  const maxReceiveSize = opts.maxReceiveSize ?? 64 * 1024 * 1024;
+  if (!Number.isSafeInteger(maxReceiveSize) || maxReceiveSize <= 0) {
+    throw invalidArg(DEV ? `maxReceiveSize must be a positive integer number of bytes, got ${String(maxReceiveSize)}` : String(maxReceiveSize));
+  }
+  return [order, client, fallbackTimeout, maxReceiveSize];
 }
 
 /**
