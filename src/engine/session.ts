@@ -217,7 +217,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     const { type, data } = packet;
     if (this.#handshake === undefined) {
       if (type === "open") this.#onHandshake(data);
-      else this.#onProtocolError(DEV ? `expected an open packet first, got "${type}"` : type, "ERR_HANDSHAKE");
+      else this.#fail(new ProtocolError(DEV ? `expected an open packet first, got "${type}"` : type, { code: "ERR_HANDSHAKE" }));
       return;
     }
     this.#deadline = Date.now() + this.#pingDelay;
@@ -228,7 +228,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
       this._emitReserved("data", data!);
       this.#state !== CLOSED && this.#emitIfHeard("message", data!);
     } else if (type === "error") {
-      this.#onProtocolError(DEV ? "the server sent data the Engine.IO parser cannot decode" : "");
+      this.#fail(new ProtocolError(DEV ? "the server sent data the Engine.IO parser cannot decode" : ""));
     }
     // noop (server-side poll cycle), late pongs and a repeated open carry nothing for us.
   }
@@ -248,8 +248,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     if (this.#state === OPENING && this.#candidates.length > 0) {
       this.#fallBack();
     } else {
-      this._emitReserved("error", error);
-      this.#onClose("transport error", error);
+      this.#fail(error, "transport error");
     }
   }
 
@@ -358,8 +357,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     try {
       handshake = parseHandshake(data);
     } catch (error) {
-      this._emitReserved("error", error as ProtocolError);
-      this.#onClose("parse error", error as ProtocolError);
+      this.#fail(error as ProtocolError);
       return;
     }
     this.#handshake = handshake;
@@ -389,10 +387,10 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     });
   }
 
-  #onProtocolError(message: string, code?: "ERR_HANDSHAKE"): void {
-    const error = new ProtocolError(message, code && { code });
+  /** Emits `error`, then closes with it: a failed transport, or what the server sent that we refuse. */
+  #fail(error: Error, reason: EngineCloseReason = "parse error"): void {
     this._emitReserved("error", error);
-    this.#onClose("parse error", error);
+    this.#onClose(reason, error);
   }
 
   #queue(packet: EnginePacket, callback: (() => void) | undefined): void {
