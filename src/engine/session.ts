@@ -210,7 +210,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
   /** @internal */
   onTransportPacket(packet: EnginePacket): void {
-    if (this.#state === IDLE || this.#state === CLOSED) return;
+    // Only the current transport reports here, and only from open() until the close (which detaches it).
     // Events nobody listens to are skipped on this per-message path (an emit copies its arguments).
     // Every packet is a sign of life, the open packet included (as in socket.io-client).
     if (this.#emitIfHeard("packet", packet) || this.#emitIfHeard("heartbeat")) return;
@@ -303,8 +303,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
   /** Makes `transport` the current one: it reports to this session from now on, the previous one no more. */
   #use(transport: Transport): void {
-    const previous = this.#transport;
-    if (previous.sink === this) previous.sink = null;
+    this.#transport.sink = null;
     transport.sink = this;
     this.#transport = transport;
   }
