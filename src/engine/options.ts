@@ -29,15 +29,8 @@ const DEFAULT_FALLBACK_TIMEOUT = 10_000;
 
 export const KNOWN_TRANSPORTS: readonly TransportName[] = ["websocket", "polling", "webtransport"];
 
-/** The server's address, resolved once per session; `uriQuery`: the query of its URI. */
-export interface Target {
-  secure: boolean;
-  hostname: string;
-  port: string;
-  uriQuery: Record<string, string>;
-}
-
-export function parseTarget(uri: string): Target {
+/** Checks a session's URI: whether it is secure (https, wss) and the URL; ERR_INVALID_ARG for anything else. */
+export function parseTarget(uri: string): [secure: boolean, url: URL] {
   let url: URL | undefined;
   try {
     url = new URL(uri);
@@ -48,7 +41,7 @@ export function parseTarget(uri: string): Target {
   if (!scheme) {
     throw invalidArg(DEV ? `invalid Engine.IO URI ${JSON.stringify(uri)}: use http(s) or ws(s)` : JSON.stringify(uri));
   }
-  return { secure: scheme[1] !== "", hostname: url!.hostname, port: url!.port, uriQuery: Object.fromEntries(url!.searchParams) };
+  return [scheme[1] !== "", url!];
 }
 
 /**

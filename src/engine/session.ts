@@ -9,10 +9,10 @@ import { DEV } from "../internal/dev";
 import { pickTimers, type TimerHandle, type Timers } from "../internal/timers";
 import { defaultPlatform } from "../platform/default";
 import type { Platform } from "../platform/platform";
-import type { Transport, TransportOptions, TransportSink } from "../transports/transport";
+import { pickConnectOptions, type Transport, type TransportOptions, type TransportSink } from "../transports/transport";
 import { parseHandshake } from "./handshake";
 import { fullKit } from "./kit";
-import { isRawData, parseTarget, resolveOptions, type Target, type TransportKit } from "./options";
+import { isRawData, parseTarget, resolveOptions, type TransportKit } from "./options";
 import type { UpgradeCancel } from "./upgrade";
 import type {
   CloseDetails,
@@ -46,15 +46,8 @@ const STATE_NAMES: readonly EngineState[] = ["opening", "opening", "open", "clos
  */
 const EAGER_FLUSH_PACKETS = 256;
 
-/** What a transport's options default to when neither the user's options nor its overrides say. */
-const TRANSPORT_DEFAULTS: Record<string, unknown> = {
-  path: "/engine.io",
-  addTrailingSlash: true,
-  timestampRequests: true,
-  timestampParam: "t",
-  // socket.io-client's Node default: compressing tiny frames costs more than it saves.
-  perMessageDeflate: { threshold: 1024 },
-};
+/** socket.io-client's Node default: compressing tiny frames costs more than it saves. */
+const DEFAULT_PER_MESSAGE_DEFLATE = { threshold: 1024 };
 
 /** Key of the session on the options it gives its transports (read by their binaryType() and maxPayload()). */
 const kSession = Symbol();
@@ -62,7 +55,7 @@ const kSession = Symbol();
 type SessionTransportOptions = TransportOptions & { [kSession]: BaseEngineSession };
 
 /** What every transport of a session gets as it is (see #transportOptions). */
-type Fixed = EngineOptions & Target & TransportOptions & { fallbackTimeout: number };
+type Fixed = TransportOptions & { uriQuery: Record<string, string>; fallbackTimeout: number };
 
 /**
  * One Engine.IO connection over the transports of `kit`. It does not connect until open(); it closes exactly
@@ -119,8 +112,13 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     const platform = (this.#platform = opts.platform ?? defaultPlatform);
     const timers = (this.#timers = pickTimers(opts.useNativeTimers));
     const [allowed, client, fallbackTimeout, maxReceiveSize] = resolveOptions(opts, kit);
-    // Its prototype is the user's options: the upgrade reads both through it.
-    this.#fixed = Object.assign(Object.create(opts), parseTarget(uri), {
+    const [secure, url] = parseTarget(uri);
+    // One literal: every session's object shares one hidden class (heap per client).
+    this.#fixed = {
+      secure,
+      hostname: url.hostname,
+      port: url.port,
+      uriQuery: Object.fromEntries(url.searchParams),
       platform,
       timers,
       // Shared functions that find this session through the options object they are called on (see kSession):
@@ -132,8 +130,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
       client,
       webtransport: opts.transportOptions?.webtransport,
       fallbackTimeout,
-      [kSession]: this,
-    }) as Fixed;
+    } as Partial<Fixed> as Fixed;
     this.binaryType = opts.binaryType ?? platform.defaultBinaryType;
     // Skip transports the runtime cannot create, unless none is left (then open() reports why).
     const order = allowed.filter((name) =>
@@ -277,14 +274,37 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
   #transportOptions(name: TransportName): TransportOptions {
     const opts = this.#opts;
-    // The user's options are the prototype: what a transport reads of them (TLS, agent, headers...) is not
-    // copied into every transport's options; the per-transport overrides and the fixed values are own properties.
-    const o = Object.assign(Object.create(opts), opts.transportOptions?.[name], this.#fixed) as SessionTransportOptions &
-      Record<string, unknown>;
-    o.query = { ...this.#fixed.uriQuery, ...o.query };
-    for (const key in TRANSPORT_DEFAULTS) o[key] ??= TRANSPORT_DEFAULTS[key];
-    // Cookies (Node) only go with, and are only taken from, transports that have withCredentials.
-    if (!o.withCredentials) o.cookieJar = undefined;
+    const fixed = this.#fixed;
+    const merged: EngineOptions = Object.assign({}, opts, opts.transportOptions?.[name]);
+    // Every field written in one literal, in one order: the options of every client's transports then share one
+    // hidden class (spreads or a loop of keyed stores give each object its own map: about 700 bytes a client).
+    const o: TransportOptions = {
+      secure: fixed.secure,
+      hostname: fixed.hostname,
+      port: fixed.port,
+      path: merged.path ?? "/engine.io",
+      addTrailingSlash: merged.addTrailingSlash ?? true,
+      query: { ...fixed.uriQuery, ...merged.query },
+      timestampRequests: merged.timestampRequests ?? true,
+      timestampParam: merged.timestampParam ?? "t",
+      forceBase64: !!merged.forceBase64,
+      withCredentials: !!merged.withCredentials,
+      perMessageDeflate: merged.perMessageDeflate ?? DEFAULT_PER_MESSAGE_DEFLATE,
+      autoUnref: !!merged.autoUnref,
+      platform: fixed.platform,
+      timers: fixed.timers,
+      binaryType: fixed.binaryType,
+      maxPayload: fixed.maxPayload,
+      maxReceiveSize: fixed.maxReceiveSize,
+      webtransport: fixed.webtransport,
+      [kSession]: this,
+    } as SessionTransportOptions;
+    // The TLS and agent options that are set (cookies only with withCredentials); then the optional fields.
+    if (!merged.withCredentials) merged.cookieJar = undefined;
+    Object.assign(o, pickConnectOptions(merged));
+    if (merged.protocols !== undefined) o.protocols = merged.protocols;
+    if (merged.extraHeaders !== undefined) o.extraHeaders = merged.extraHeaders;
+    if (fixed.client) o.client = fixed.client;
     return o;
   }
 
@@ -377,7 +397,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   /** Full kit only: from polling, probe what the server offers (see upgrade.ts). */
   #maybeUpgrade(): void {
     // `control` creates a transport by name, or ends the upgrade: switched to `transport`, or failed.
-    this.#upgrade = this.#kit.upgrade?.(this, this.#fixed, this.#transport, this.#candidates, this.#handshake!.upgrades, (control) => {
+    this.#upgrade = this.#kit.upgrade?.(this, this.#fixed, this.#opts, this.#transport, this.#candidates, this.#handshake!.upgrades, (control) => {
       if (typeof control === "string") return this.#create(control);
       this.#upgrade = undefined;
       if (control) this.#use(control);

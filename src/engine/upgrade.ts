@@ -23,13 +23,14 @@ const UPGRADES: readonly TransportName[] = ["webtransport", "websocket"];
 type Emit = <E extends "upgrading" | "upgrade" | "upgradeError">(event: E, ...args: Parameters<EngineEvents[E]>) => void;
 
 /**
- * `opts`: the session's resolved options (timers, platform, fallbackTimeout), its prototype the user's options.
+ * `fixed`: the session's resolved values (timers, platform, fallbackTimeout); `opts`: the user's options.
  * Starts upgrading `polling` to the best of `candidates` the server `offered`; undefined when there is none, the
  * session is not open on polling, or `upgrade: false`. A failed probe is taken out of `candidates`.
  */
 export function upgrade(
   session: object,
-  opts: EngineOptions & TransportOptions & { fallbackTimeout: number },
+  fixed: TransportOptions & { fallbackTimeout: number },
+  opts: EngineOptions,
   polling: Transport,
   candidates: TransportName[],
   offered: readonly TransportName[],
@@ -44,7 +45,7 @@ export function upgrade(
   const emit = ((session as { _emitReserved: Emit })._emitReserved as Emit).bind(session) as Emit;
   const transport = control(name)!;
   transport.sid = polling.sid;
-  const { timers, fallbackTimeout: timeoutMs } = opts;
+  const { timers, fallbackTimeout: timeoutMs } = fixed;
   /** Between the probe's answer and the switch: polling is pausing, the session holds its writes. */
   let switching = false;
   let active = true;
@@ -70,7 +71,7 @@ export function upgrade(
 
   // A transport that never answers (a proxy holding the upgrade) must not block the session forever.
   const timer = timers.setTimeout(() => fail(DEV ? `no answer within ${timeoutMs} ms` : ""), timeoutMs);
-  if (opts.autoUnref) opts.platform.unref(timer);
+  if (opts.autoUnref) fixed.platform.unref(timer);
 
   transport.sink = {
     onTransportPacket(packet) {
