@@ -71,8 +71,8 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   readonly #platform: Platform;
   readonly #timers: Timers;
   /**
-   * What every transport of this session is given as it is: the server's address, the platform, the timers,
-   * the resolved options (see #transportOptions).
+   * Resolved once per session: the server's address, the platform, the timers and the checked options, which
+   * every transport's options are built from (see #transportOptions) and the upgrade reads.
    */
   readonly #fixed: Fixed;
 
