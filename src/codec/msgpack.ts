@@ -13,7 +13,7 @@ import { invalidArg, ProtocolError } from "../errors";
 import { DEV } from "../internal/dev";
 import { MAX_DEPTH } from "./binary";
 import { checkPacket } from "./encoder";
-import { isObject, PACKET_TYPE_NAMES, PacketType, type DecoderEvents, type Packet, type Parser } from "./packet";
+import { isObject, packetProblem, PacketType, type DecoderEvents, type Packet, type Parser } from "./packet";
 import { kDecodeSink, type DecodeSink } from "./sink";
 
 const TWO_32 = 2 ** 32;
@@ -324,44 +324,15 @@ export function decodeMsgpack(bytes: Uint8Array): unknown {
   return value;
 }
 
-/** The packet checks of the JSON decoder, on a decoded map. */
+/** The packet checks of the JSON decoder (packetProblem), on a decoded map; no binary types in this format. */
 function toPacket(decoded: unknown): Packet {
   if (!isObject(decoded)) throw new ProtocolError(DEV ? "msgpack packet must be a map" : "");
   const { type, nsp, data, id } = decoded;
-  if (typeof type !== "number" || !(type >= 0 && type <= 4) || !Number.isInteger(type)) {
-    throw new ProtocolError(DEV ? `unknown packet type ${String(type)}` : String(type));
-  }
-  const name = PACKET_TYPE_NAMES[type]!;
-  if (typeof nsp !== "string" || nsp.charCodeAt(0) !== 0x2f) {
-    throw new ProtocolError(DEV ? `${name} packet has an invalid namespace` : name);
-  }
-  switch (type) {
-    case PacketType.CONNECT:
-      if (data !== undefined && !isObject(data)) throw new ProtocolError(DEV ? `${name} payload must be an object` : name);
-      break;
-    case PacketType.DISCONNECT:
-      if (data !== undefined) throw new ProtocolError(DEV ? `${name} packet must not carry a payload` : name);
-      break;
-    case PacketType.CONNECT_ERROR:
-      if (typeof data !== "string" && !isObject(data)) throw new ProtocolError(DEV ? `${name} payload must be an object or a string` : name);
-      break;
-    case PacketType.EVENT:
-      if (!Array.isArray(data) || data.length === 0) throw new ProtocolError(DEV ? `${name} payload must be a non-empty array` : name);
-      if (typeof data[0] !== "string" && typeof data[0] !== "number") throw new ProtocolError(DEV ? `${name} name must be a string or a number` : name);
-      break;
-    default:
-      if (!Array.isArray(data)) throw new ProtocolError(DEV ? `${name} payload must be an array` : name);
-      if (id === undefined) throw new ProtocolError(DEV ? `${name} packet has no ack id` : name);
-  }
-  if (id !== undefined) {
-    if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 0) {
-      throw new ProtocolError(DEV ? `${name} ack id must be a non-negative integer, got ${String(id)}` : `${name} ${String(id)}`);
-    }
-    if (type !== PacketType.EVENT && type !== PacketType.ACK) throw new ProtocolError(DEV ? `${name} packet must not carry an ack id` : name);
-  }
-  const packet: Packet = { type: type as PacketType, nsp };
+  const problem = packetProblem(type, nsp, data, id, 4);
+  if (problem !== undefined) throw new ProtocolError(problem);
+  const packet: Packet = { type: type as Packet["type"], nsp: nsp as string };
   if (data !== undefined) packet.data = data;
-  if (id !== undefined) packet.id = id as number;
+  if (id != null) packet.id = id as number;
   return packet;
 }
 
