@@ -20,7 +20,10 @@ export type PacketType = (typeof PacketType)[keyof typeof PacketType];
 const NAMES = ["CONNECT", "DISCONNECT", "EVENT", "ACK", "CONNECT_ERROR", "BINARY_EVENT", "BINARY_ACK"];
 
 /** A packet type's name in development builds, its number in production ones. */
-export const typeName = (type: number): string | number => (DEV ? (NAMES[type] ?? String(type)) : type);
+export function typeName(type: number): string | number {
+  if (!DEV) return type;
+  return NAMES[type] ?? String(type);
+}
 
 /** A JSON object payload (CONNECT data, a CONNECT_ERROR object): neither null nor an array. */
 export function isObject(value: unknown): value is Record<string, unknown> {
