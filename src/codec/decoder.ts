@@ -4,7 +4,7 @@ import { Emitter } from "@socket.io/component-emitter";
 import { invalidArg, ProtocolError } from "../errors";
 import { DEV } from "../internal/dev";
 import { findPlaceholders, isBinary, setOwn, type BinaryValue, type Slot } from "./binary";
-import { kind, packetProblem, typeName, type Decoder as DecoderContract, type DecoderEvents, type Packet } from "./packet";
+import { contentProblem, kind, typeName, type Decoder as DecoderContract, type DecoderEvents, type Packet } from "./packet";
 import { kDecodeSink, type DecodeSink } from "./sink";
 
 export { kDecodeSink, type DecodeSink } from "./sink";
@@ -38,7 +38,6 @@ function parse(str: string, maxAttachments: number): Packet {
   if (!(type >= 0 && type <= 6)) {
     throw new ProtocolError(DEV ? (str === "" ? "empty packet" : `unknown packet type ${quote(str.charAt(0))}`) : str.charAt(0));
   }
-  const name = typeName(type);
   let i = 1;
   let attachments: number | undefined;
   if (type > 4) {
@@ -48,11 +47,11 @@ function parse(str: string, maxAttachments: number): Packet {
       throw new ProtocolError(
         DEV
           ? i === 1 || str.charCodeAt(i) !== 0x2d
-            ? `${name} packet must start with an attachment count and "-", got ${quote(str)}`
+            ? `${typeName(type)} packet must start with an attachment count and "-", got ${quote(str)}`
             : attachments === 0
-              ? `${name} packet declares zero attachments`
-              : `${name} packet declares ${quote(str.slice(1, i))} attachments, more than the limit of ${maxAttachments}`
-          : `${name} ${str.slice(1, i)}`,
+              ? `${typeName(type)} packet declares zero attachments`
+              : `${typeName(type)} packet declares ${quote(str.slice(1, i))} attachments, more than the limit of ${maxAttachments}`
+          : `${type} ${str.slice(1, i)}`,
       );
     }
     i++;
@@ -72,7 +71,7 @@ function parse(str: string, maxAttachments: number): Packet {
   if (i > idStart) {
     id = Number(str.slice(idStart, i));
     if (!Number.isSafeInteger(id)) {
-      throw new ProtocolError(DEV ? `ack id ${quote(str.slice(idStart, i))} in ${name} packet is not a safe integer` : `${name} ${str.slice(idStart, i)}`);
+      throw new ProtocolError(DEV ? `ack id ${quote(str.slice(idStart, i))} in ${typeName(type)} packet is not a safe integer` : `${type} ${str.slice(idStart, i)}`);
     }
   }
 
@@ -80,15 +79,15 @@ function parse(str: string, maxAttachments: number): Packet {
   if (i < str.length) {
     const json = str.slice(i);
     // JSON.parse tolerates surrounding whitespace; no Socket.IO encoder emits it, so it is refused as garbage.
-    if (json.trim() !== json) throw new ProtocolError(DEV ? `${name} packet has whitespace around its JSON payload` : `${name}`);
+    if (json.trim() !== json) throw new ProtocolError(DEV ? `${typeName(type)} packet has whitespace around its JSON payload` : `${type}`);
     try {
       data = JSON.parse(json);
     } catch (err) {
-      throw new ProtocolError(DEV ? jsonProblem(name, str, nsp, i, idStart, err) : `${name}`, { cause: err });
+      throw new ProtocolError(DEV ? jsonProblem(typeName(type), str, nsp, i, idStart, err) : `${type}`, { cause: err });
     }
   }
 
-  const problem = packetProblem(type, nsp, data, id);
+  const problem = contentProblem(type, data, id);
   if (problem !== undefined) throw new ProtocolError(problem);
   const packet: Packet = { type: type as Packet["type"], nsp };
   if (data !== undefined) packet.data = data;

@@ -50,39 +50,45 @@ export interface Packet {
 
 /**
  * What is wrong with a packet by the Socket.IO v5 rules (undefined when nothing is): its type (0 to `last`), a
- * namespace starting with "/" and without ",", an ack id only on EVENT and ACK (and required on ACK), and the
- * payload of its type. The JSON and msgpack decoders throw it as a ProtocolError, the encoders as ERR_INVALID_ARG,
- * so a packet refused on the way in is refused on the way out too. An `id` of null counts as none.
+ * namespace starting with "/" and without ",", then contentProblem. The msgpack decoder throws it as a
+ * ProtocolError, the encoders as ERR_INVALID_ARG, so a packet refused on the way in is refused on the way out too.
  */
 export function packetProblem(type: unknown, nsp: unknown, data: unknown, id: unknown, last = 6): string | undefined {
   if (!(Number.isInteger(type) && (type as number) >= 0 && (type as number) <= last)) {
     return DEV ? `unknown packet type ${String(type)}` : String(type);
   }
-  const t = type as number;
-  const name = typeName(t);
-  const event = t === 2 || t === 5;
-  const ack = t === 3 || t === 6;
   if (typeof nsp !== "string" || nsp.charCodeAt(0) !== 0x2f /* "/" */ || nsp.includes(",")) {
-    return DEV ? `${name} packet has an invalid namespace: a namespace must be a string starting with "/" and without ",", got ${JSON.stringify(nsp)}` : `${name} ${String(nsp)}`;
+    return DEV ? `${typeName(type as number)} packet has an invalid namespace: a namespace must be a string starting with "/" and without ",", got ${JSON.stringify(nsp)}` : `${type as number} ${String(nsp)}`;
   }
+  return contentProblem(type as number, data, id);
+}
+
+/**
+ * What is wrong with the ack id and payload of a packet of a valid type (undefined when nothing is): an ack id
+ * (a non-negative safe integer) only on EVENT and ACK, and required on ACK; the payload of its type. An `id`
+ * of null counts as none. The JSON decoder, whose parsing guarantees the type and namespace, calls it alone.
+ */
+export function contentProblem(type: number, data: unknown, id: unknown): string | undefined {
+  const event = type === 2 || type === 5;
+  const ack = type === 3 || type === 6;
   if (id != null && (!(event || ack) || !(Number.isSafeInteger(id) && (id as number) >= 0))) {
-    return DEV ? (event || ack ? `${name} ack id must be a non-negative safe integer, got ${String(id)}` : `${name} packet must not carry an ack id`) : `${name} ${String(id)}`;
+    return DEV ? (event || ack ? `${typeName(type)} ack id must be a non-negative safe integer, got ${String(id)}` : `${typeName(type)} packet must not carry an ack id`) : `${type} ${String(id)}`;
   }
   if (
-    t === 1
+    type === 1
       ? data !== undefined
-      : t === 0
+      : type === 0
         ? data !== undefined && !isObject(data)
-        : t === 4
+        : type === 4
           ? typeof data !== "string" && !isObject(data)
           : !Array.isArray(data) || (event ? data.length === 0 || (typeof data[0] !== "string" && typeof data[0] !== "number") : id == null)
   ) {
-    return DEV ? payloadProblem(name, t, data, event) : `${name}`;
+    return DEV ? payloadProblem(typeName(type), type, data, event) : `${type}`;
   }
   return undefined;
 }
 
-/** The development message of packetProblem's payload rules; production builds leave it out. */
+/** The development message of contentProblem's payload rules; production builds leave it out. */
 function payloadProblem(name: string | number, type: number, data: unknown, event: boolean): string {
   if (type === 1) return `${name} packet must not carry a payload`;
   const want = type === 0 ? "an object" : type === 4 ? "an object or a string" : event ? "a non-empty array" : "an array";
