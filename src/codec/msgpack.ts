@@ -11,7 +11,7 @@
 import { Emitter } from "@socket.io/component-emitter";
 import { invalidArg, ProtocolError } from "../errors";
 import { DEV } from "../internal/dev";
-import { MAX_DEPTH } from "./binary";
+import { MAX_DEPTH, setOwn } from "./binary";
 import { checkPacket } from "./encoder";
 import { isObject, packetProblem, PacketType, type DecoderEvents, type Packet, type Parser } from "./packet";
 import { kDecodeSink, type DecodeSink } from "./sink";
@@ -310,7 +310,7 @@ class Reader {
         throw new ProtocolError(DEV ? `msgpack map key must be a string or a number, got ${key === null ? "null" : typeof key}` : typeof key);
       }
       // An own "__proto__" member, as JSON.parse makes it, rather than a prototype swap.
-      Object.defineProperty(out, key, { value: this.value(depth + 1), enumerable: true, writable: true, configurable: true });
+      setOwn(out, key, this.value(depth + 1));
     }
     return out;
   }
