@@ -57,7 +57,8 @@ export function parseUrl(uri: string | undefined, defaultOrigin?: string): Parse
   }
   let url: URL;
   try {
-    url = new URL(input === "" || input.startsWith("/") || SCHEME.test(input) ? input : `//${input}`, page ?? "http://localhost");
+    // "" is the page's root: the page URL may carry a path and a query, which are not the server's.
+    url = new URL(input === "" ? "/" : input.startsWith("/") || SCHEME.test(input) ? input : `//${input}`, page ?? "http://localhost");
   } catch (cause) {
     throw invalidArg(DEV ? `invalid URL "${input}"` : input, cause);
   }
@@ -107,12 +108,14 @@ export function defaultUrl({ hostname, port, secure }: AddressOptions, defaultOr
   return `${secure ? "https" : "http"}://${hostname}:${port}`;
 }
 
-/** The page origin as an http(s) URL, or undefined when there is none usable (Node, or a file: page's "null"). */
+/**
+ * The page URL when it is an http(s) one, else undefined (Node, or a file: page's "null"). Only its scheme, host
+ * and port are read: relative input resolves against it from its root.
+ */
 function pageOrigin(defaultOrigin: string | undefined): URL | undefined {
   try {
     const url = new URL(defaultOrigin!);
-    const scheme = httpScheme(url);
-    return scheme === undefined ? undefined : new URL(`${scheme}://${url.host}`);
+    return httpScheme(url) === undefined ? undefined : url;
   } catch {
     return undefined;
   }
