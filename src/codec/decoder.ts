@@ -42,7 +42,8 @@ function parse(str: string, maxAttachments: number): Packet {
   let attachments: number | undefined;
   if (type > 4) {
     i = digits(str, 1);
-    attachments = i > 1 && str.charCodeAt(i) === 0x2d /* "-" */ ? Number(str.slice(1, i)) : 0;
+    // No digits: Number("") is 0, refused with the rest.
+    attachments = str.charCodeAt(i) === 0x2d /* "-" */ ? Number(str.slice(1, i)) : 0;
     if (!(attachments > 0 && attachments <= maxAttachments)) {
       throw new ProtocolError(
         DEV
@@ -60,9 +61,11 @@ function parse(str: string, maxAttachments: number): Packet {
   let nsp = "/";
   if (str.charCodeAt(i) === 0x2f /* "/" */) {
     // Our encoder always ends the namespace with ","; other encoders may leave it out when nothing follows.
-    const comma = str.indexOf(",", i);
-    nsp = str.slice(i, comma < 0 ? str.length : comma);
-    i = comma < 0 ? str.length : comma + 1;
+    let comma = str.indexOf(",", i);
+    if (comma < 0) comma = str.length;
+    nsp = str.slice(i, comma);
+    // Past the end when there was no ",": nothing more is read.
+    i = comma + 1;
   }
 
   let id: number | undefined;
