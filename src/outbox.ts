@@ -73,9 +73,7 @@ function call(fn: AckCallback | undefined, args: unknown[]): void {
 }
 
 function count(name: string, value: unknown): void {
-  if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 0)) {
-    throw invalidArg(DEV ? `${name} must be a non-negative integer, got ${String(value)}` : `${name} ${String(value)}`);
-  }
+  if ((nonNegative(name, value) as number) % 1) throw invalidArg(DEV ? `${name} must be an integer, got ${String(value)}` : `${name} ${String(value)}`);
 }
 
 /** Throws ERR_INVALID_ARG for bad socket options; io() calls it before it creates or opens any Manager. */

@@ -59,8 +59,6 @@ const isReserved = (event: unknown): boolean => RESERVED_EVENTS.has(event as str
 const toError = (value: unknown, what: string): Error =>
   value instanceof Error ? value : new SioError("ERR_ABORTED", DEV ? `${what}: ${String(value)}` : `${what} ${String(value)}`, { cause: value });
 
-type AnySocket = Socket<EventsMap, EventsMap>;
-
 /**
  * A connection to one namespace of a Socket.IO server. Create it with `io()` or `manager.socket(nsp)`.
  *
@@ -85,7 +83,6 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   #state = INACTIVE;
   #status: SocketStatus = "disconnected";
-  readonly #hooks: NamespaceHooks;
   #flags = NO_FLAGS;
   /** Bumped whenever a pending auth step must be ignored (disconnect, connection closed, new attempt). */
   #attempt = 0;
@@ -101,46 +98,48 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.io = io;
     this.nsp = nsp;
     this.auth = opts.auth;
-    this.#hooks = new Socket.#Hooks(this as unknown as AnySocket);
     this.#clientId = opts.exactlyOnce ? newClientId() : undefined;
     if (this.link.autoConnect) this.open();
   }
 
-  /**
-   * What a Socket hands to the Manager. Nested here so its methods may reach the socket's private members:
-   * one small object per socket, its methods shared on the prototype (no closure per socket).
-   */
-  static readonly #Hooks = class SocketHooks implements NamespaceHooks {
-    readonly #socket: AnySocket;
+  // What the Manager tells this socket once attached (NamespaceHooks, src/link.ts): TypeScript-private
+  // methods rather than a separate hooks object, as socket.io-client's onopen/onpacket/onclose are.
 
-    constructor(socket: AnySocket) {
-      this.#socket = socket;
-    }
+  private onOpen(): void {
+    if (this.#state === WAITING) this.#sendConnect();
+  }
 
-    onOpen(): void {
-      if (this.#socket.#state === WAITING) this.#socket.#sendConnect();
-    }
+  private onError(error: Error): void {
+    if (this.#state === CONNECTED) return;
+    this.#checkManager();
+    emitLocally(this, "connect_error", [error]);
+  }
 
-    onPacket(packet: Packet): void {
-      this.#socket.#onPacket(packet);
+  /** The Manager's connection closed under us: wait for the next one (the Manager decides when). */
+  private onClose(reason: DisconnectReason, description?: DisconnectDescription): void {
+    const previous = this.#state;
+    if (previous === INACTIVE) return;
+    this.#attempt++;
+    // Whether the Manager will try again, known before it says so: no "reconnecting" flash when it won't.
+    const io = this.io;
+    this.#checkManager();
+    this.#setState(WAITING, reason === "io client disconnect" || !io.reconnection() || io.reconnectionAttempts() < 1);
+    if (previous === CONNECTED) this.#closed(reason, description);
+    // The namespace handshake was cut short: a failed connection attempt, not a disconnection (a
+    // "disconnect" is always preceded by its "connect"). socket.io-client emits "disconnect" here.
+    else if (previous === CONNECTING) {
+      emitLocally(this, "connect_error", [
+        description instanceof Error
+          ? description
+          : new TransportError(DEV ? `the connection closed before the namespace connected (${reason})` : reason, description),
+      ]);
     }
+  }
 
-    onError(error: Error): void {
-      const socket = this.#socket;
-      if (socket.#state === CONNECTED) return;
-      socket.#checkManager();
-      socket.#emitReserved("connect_error", error);
-    }
-
-    onClose(reason: DisconnectReason, description?: DisconnectDescription): void {
-      this.#socket.#onConnectionClosed(reason, description);
-    }
-
-    /** The Manager stopped trying: no connection will come until connect(). */
-    onStopped(): void {
-      this.#socket.#refreshStatus(true);
-    }
-  };
+  /** The Manager stopped trying: no connection will come until connect(). */
+  private onStopped(): void {
+    this.#refreshStatus(true);
+  }
 
   /** Whether the namespace handshake completed and the connection is up. */
   get connected(): boolean {
@@ -175,7 +174,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const link = this.link;
     if (this.#state === CONNECTED) return this;
     if (this.#state === INACTIVE) {
-      link.attach(this.nsp, this.#hooks);
+      link.attach(this.nsp, this as never);
       this.#setState(WAITING, false);
       // A status:change listener may have disconnected us already.
       if (!this.active) return this;
@@ -316,10 +315,6 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     return this as never;
   }
 
-  #emitReserved<Ev extends keyof SocketReservedEvents>(ev: Ev, ...args: Parameters<SocketReservedEvents[Ev]>): void {
-    emitLocally(this, ev, args);
-  }
-
   /**
    * Callers change state last: a status:change listener may call connect() or disconnect() again. `stop`:
    * true when the Manager stopped trying (gave up, closed, reconnection off: only connect() starts again),
@@ -346,7 +341,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
               : "connecting";
     if (to === from) return;
     this.#status = to;
-    this.#emitReserved("status:change", { from, to });
+    emitLocally(this, "status:change", [{ from, to }]);
   }
 
   /**
@@ -364,38 +359,15 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   #deactivate(): void {
     if (this.#state === INACTIVE) return;
     this.#attempt++;
-    this.link.detach(this.nsp, this.#hooks);
+    this.link.detach(this.nsp, this as never);
     this.#setState(INACTIVE);
     this.expire();
-  }
-
-  /** The Manager's connection closed under us: wait for the next one (the Manager decides when). */
-  #onConnectionClosed(reason: DisconnectReason, description?: DisconnectDescription): void {
-    const previous = this.#state;
-    if (previous === INACTIVE) return;
-    this.#attempt++;
-    // Whether the Manager will try again, known before it says so: no "reconnecting" flash when it won't.
-    const io = this.io;
-    this.#checkManager();
-    this.#setState(WAITING, reason === "io client disconnect" || !io.reconnection() || io.reconnectionAttempts() < 1);
-    if (previous === CONNECTED) this.#closed(reason, description);
-    // The namespace handshake was cut short: a failed connection attempt, not a disconnection (a
-    // "disconnect" is always preceded by its "connect"). socket.io-client emits "disconnect" here.
-    else if (previous === CONNECTING) {
-      this.#emitReserved(
-        "connect_error",
-        description instanceof Error
-          ? description
-          : new TransportError(DEV ? `the connection closed before the namespace connected (${reason})` : reason, description),
-      );
-    }
   }
 
   /** Common end of every disconnection: forget the id, tell listeners, fail acknowledgements in flight. */
   #closed(reason: DisconnectReason, description?: DisconnectDescription): void {
     this.id = undefined;
-    if (description === undefined) this.#emitReserved("disconnect", reason);
-    else this.#emitReserved("disconnect", reason, description);
+    emitLocally(this, "disconnect", description === undefined ? [reason] : [reason, description]);
     this.failSent();
   }
 
@@ -452,10 +424,10 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /** A refusal or a failed auth step: report it and stop (no reconnection loop on bad credentials). */
   #refused(error: Error): void {
     this.#deactivate();
-    this.#emitReserved("connect_error", error);
+    emitLocally(this, "connect_error", [error]);
   }
 
-  #onPacket(packet: Packet): void {
+  private onPacket(packet: Packet): void {
     const { type, data, id } = packet;
     const state = this.#state;
     if (type === PacketType.CONNECT) {
@@ -475,7 +447,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       this.flushOnConnect();
       // A status:change listener may have disconnected us.
       if (!this.connected) return;
-      this.#emitReserved("connect");
+      emitLocally(this, "connect", []);
       // Events received before the CONNECT reply, delivered in order while connected.
       while (this.receiveBuffer.length && this.connected) {
         try {
@@ -499,7 +471,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       this.#deactivate();
       if (state === CONNECTED) this.#closed("io server disconnect");
       // Before our CONNECT was answered, it is a refusal (a "disconnect" always follows a "connect").
-      else this.#emitReserved("connect_error", new ConnectError(DEV ? "the server closed the namespace before it connected" : "", undefined));
+      else emitLocally(this, "connect_error", [new ConnectError(DEV ? "the server closed the namespace before it connected" : "", undefined)]);
     } else if (type === PacketType.CONNECT_ERROR && state === CONNECTING) {
       // Only an answer to our CONNECT: a refusal out of the blue (while connected) is ignored. Refused:
       // stop here. Buffered emits and their acknowledgements stay for a later connect().
