@@ -49,8 +49,8 @@ interface Queued {
 /** Queued emits by packet, for every socket: packets users put in sendBuffer themselves have none. */
 const QUEUED = /* @__PURE__ */ new WeakMap<Packet, Queued>();
 
-/** A pending acknowledgement: its callback, whether it is error-first, its timeout. */
-type Ack = [fn: AckCallback, withError: boolean, timer: TimerHandle | undefined];
+/** A pending acknowledgement: its callback, whether it is error-first, its timeout, what releases its signal. */
+type Ack = [fn: AckCallback, withError: boolean, timer: TimerHandle | undefined, release: (() => void) | undefined];
 
 /** Node fires longer timers at once (with a warning): a longer timeout means "no timeout". */
 const MAX_TIMER_DELAY = 2_147_483_647;
@@ -143,76 +143,65 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
    */
   protected queue(event: string, args: unknown[], flags: EmitFlags, errorFirst: boolean): void {
     const { signal, volatile, timeout = this.opts.ackTimeout } = flags;
-    let ack = typeof args[args.length - 1] === "function" ? (args.pop() as AckCallback) : undefined;
+    const ack = typeof args[args.length - 1] === "function" ? (args.pop() as AckCallback) : undefined;
     if (signal?.aborted) {
       // Never sent; the callback (error-first under signal()) learns why, asynchronously as for any failure.
-      if (ack) queueMicrotask(() => (ack as AckCallback)(abortError(signal)));
+      if (ack) queueMicrotask(() => ack(abortError(signal)));
       return;
     }
     const compress = flags.compress !== false;
     const data = [event, ...args];
     const packet: OutgoingPacket = { type: PacketType.EVENT, nsp: this.nsp, data, options: { compress } };
     const retried = !volatile && !!this.opts.retries;
-    const withError = errorFirst || timeout !== undefined || !!signal;
-    let release: (() => void) | undefined;
+    if (ack && !retried) packet.id = this.#nextId++;
+    // Encoded now: arguments the parser cannot encode throw here, before anything is registered.
+    const chunks = this.link.encode(packet);
+    let bytes = 0;
+    for (const chunk of chunks) bytes += typeof chunk === "string" ? chunk.length : "size" in chunk ? chunk.size : chunk.byteLength;
+    const queued: Queued = { c: chunks, at: Date.now(), b: bytes, r: undefined, n: retried ? 0 : undefined, q: ack, t: timeout };
+    QUEUED.set(packet, queued);
     if (signal) {
       const onAbort = (): void => this.#abort(packet, abortError(signal));
       signal.addEventListener("abort", onAbort);
-      release = () => signal.removeEventListener("abort", onAbort);
-      const settle = ack;
-      // A sent emit stays cancellable until its acknowledgement settles.
-      if (settle && !retried) ack = (...reply) => ((release as () => void)(), settle(...reply));
+      queued.r = () => signal.removeEventListener("abort", onAbort);
     }
-    if (ack && !retried) packet.id = this.#register(ack, withError, timeout);
+    const id = packet.id;
+    const withError = errorFirst || timeout !== undefined || !!signal;
+    // A sent emit stays cancellable until its acknowledgement settles.
+    if (id !== undefined) this.#register(id, ack as AckCallback, withError, timeout, queued.r);
     const forget = (): void => {
-      release?.();
-      if (packet.id !== undefined) this.#take(packet.id);
+      this.#take(id);
+      queued.r?.();
     };
-    let chunks: EncodedChunk[];
-    try {
-      chunks = this.link.encode(packet);
-    } catch (error) {
-      forget();
-      throw error;
-    }
-    let bytes = 0;
-    for (const chunk of chunks) bytes += typeof chunk === "string" ? chunk.length : "size" in chunk ? chunk.size : chunk.byteLength;
-    const queued: Queued = { c: chunks, at: Date.now(), b: bytes, r: release, n: retried ? 0 : undefined, q: ack, t: timeout };
-
+    let sent = false;
     if (volatile) {
-      const sent = this.connected && this.#phase !== FLUSHING && !this.sendBuffer.length && this.link.transportWritable() && this.#transmit(data, chunks, compress);
-      // Dropped: a plain callback could never be called, so forget it now; an error-first one keeps its
-      // timeout (or fails at the next disconnection) as in socket.io-client.
-      if (!sent && !withError) forget();
-      if (packet.id === undefined) release?.();
-      return;
-    }
-    if (this.connected && this.#phase === IDLE) {
+      sent = this.connected && this.#phase !== FLUSHING && !this.sendBuffer.length && this.link.transportWritable() && this.#transmit(data, chunks, compress);
+    } else if (this.connected && !this.#phase) {
       // Never overtake what waits.
       this.#flush();
       if (!this.sendBuffer.length && !this.#inflight) {
         if (retried) {
-          QUEUED.set(packet, queued);
           this.#inflight = packet;
-          this.#flush();
-          return;
+          return this.#flush();
         }
-        if (this.#transmit(data, chunks, compress)) {
-          if (packet.id === undefined) release?.();
-          return;
-        }
+        sent = this.#transmit(data, chunks, compress);
       }
     }
-    const fit = this.#fits(bytes);
-    if (fit > 1) {
-      forget();
-      throw overflowError();
-    }
-    QUEUED.set(packet, queued);
-    if (fit) {
+    if (!sent && !volatile) {
+      const fit = this.#fits(bytes);
+      if (fit > 1) {
+        forget();
+        throw overflowError();
+      }
+      if (!fit) return this.#drop(packet, "overflow", overflowError());
       this.sendBuffer.push(packet);
       if (!this.#expiry) this.expire();
-    } else this.#drop(packet, "overflow", overflowError());
+      return;
+    }
+    // Sent without an acknowledgement: nothing left to cancel. A dropped volatile emit: a plain callback
+    // could never be called, so it is forgotten now; an error-first one keeps its timeout (or fails at
+    // the next disconnection) as in socket.io-client.
+    if (id === undefined || !(sent || withError)) forget();
   }
 
   /** @internal The namespace connected: drop what expired, then send what waits once the current read is over. */
@@ -253,8 +242,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
   /** @internal The server's reply to the emit of packet `id`; a reply nobody waits for (late, duplicate) is dropped. */
   protected ack(id: number, reply: unknown[]): void {
     const pending = this.#take(id);
-    if (pending?.[1]) pending[0](null, ...reply);
-    else pending?.[0](...reply);
+    if (pending) pending[1] ? pending[0](null, ...reply) : pending[0](...reply);
   }
 
   /**
@@ -327,28 +315,22 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
   #drop(packet: Packet, reason: BufferDropReason, error: Error): void {
     const data = packet.data as unknown[];
     emitLocally(this, "buffer:drop", [{ reason, event: String(data[0]), args: data.slice(1), error }]);
-    this.#give(packet, error);
-  }
-
-  /** Fails the acknowledgement of an emit given up on, and releases its signal. */
-  #give(packet: Packet, error: Error): void {
     const queued = QUEUED.get(packet);
     queued?.r?.();
     if (queued?.n !== undefined) call(queued.q, [error]);
-    else if (packet.id !== undefined) this.#fail(packet.id, error);
+    else this.#fail(packet.id, error);
   }
 
   /** A signal() emit was aborted: out of the queue (a `buffer:drop`), given up in flight, or its acknowledgement fails. */
   #abort(packet: Packet, error: Error): void {
-    const index = this.sendBuffer.indexOf(packet);
-    if (index >= 0) this.#drop(this.sendBuffer.splice(index, 1)[0] as Packet, "aborted", error);
-    else if (this.#inflight === packet) {
-      // A late reply is ignored; the next one goes.
-      this.#inflight = undefined;
-      this.#take(packet.id as number);
-      this.#give(packet, error);
-      this.#flush();
-    } else if (packet.id !== undefined) this.#fail(packet.id, error);
+    const buffer = this.sendBuffer;
+    const index = buffer.indexOf(packet);
+    if (index >= 0) this.#drop(buffer.splice(index, 1)[0] as Packet, "aborted", error);
+    else if (packet === this.#inflight) {
+      // A late reply is ignored.
+      this.#take(packet.id);
+      this.#end(packet, [error]);
+    } else this.#fail(packet.id, error);
   }
 
   /** Sends what waits, in order, while connected; stops (keeping the rest) when the session cannot take more. */
@@ -360,7 +342,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
       while (this.connected) {
         const inflight = this.#inflight;
         if (inflight) {
-          if ((QUEUED.get(inflight) as Queued).p || !this.#try(inflight)) return;
+          if (!this.#try(inflight)) return;
           continue;
         }
         const packet = this.sendBuffer.shift() as OutgoingPacket | undefined;
@@ -390,23 +372,27 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     }
   }
 
-  /** Sends one try of the retried emit in flight; false when the session cannot take it now. */
+  /** Sends one try of the retried emit in flight; false when one awaits its reply or the session cannot take it. */
   #try(packet: OutgoingPacket): boolean {
     const queued = QUEUED.get(packet) as Queued;
+    if (queued.p) return false;
     // exactlyOnce: every try under the packet id of the first one (src/exactly-once.ts).
-    const reuse = this.opts.exactlyOnce ? packet.id : undefined;
-    const id = this.#register((error, ...reply) => this.#onTry(packet, id, error, reply), true, queued.t, reuse);
-    packet.id = id;
+    const id = (packet.id = (this.opts.exactlyOnce ? packet.id : undefined) ?? this.#nextId++);
     let chunks: EncodedChunk[];
     try {
       chunks = this.link.encode(packet);
     } catch (error) {
-      // Its arguments were changed since the emit: give up on it, the next one goes.
-      this.#take(id);
-      this.#inflight = undefined;
-      this.#give(packet, error as Error);
+      // Its arguments were changed since the emit: given up on.
+      this.#end(packet, [error]);
       return true;
     }
+    const onReply: AckCallback = (error, ...reply) => {
+      if (this.#inflight !== packet || packet.id !== id) return;
+      queued.p = false;
+      if (error == null || (queued.n as number) > (this.opts.retries as number)) this.#end(packet, error == null ? [null, ...reply] : [error]);
+      else this.#flush();
+    };
+    this.#register(id, onReply, true, queued.t);
     queued.p = true;
     if (this.#transmit(packet.data, chunks, packet.options?.compress !== false)) {
       (queued.n as number)++;
@@ -417,17 +403,12 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     return false;
   }
 
-  #onTry(packet: Packet, id: number, error: unknown, reply: unknown[]): void {
+  /** A retried emit is over (answered, out of tries, aborted): its callback runs, the next one goes. */
+  #end(packet: Packet, args: unknown[]): void {
     const queued = QUEUED.get(packet) as Queued;
-    if (this.#inflight !== packet || packet.id !== id) return;
-    queued.p = false;
-    if (error != null && (queued.n as number) <= (this.opts.retries as number)) {
-      this.#flush();
-      return;
-    }
     this.#inflight = undefined;
     queued.r?.();
-    call(queued.q, error != null ? [error] : [null, ...reply]);
+    call(queued.q, args);
     this.#flush();
   }
 
@@ -441,8 +422,8 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
   // -------------------------------------------------------------------------------------------------------
   // Acknowledgements
 
-  /** Stores `fn` under a fresh id (or `id`), with its optional timeout; the caller puts the id in the packet. */
-  #register(fn: AckCallback, withError: boolean, timeout: number | undefined, id = this.#nextId++): number {
+  /** Stores `fn` under `id`, with its optional timeout and what to release once it is settled. */
+  #register(id: number, fn: AckCallback, withError: boolean, timeout: number | undefined, release?: () => void): void {
     // A resend under the id of its first try (exactlyOnce) replaces what may still wait on that id.
     this.#take(id);
     let timer: TimerHandle | undefined;
@@ -456,21 +437,22 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
       }, timeout);
       this.link.unref(timer);
     }
-    (this.#acks ??= new Map()).set(id, [fn, withError, timer]);
-    return id;
+    (this.#acks ??= new Map()).set(id, [fn, withError, timer, release]);
   }
 
-  #take(id: number): Ack | undefined {
-    const pending = this.#acks?.get(id);
+  /** Forgets the acknowledgement awaited on `id` (clearing its timer, releasing its signal) and returns it. */
+  #take(id: number | undefined): Ack | undefined {
+    const pending = this.#acks?.get(id as number);
     if (pending) {
-      this.#acks?.delete(id);
+      this.#acks?.delete(id as number);
       this.link.timers.clearTimeout(pending[2]);
+      pending[3]?.();
     }
     return pending;
   }
 
   /** Fails one acknowledgement: error-first callbacks get `error`, plain ones are dropped uncalled. */
-  #fail(id: number, error: Error): void {
+  #fail(id: number | undefined, error: Error): void {
     const pending = this.#take(id);
     if (pending?.[1]) call(pending[0], [error]);
   }
