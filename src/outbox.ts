@@ -159,7 +159,6 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     let bytes = 0;
     for (const chunk of chunks) bytes += typeof chunk === "string" ? chunk.length : "size" in chunk ? chunk.size : chunk.byteLength;
     const queued: Queued = { c: chunks, at: Date.now(), b: bytes, r: undefined, n: retried ? 0 : undefined, q: ack, t: timeout };
-    QUEUED.set(packet, queued);
     if (signal) {
       const onAbort = (): void => this.#abort(packet, abortError(signal));
       signal.addEventListener("abort", onAbort);
@@ -181,6 +180,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
       this.#flush();
       if (!this.sendBuffer.length && !this.#inflight) {
         if (retried) {
+          QUEUED.set(packet, queued);
           this.#inflight = packet;
           return this.#flush();
         }
@@ -188,6 +188,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
       }
     }
     if (!sent && !volatile) {
+      QUEUED.set(packet, queued);
       const fit = this.#fits(bytes);
       if (fit > 1) {
         forget();

@@ -123,7 +123,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     // Whether the Manager will try again, known before it says so: no "reconnecting" flash when it won't.
     const io = this.io;
     this.#checkManager();
-    this.#setState(WAITING, reason === "io client disconnect" || !io.reconnection() || io.reconnectionAttempts() < 1);
+    this.#set(WAITING, reason === "io client disconnect" || !io.reconnection() || io.reconnectionAttempts() < 1);
     if (previous === CONNECTED) this.#closed(reason, description);
     // The namespace handshake was cut short: a failed connection attempt, not a disconnection (a
     // "disconnect" is always preceded by its "connect"). socket.io-client emits "disconnect" here.
@@ -138,7 +138,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   /** The Manager stopped trying: no connection will come until connect(). */
   private onStopped(): void {
-    this.#refreshStatus(true);
+    this.#set(this.#state, true);
   }
 
   /** Whether the namespace handshake completed and the connection is up. */
@@ -175,12 +175,12 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     if (this.#state === CONNECTED) return this;
     if (this.#state === INACTIVE) {
       link.attach(this.nsp, this as never);
-      this.#setState(WAITING, false);
+      this.#set(WAITING, false);
       // A status:change listener may have disconnected us already.
       if (!this.active) return this;
       this.expire();
     } else {
-      this.#refreshStatus(false);
+      this.#set(this.#state, false);
     }
     // While the Manager waits to reconnect, its timer decides when to try: an extra attempt now would
     // defeat the backoff.
@@ -316,19 +316,15 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   }
 
   /**
-   * Callers change state last: a status:change listener may call connect() or disconnect() again. `stop`:
-   * true when the Manager stopped trying (gave up, closed, reconnection off: only connect() starts again),
-   * false when it tries (again), undefined when nothing changed on that side. Being connected makes the
-   * next attempt a reconnection, until the status is "disconnected".
+   * Sets the state (callers change state last: a status:change listener may call connect() or disconnect()
+   * again) and derives the status. `stop`: true when the Manager stopped trying (gave up, closed,
+   * reconnection off: only connect() starts again), false when it tries (again), undefined when nothing
+   * changed on that side. Being connected makes the next attempt a reconnection, until the status is
+   * "disconnected".
    */
-  #setState(state: number, stop?: boolean): void {
+  #set(state: number, stop?: boolean): void {
     this.#state = state;
-    this.#refreshStatus(stop);
-  }
-
-  #refreshStatus(stop?: boolean): void {
     const from = this.#status;
-    const state = this.#state;
     const to: SocketStatus =
       state === CONNECTED
         ? "connected"
@@ -351,7 +347,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   #checkManager(): void {
     queueMicrotask(() => {
       const state = this.io.state;
-      if (this.active && (state === "closed" || state === "idle")) this.#refreshStatus(true);
+      if (this.active && (state === "closed" || state === "idle")) this.#set(this.#state, true);
     });
   }
 
@@ -360,7 +356,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     if (this.#state === INACTIVE) return;
     this.#attempt++;
     this.link.detach(this.nsp, this as never);
-    this.#setState(INACTIVE);
+    this.#set(INACTIVE);
     this.expire();
   }
 
@@ -379,7 +375,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * data or a promise of it), then sends CONNECT: unless the attempt was superseded meanwhile.
    */
   #sendConnect(): void {
-    this.#setState(CONNECTING, false);
+    this.#set(CONNECTING, false);
     const link = this.link;
     const attempt = ++this.#attempt;
     const session = link.session();
@@ -443,7 +439,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       this.id = sid;
       this.recovered = pid !== undefined && pid === this.#pid;
       this.#pid = typeof pid === "string" ? pid : undefined;
-      this.#setState(CONNECTED);
+      this.#set(CONNECTED);
       this.flushOnConnect();
       // A status:change listener may have disconnected us.
       if (!this.connected) return;
