@@ -32,8 +32,6 @@ interface Queued {
   c: readonly EncodedChunk[];
   /** Date.now() at the emit, for `buffer.maxAgeMs`. */
   at: number;
-  /** Its size for `buffer.maxBytes`: string chunks by their length, binary ones by their byte length. */
-  b: number;
   /** Removes the abort listener of a signal() emit. */
   r: (() => void) | undefined;
   /** Under `retries`: how many tries went out (undefined: not a retried emit). */
@@ -62,6 +60,13 @@ const FLUSHING = 1;
 const HOLDING = 2;
 
 const overflowError = (): SioError => new SioError("ERR_BUFFER_OVERFLOW", DEV ? "emit dropped: send buffer full" : "");
+
+/**
+ * The size counted by `buffer.maxBytes`: string chunks by their length (UTF-16 code units, so bytes for
+ * ASCII text), binary ones by their byte length; packets users put in sendBuffer count none.
+ */
+const size = (chunks: readonly EncodedChunk[] = []): number =>
+  chunks.reduce<number>((total, chunk) => total + (typeof chunk === "string" ? chunk.length : "size" in chunk ? chunk.size : chunk.byteLength), 0);
 
 /** Calls user code with `args`; its exception is rethrown on its own stack, never into our state machine. */
 function call(fn: AckCallback | undefined, args: unknown[]): void {
@@ -156,9 +161,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     if (ack && !retried) packet.id = this.#nextId++;
     // Encoded now: arguments the parser cannot encode throw here, before anything is registered.
     const chunks = this.link.encode(packet);
-    let bytes = 0;
-    for (const chunk of chunks) bytes += typeof chunk === "string" ? chunk.length : "size" in chunk ? chunk.size : chunk.byteLength;
-    const queued: Queued = { c: chunks, at: Date.now(), b: bytes, r: undefined, n: retried ? 0 : undefined, q: ack, t: timeout };
+    const queued: Queued = { c: chunks, at: Date.now(), r: undefined, n: retried ? 0 : undefined, q: ack, t: timeout };
     if (signal) {
       const onAbort = (): void => this.#abort(packet, abortError(signal));
       signal.addEventListener("abort", onAbort);
@@ -189,7 +192,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     }
     if (!sent && !volatile) {
       QUEUED.set(packet, queued);
-      const fit = this.#fits(bytes);
+      const fit = this.#fits(chunks);
       if (fit > 1) {
         forget();
         throw overflowError();
@@ -287,18 +290,19 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
   // The queue
 
   /**
-   * Makes room in the queue for one more emit of `bytes` bytes under the `buffer` limits, dropping the
+   * Makes room in the queue for one more emit encoded as `chunks` under the `buffer` limits, dropping the
    * oldest ones if that is the policy: 1 when it fits, 0 when it must be dropped instead, 2 when it must be
    * refused with an error.
    */
-  #fits(bytes: number): number {
+  #fits(chunks: readonly EncodedChunk[]): number {
     const limits = this.opts.buffer;
     if (!limits) return 1;
     const { maxPackets = Infinity, maxBytes = Infinity, overflow } = limits;
+    const bytes = size(chunks);
     const over = (): boolean => {
       let total = bytes;
       // Only walked when maxBytes is set: the queue it bounds stays small.
-      if (maxBytes < Infinity) for (const packet of this.sendBuffer) total += QUEUED.get(packet)?.b ?? 0;
+      if (maxBytes < Infinity) for (const packet of this.sendBuffer) total += size(QUEUED.get(packet)?.c);
       return this.sendBuffer.length >= maxPackets || total > maxBytes;
     };
     if (!over()) return 1;
