@@ -172,16 +172,13 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /** Connects (or reconnects) this namespace; opens the Manager's connection if needed. */
   connect(): this {
     const link = this.link;
-    if (this.#state === CONNECTED) return this;
-    if (this.#state === INACTIVE) {
-      link.attach(this.nsp, this as never);
-      this.#set(WAITING, false);
-      // A status:change listener may have disconnected us already.
-      if (!this.active) return this;
-      this.expire();
-    } else {
-      this.#set(this.#state, false);
-    }
+    const state = this.#state;
+    if (state === CONNECTED) return this;
+    if (state === INACTIVE) link.attach(this.nsp, this as never);
+    this.#set(state || WAITING, false);
+    // A status:change listener may have disconnected us already.
+    if (!this.active) return this;
+    this.expire();
     // While the Manager waits to reconnect, its timer decides when to try: an extra attempt now would
     // defeat the backoff.
     if (!link.isWaitingToReconnect()) link.open();
@@ -199,9 +196,10 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * its connection when this was its last active socket.
    */
   disconnect(): this {
+    const link = this.link;
     const wasConnected = this.#state === CONNECTED;
     // DISCONNECT: sent now or not at all (it means nothing on a later connection).
-    if (wasConnected && this.link.canSend()) this.link.write(this.link.encode({ type: PacketType.DISCONNECT, nsp: this.nsp }), true);
+    if (wasConnected && link.canSend()) link.write(link.encode({ type: PacketType.DISCONNECT, nsp: this.nsp }), true);
     this.#deactivate();
     if (wasConnected) this.#closed("io client disconnect");
     return this;
