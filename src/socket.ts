@@ -424,7 +424,16 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   private onPacket(packet: Packet): void {
     const { type, data, id } = packet;
     const state = this.#state;
-    if (type === PacketType.CONNECT) {
+    // Events first: the hot path.
+    if (type === PacketType.EVENT || type === PacketType.BINARY_EVENT) {
+      // A server cannot fire "connect", "disconnect"... listeners: those names are the client's own.
+      if (!Array.isArray(data) || !data.length || isReserved(data[0])) return;
+      // Listeners get the arguments spread, never this array, so it is only copied to add the replier or to
+      // be kept in receiveBuffer.
+      const args = typeof id === "number" ? [...data, this.replier(id)] : data;
+      if (state === CONNECTED) this.#deliver(args);
+      else this.receiveBuffer.push(Object.freeze(args === data ? [...args] : args));
+    } else if (type === PacketType.CONNECT) {
       if (state !== CONNECTING) return;
       const sid = isObject(data) ? data.sid : undefined;
       if (typeof sid !== "string" || !sid) {
@@ -450,14 +459,6 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
           rethrowLater(error);
         }
       }
-    } else if (type === PacketType.EVENT || type === PacketType.BINARY_EVENT) {
-      // A server cannot fire "connect", "disconnect"... listeners: those names are the client's own.
-      if (!Array.isArray(data) || !data.length || isReserved(data[0])) return;
-      // Listeners get the arguments spread, never this array, so it is only copied to add the replier or to
-      // be kept in receiveBuffer.
-      const args = typeof id === "number" ? [...data, this.replier(id)] : data;
-      if (state === CONNECTED) this.#deliver(args);
-      else this.receiveBuffer.push(Object.freeze(args === data ? [...args] : args));
     } else if (type === PacketType.ACK || type === PacketType.BINARY_ACK) {
       if (typeof id === "number" && Array.isArray(data)) this.ack(id, data);
     } else if (type === PacketType.DISCONNECT) {
