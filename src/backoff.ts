@@ -18,8 +18,8 @@ const MAX_TIMER_DELAY = 2_147_483_647;
  *   back at the same instant. Here a capped delay is `max * (1 - jitter * r)`, and a value the upward
  *   spread pushes past `max` is reflected below it, so clients stay spread out however long they retry.
  * - **No overflow.** socket.io-client computes `min * 2 ** attempt`, which becomes Infinity (and then
- *   NaN, i.e. a 0 ms delay) after about a thousand attempts. Here the doubling stops once it has passed
- *   `max`, so any attempt number gives a sane delay.
+ *   NaN, i.e. a 0 ms delay) after about a thousand attempts. Here any nominal delay at or past `max`
+ *   (Infinity included) takes the capped branch, so any attempt number gives a sane delay.
  *
  * Invalid values are tamed rather than thrown on (this runs inside the reconnect loop): negative or NaN
  * values count as 0, `jitter` and the random value are clamped to [0, 1] (a NaN random value meaning "no
@@ -37,8 +37,8 @@ export function backoffDelay(attempt: number, min: number, max: number, jitter: 
   jitter = Math.min(positive(jitter), 1);
   let r = random();
   r = r >= 0 ? Math.min(r, 1) : r < 0 ? 0 : 0.5;
-  // Doublings past the one that takes min beyond max change nothing: stop there (attempts below 1 count as 1).
-  const nominal = min * 2 ** Math.min(attempt >= 1 ? Math.floor(attempt) - 1 : 0, Math.ceil(Math.log2(max / min)));
+  // Attempts below 1 count as 1. Past the cap the doublings may overflow to Infinity: still capped (min > 0).
+  const nominal = min * 2 ** (attempt >= 1 ? Math.floor(attempt) - 1 : 0);
   let delay = nominal >= max ? max * (1 - jitter * r) : nominal * (1 + jitter * (2 * r - 1));
   // Reflect rather than clamp, so no probability piles up on exactly `max`.
   if (delay > max) delay = 2 * max - delay;

@@ -124,13 +124,14 @@ export class Manager<
       options.cookieJar ??= (options.platform ?? defaultPlatform).createCookieJar?.();
     }
     const url = locate(uri, options);
-    const origin = url instanceof Error ? url : url.origin;
+    let target: string | Error = url as Error;
     if (!(url instanceof Error)) {
       const query = { ...url.query, ...options.query };
       if (Object.keys(query).length > 0) options.query = query;
+      target = url.origin;
     }
-    this.#target = origin;
-    this.uri = uri ?? (origin as string);
+    this.#target = target;
+    this.uri = uri ?? (url as { origin?: string }).origin ?? "";
     for (const name of ["reconnectionAttempts", "reconnectionDelay", "reconnectionDelayMax", "randomizationFactor", "timeout"] as const) {
       check(name, options[name]);
     }
@@ -183,7 +184,7 @@ export class Manager<
     if (!v && this.#state === "reconnecting") {
       this.#halt("closed");
       this.#attempts = 0;
-      this.#each((hooks) => hooks.onStopped());
+      this.#each("onStopped");
     }
     return this;
   }
@@ -262,7 +263,6 @@ export class Manager<
       } catch (error) {
         // Bad options or URL: fail like any attempt, once the caller (io(), a constructor) has returned, so
         // that listeners added right after it hear about it. Replaces the connect timeout.
-        this.#clearTimer();
         this.#setTimer(() => this.#failed(toError(error)), 0);
       }
     }
@@ -321,9 +321,11 @@ export class Manager<
       const aborted = new AbortError(DEV ? "manager closed before the connection opened" : "");
       for (const callback of callbacks) safely(callback, aborted);
     }
-    if (previous === "open") this.#each((hooks) => hooks.onClose("io client disconnect"));
-    else if (previous === "opening" || previous === "reconnecting") this.#each((hooks) => hooks.onStopped());
-    if (previous !== "idle" && previous !== "closed") this.#emit("close", "forced close");
+    if (previous !== "idle" && previous !== "closed") {
+      // Connected sockets were disconnected by us; the others learn that no connection will come.
+      this.#each(previous === "open" ? "onClose" : "onStopped", "io client disconnect");
+      this.#emit("close", "forced close");
+    }
     // Closed for good: the io() cache forgets it.
     evict(this as AnyManager);
     return this;
@@ -498,11 +500,12 @@ export class Manager<
     return i < 0 ? this.#attached : this.#attached.filter((_, j) => j !== i && j !== i + 1);
   }
 
-  /** Runs `fn` for each attached socket, on a snapshot: sockets may detach from inside their listeners. */
-  #each(fn: (hooks: NamespaceHooks) => void): void {
+  /** Calls `method` of each attached socket, on a snapshot: sockets may detach from inside their listeners. */
+  #each(method: keyof NamespaceHooks, ...args: unknown[]): void {
     const attached = this.#attached;
     for (let i = 1; i < attached.length; i += 2) {
-      if (this.#attached.includes(attached[i])) safely(fn, attached[i] as NamespaceHooks);
+      const hooks = attached[i] as Record<string, (...args: unknown[]) => void>;
+      if (this.#attached.includes(hooks)) safely(() => hooks[method]!(...args), undefined);
     }
   }
 
@@ -516,7 +519,9 @@ export class Manager<
     return callbacks;
   }
 
+  /** Replaces the timer of the state. */
   #setTimer(fn: () => void, ms: number): void {
+    this.#clearTimer();
     this.unref((this.#timer = this.timers.setTimeout(fn, ms)));
   }
 
@@ -550,8 +555,8 @@ export class Manager<
 
   /** The events of its engine, while the Manager is opening or open (see #Session). */
   #onEngineEvent(engine: EngineSession, event: keyof EngineEvents, [arg, details]: readonly unknown[]): void {
-    const state = this.#state;
-    if (engine !== this.#engine || (state !== "opening" && state !== "open")) return;
+    const opening = this.#state === "opening";
+    if (engine !== this.#engine || !(opening || this.#state === "open")) return;
     if (event === "data") {
       const decoder = this.#decoder;
       try {
@@ -562,17 +567,17 @@ export class Manager<
         if (decoder === this.#decoder) this.#closeSession("parse error", toError(error));
       }
     } else if (event === "open") {
-      if (state === "opening") this.#onEngineOpen(engine);
+      if (opening) this.#onEngineOpen(engine);
     } else if (event === "error") {
-      if (state === "opening") {
+      if (opening) {
         this.#failed(arg as Error);
       } else {
-        this.#each((hooks) => hooks.onError(arg as Error));
+        this.#each("onError", arg);
         this.#emit("error", arg as Error);
       }
     } else if (event === "close") {
       const reason = arg as EngineCloseReason;
-      if (state === "open") this.#closeSession(reason, details as CloseDetails | Error | undefined);
+      if (!opening) this.#closeSession(reason, details as CloseDetails | Error | undefined);
       else this.#failed(details instanceof Error ? details : new TransportError(DEV ? `the connection closed before it opened (${reason})` : `${reason}`, details));
     } else if (event === "ping") {
       this.#emit("ping");
@@ -604,7 +609,7 @@ export class Manager<
     }
     const epoch = this.#epoch;
     const callbacks = this.#takeCallbacks();
-    this.#each((hooks) => hooks.onOpen());
+    this.#each("onOpen");
     this.#emit("open");
     for (const callback of callbacks) safely(callback, undefined);
     if (attempts > 0 && this.#epoch === epoch) this.#emit("reconnect", attempts);
@@ -617,14 +622,14 @@ export class Manager<
     // Abandons the attempt: an engine still opening (connect timeout) must not open later.
     this.#halt("closed");
     const epoch = this.#epoch;
-    this.#each((hooks) => hooks.onError(error));
+    this.#each("onError", error);
     this.#emit("error", error);
     for (const callback of callbacks) safely(callback, error);
     if (this.#epoch !== epoch) return; // a listener opened or closed the Manager meanwhile
     if (error === this.#target) {
       // The URL will not get better: no reconnection loop.
       this.#attempts = 0;
-      this.#each((hooks) => hooks.onStopped());
+      this.#each("onStopped");
     } else if (reconnecting) {
       this.#emit("reconnect_error", error);
       if (this.#epoch === epoch) this.#reconnect();
@@ -642,7 +647,7 @@ export class Manager<
     // "forced close" from the engine itself means user code closed `manager.engine` directly: to the
     // sockets that is a lost connection, and it is followed by reconnection, as in socket.io-client.
     const socketReason: DisconnectReason = reason === "forced close" ? "transport close" : reason;
-    this.#each((hooks) => hooks.onClose(socketReason, details));
+    this.#each("onClose", socketReason, details);
     this.#emit("close", reason, details);
     if (this.#epoch === epoch) this.#reconnect();
   }
