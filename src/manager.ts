@@ -2,7 +2,7 @@
 // decodes packets, and multiplexes the namespaces (Sockets) that share it.
 
 import { backoffDelay } from "./backoff";
-import { defaultParser, DefaultDecoder } from "./codec/default";
+import { defaultParser } from "./codec/default";
 import { kDecodeSink, type SinkDecoder } from "./codec/sink";
 import { PacketType, type Decoder, type EncodedChunk, type Encoder, type Packet, type Parser } from "./codec/packet";
 import { BaseEngineSession, checkEngineOptions, kTransportKit, type EngineSession, type TransportKit } from "./engine/session";
@@ -592,15 +592,14 @@ export class Manager<
 
   #onEngineOpen(engine: EngineSession): void {
     this.#clearTimer();
-    const parser = (this.opts.parser ?? defaultParser) as Parser;
-    const decoder = (this.#decoder = new parser.Decoder());
+    const decoder = (this.#decoder = new ((this.opts.parser ?? defaultParser) as Parser).Decoder());
     const attempts = this.#attempts;
     this.#attempts = 0;
     this.#state = "open";
     this.#epoch++;
     if (engine.transport.name === "websocket") this.#upgraded = true;
-    if (parser.Decoder === DefaultDecoder) {
-      // Our own decoder hands packets straight to us: no listener table and closure per connection.
+    if (kDecodeSink in decoder) {
+      // Our own decoders hand packets straight to us: no listener table and closure per connection.
       (decoder as unknown as SinkDecoder)[kDecodeSink] = this as never;
     } else {
       decoder.on("decoded", (packet: Packet) => {

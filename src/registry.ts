@@ -43,27 +43,29 @@ interface CacheEntry {
 /** The cached Managers, oldest first. */
 const cache: CacheEntry[] = [];
 
-/** Objects that are not plain data (agents, parser modules, Buffers) and functions are compared by identity. */
+/** Objects that are not plain data (agents, parser modules) and functions are compared by identity. */
 const identities = /* @__PURE__ */ new WeakMap<object, string>();
 let nextIdentity = 0;
 
-function identity(value: object): string {
-  let id = identities.get(value);
-  if (id === undefined) identities.set(value, (id = `#${nextIdentity++}`));
-  return id;
-}
-
-/** JSON-like, with sorted keys and undefined members left out; cycles and deep nesting fall back to identity. */
-function serialise(value: unknown, depth: number): string {
-  if (typeof value === "function" || (typeof value === "object" && value !== null && (depth > 8 || ![Object.prototype, Array.prototype, null].includes(Object.getPrototypeOf(value))))) {
-    return identity(value as object);
-  }
-  if (typeof value !== "object" || value === null) return typeof value === "string" ? JSON.stringify(value) : `${typeof value}:${String(value)}`;
-  const record = value as Record<string, unknown>;
-  return `{${Object.keys(record)
-    .filter((key) => record[key] !== undefined)
-    .sort()
-    .map((key) => `${JSON.stringify(key)}:${serialise(record[key], depth + 1)}`)}}`;
+/**
+ * JSON with sorted keys (undefined members left out, as JSON does); functions, objects that are not plain data
+ * and objects met a second time (cycles) stand for themselves, as an identity. Values with a toJSON (Buffer,
+ * Date) compare by their JSON.
+ */
+function serialise(value: unknown): string {
+  const seen = new WeakSet<object>();
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === "bigint") return `${v}n`;
+    if (typeof v !== "function" && (typeof v !== "object" || v === null)) return v;
+    if (typeof v === "function" || seen.has(v) || ![Object.prototype, Array.prototype, null].includes(Object.getPrototypeOf(v))) {
+      let id = identities.get(v);
+      if (id === undefined) identities.set(v, (id = `#${nextIdentity++}`));
+      return id;
+    }
+    seen.add(v);
+    const record = v as Record<string, unknown>;
+    return Array.isArray(v) ? v : Object.fromEntries(Object.keys(record).sort().map((key) => [key, record[key]]));
+  });
 }
 
 /**
@@ -75,7 +77,7 @@ export function connectionOptions(opts: IoOptions, urlQuery: Record<string, stri
   const connection: Record<string, string> = {};
   for (const [key, value] of Object.entries({ ...opts, query: Object.keys(query).length > 0 ? query : undefined })) {
     if (value !== undefined && !NOT_CONNECTION_OPTIONS.includes(key) && (DEFAULTS as Record<string, unknown>)[key] !== value) {
-      connection[key] = serialise(value, 0);
+      connection[key] = serialise(value);
     }
   }
   return connection;
