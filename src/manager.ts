@@ -4,20 +4,19 @@
 import { backoffDelay } from "./backoff";
 import { defaultParser } from "./codec/default";
 import { kDecodeSink, type SinkDecoder } from "./codec/sink";
-import { PacketType, type Decoder, type EncodedChunk, type Encoder, type Packet, type Parser } from "./codec/packet";
+import { PacketType, type Decoder, type EncodedChunk, type Packet, type Parser } from "./codec/packet";
 import { BaseEngineSession, checkEngineOptions, kTransportKit, type EngineSession, type TransportKit } from "./engine/session";
 import type { CloseDetails, EngineCloseReason, EngineEvents, EngineOptions, RawData } from "./engine/types";
-import { AbortError, invalidState, nonNegative, TimeoutError, TransportError } from "./errors";
-import { COMPRESSED, kManagerLink, UNCOMPRESSED } from "./internal/constants";
+import { AbortError, invalidState, TimeoutError, TransportError } from "./errors";
+import { COMPRESSED, UNCOMPRESSED } from "./internal/constants";
 import { rethrowLater } from "./internal/subscriptions";
-import { pickTimers, type TimerHandle, type Timers } from "./internal/timers";
+import type { TimerHandle } from "./internal/timers";
 import { defaultPlatform } from "./platform/default";
-import { emitLocally, TypedEmitter } from "./internal/emitter";
-import type { ManagerLink, NamespaceHooks } from "./link";
-import { checkParser, DEFAULTS, locate, toError } from "./manager-options";
+import { emitLocally } from "./internal/emitter";
+import { ManagerBase, safely } from "./manager-base";
+import { locate, toError } from "./manager-options";
 import { evict } from "./registry";
-import { Socket } from "./socket";
-import type { DefaultEventsMap, DisconnectReason, EventsMap, ManagerOptions, ManagerReservedEvents, SocketOptions } from "./types";
+import type { DefaultEventsMap, DisconnectReason, EventsMap, ManagerOptions, ManagerReservedEvents } from "./types";
 import { DEV } from "./internal/dev";
 
 /**
@@ -33,29 +32,12 @@ type OpenCallback = (err?: Error) => void;
 
 type AnyManager = Manager<EventsMap, EventsMap>;
 
-/** The settings read and written by reconnectionAttempts(), reconnectionDelay()... (kept in `opts`). */
-type Setting = "reconnectionAttempts" | "reconnectionDelay" | "reconnectionDelayMax" | "randomizationFactor" | "timeout";
-
-/** Calls `fn(arg)`; its exception is rethrown on its own stack, never into our state machine. */
-function safely<T>(fn: (arg: T) => void, arg: T): void {
-  try {
-    fn(arg);
-  } catch (error) {
-    rethrowLater(error);
-  }
-}
-
-/** Checks a setting's value (a non-negative number; `timeout` may also be false). */
-function check(name: Setting, value: unknown): void {
-  if (!(name === "timeout" && value === false)) nonNegative(name, value);
-}
-
 /**
  * A connection to a server, shared by the Sockets of its namespaces. `io()` creates and caches Managers;
  * create one yourself for full control.
  *
- * It is also the link its Sockets (and the io() cache) use: the members marked private below are that link
- * (see src/link.ts), reached through `[kManagerLink]`; one object per client rather than two.
+ * It is also the link its Sockets (and the io() cache) use: the members marked private below and in ManagerBase
+ * are that link (see src/link.ts), reached through `[kManagerLink]`; one object per client rather than two.
  *
  * @example
  * const manager = new Manager("https://example.com", { reconnectionDelayMax: 10_000 });
@@ -65,30 +47,15 @@ function check(name: Setting, value: unknown): void {
 export class Manager<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
-> extends TypedEmitter<{}, ManagerReservedEvents> {
-  /**
-   * The options this Manager was created with (a copy: path defaulted, URL query merged in). The settings
-   * (reconnectionDelay()...) write theirs here.
-   */
-  readonly opts: ManagerOptions;
+> extends ManagerBase<ListenEvents, EmitEvents> {
   /** The URL it was created with (io(): the URL given to it); the server's origin when none was given. */
   readonly uri: string;
-  /**
-   * component-emitter's emit, which calls this Manager's own listeners. Typed as in socket.io-client, whose
-   * Manager declares no event to emit.
-   */
-  declare emit: (ev: never, ...args: never[]) => this;
 
   /** Scheme, host and port of the server; or why the URL given is unusable (every open fails with it). */
   readonly #target: string | Error;
-  readonly #encoder: Encoder;
   #state: ManagerState = "idle";
   #engine: EngineSession | undefined;
   #decoder: Decoder | undefined;
-  /** The Socket of each namespace (almost always one; an exact-size array costs less than a Map). */
-  #sockets: Socket<ListenEvents, EmitEvents>[] = [];
-  /** The attached namespaces, as [nsp, hooks, nsp, hooks...]; replaced, never changed, so a loop reads a snapshot. */
-  #attached: readonly unknown[] = [];
   /** The timer of the state: connect timeout (opening) or reconnection delay (reconnecting). */
   #timer: TimerHandle | undefined;
   /** Removes the network-return hooks (reconnecting). */
@@ -110,13 +77,13 @@ export class Manager<
   constructor(opts?: ManagerOptions);
   constructor(uri?: string, opts?: ManagerOptions);
   constructor(uri?: string | ManagerOptions, opts?: ManagerOptions) {
-    super();
     if (typeof uri === "object" && uri !== null) {
       opts = uri;
       uri = undefined;
     }
     // Object.assign, not a spread: the copies then share one hidden class (a spread gives each its own).
-    const options: ManagerOptions = (this.opts = Object.assign({}, opts));
+    super(Object.assign({}, opts));
+    const options = this.opts;
     options.path ||= "/socket.io";
     // One jar (Node) for all of this Manager's sessions, so cookies such as load-balancer affinity survive
     // reconnects; made only when some transport sends credentials.
@@ -132,10 +99,6 @@ export class Manager<
     }
     this.#target = target;
     this.uri = uri ?? (url as { origin?: string }).origin ?? "";
-    for (const name of ["reconnectionAttempts", "reconnectionDelay", "reconnectionDelayMax", "randomizationFactor", "timeout"] as const) {
-      check(name, options[name]);
-    }
-    this.#encoder = new (checkParser(options.parser ?? defaultParser).Encoder)();
     // Bad transport options must throw here, not fail every attempt of an endless reconnection loop.
     checkEngineOptions(options, this.#kit());
     if (this._autoConnect) this.open();
@@ -174,7 +137,7 @@ export class Manager<
   }
 
   // -------------------------------------------------------------------------------------------------------
-  // Settings (no argument: read; with one: write and return the Manager, as in socket.io-client)
+  // Settings (the others are ManagerBase's): no argument reads, one writes and returns the Manager
 
   reconnection(): boolean;
   reconnection(v: boolean): this;
@@ -184,47 +147,9 @@ export class Manager<
     if (!v && this.#state === "reconnecting") {
       this.#halt("closed");
       this.#attempts = 0;
-      this.#each("onStopped");
+      this.notify("onStopped");
     }
     return this;
-  }
-
-  reconnectionAttempts(): number;
-  reconnectionAttempts(v: number): this;
-  reconnectionAttempts(v?: number): number | this {
-    return this.#setting("reconnectionAttempts", v, v === undefined);
-  }
-
-  reconnectionDelay(): number;
-  reconnectionDelay(v: number): this;
-  reconnectionDelay(v?: number): number | this {
-    return this.#setting("reconnectionDelay", v, v === undefined);
-  }
-
-  reconnectionDelayMax(): number;
-  reconnectionDelayMax(v: number): this;
-  reconnectionDelayMax(v?: number): number | this {
-    return this.#setting("reconnectionDelayMax", v, v === undefined);
-  }
-
-  randomizationFactor(): number;
-  randomizationFactor(v: number): this;
-  randomizationFactor(v?: number): number | this {
-    return this.#setting("randomizationFactor", v, v === undefined);
-  }
-
-  timeout(): number | false;
-  timeout(v: number | false): this;
-  timeout(v?: number | false): number | false | this {
-    return this.#setting("timeout", v, arguments.length === 0);
-  }
-
-  #setting<T>(name: Setting, v: unknown, read: boolean): T {
-    const opts = this.opts as Record<string, unknown>;
-    if (read) return (opts[name] ?? DEFAULTS[name]) as T;
-    check(name, v);
-    opts[name] = v;
-    return this as unknown as T;
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -290,23 +215,6 @@ export class Manager<
   }
 
   /**
-   * The Socket for namespace `nsp`, created on first use (one per namespace per Manager).
-   *
-   * @example
-   * const admin = manager.socket("/admin", { auth: { token } });
-   */
-  socket(nsp: string, opts?: SocketOptions): Socket<ListenEvents, EmitEvents> {
-    let socket = this.#socketOf(nsp);
-    if (socket === undefined) {
-      socket = new Socket<ListenEvents, EmitEvents>(this, nsp, opts);
-      this.#sockets = this.#sockets.concat(socket);
-    } else if (this._autoConnect && !socket.active) {
-      socket.connect();
-    }
-    return socket;
-  }
-
-  /**
    * Closes the connection and stops reconnecting. Connected sockets get `disconnect` with
    * "io client disconnect" and stay active: `socket.connect()` (or `manager.open()`) reconnects.
    * Called automatically when the last active socket disconnects.
@@ -323,7 +231,7 @@ export class Manager<
     }
     if (previous !== "idle" && previous !== "closed") {
       // Connected sockets were disconnected by us; the others learn that no connection will come.
-      this.#each(previous === "open" ? "onClose" : "onStopped", "io client disconnect");
+      this.notify(previous === "open" ? "onClose" : "onStopped", "io client disconnect");
       this.#emit("close", "forced close");
     }
     // Closed for good: the io() cache forgets it.
@@ -345,11 +253,6 @@ export class Manager<
     this.close();
   }
 
-  /** socket.io-client calls it when `socket` disconnects: closes the connection once no Socket is active. */
-  _destroy(_socket: Socket<ListenEvents, EmitEvents>): void {
-    if (!this.#sockets.some((socket) => socket.active)) this.close();
-  }
-
   /**
    * Encodes a Socket.IO packet (namespace "/" when it has none) and writes it to the engine, through
    * `engine.write` (replaced or not), which queues it while the connection opens.
@@ -361,15 +264,6 @@ export class Manager<
     if (engine === undefined) throw invalidState(DEV ? "cannot write a packet: the Manager never opened" : "");
     // The namespace defaults to "/", as with socket.io-parser.
     for (const chunk of this.encode({ ...packet, nsp: packet.nsp ?? "/" } as Packet)) engine.write(chunk as RawData, packet.options);
-  }
-
-  /** Whether Sockets connect as soon as they are created (the `autoConnect` option); writable. */
-  get _autoConnect(): boolean {
-    return this.opts.autoConnect !== false;
-  }
-
-  set _autoConnect(value: boolean) {
-    this.opts.autoConnect = value;
   }
 
   /** socket.io-client's state: "opening" during an attempt, "open", else "closed" (see `state`). */
@@ -384,25 +278,8 @@ export class Manager<
   }
 
   // -------------------------------------------------------------------------------------------------------
-  // The link (src/link.ts): what its Sockets and the io() cache use. Private to TypeScript users; reached
-  // through [kManagerLink].
-
-  /** @internal */
-  get [kManagerLink](): ManagerLink & { hasNamespace(nsp: string): boolean } {
-    return this as never;
-  }
-
-  private get timers(): Timers {
-    return pickTimers(this.opts.useNativeTimers);
-  }
-
-  private get autoConnect(): boolean {
-    return this._autoConnect;
-  }
-
-  private unref(handle: TimerHandle): void {
-    if (this.opts.autoUnref) (this.opts.platform ?? defaultPlatform).unref(handle);
-  }
+  // The link members that depend on the connection (src/link.ts; the others are ManagerBase's). Private to
+  // TypeScript users; reached through [kManagerLink].
 
   private isOpen(): boolean {
     return this.#state === "open";
@@ -414,21 +291,6 @@ export class Manager<
 
   private session(): number {
     return this.#epoch;
-  }
-
-  private attach(nsp: string, hooks: NamespaceHooks): void {
-    this.#attached = this.#without(nsp).concat(nsp, hooks);
-  }
-
-  private detach(nsp: string, hooks: NamespaceHooks): void {
-    if (this.#hooksOf(nsp) === hooks) this.#attached = this.#without(nsp);
-    if (this.#attached.length === 0) this.close();
-  }
-
-  private encode(packet: Packet): EncodedChunk[] {
-    // Some parsers return one chunk rather than an array of them.
-    const chunks: EncodedChunk[] | EncodedChunk = this.#encoder.encode(packet);
-    return Array.isArray(chunks) ? chunks : [chunks];
   }
 
   private canSend(): boolean {
@@ -455,15 +317,11 @@ export class Manager<
     if (this.isOpen()) this.#closeSession("parse error", error);
   }
 
-  private hasNamespace(nsp: string): boolean {
-    return this.#socketOf(nsp) !== undefined;
-  }
-
   /** A decoded packet (our own decoder calls it directly: see #onEngineOpen). */
   private onDecoded(packet: Packet): void {
     // Few apps listen to "packet": no emit (and its argument copies) for nobody.
     if (this.hasListeners("packet")) this.#emit("packet", packet);
-    const hooks = this.#hooksOf(packet.nsp);
+    const hooks = this.nspHooks(packet.nsp);
     if (hooks !== undefined) {
       try {
         hooks.onPacket(packet);
@@ -484,29 +342,6 @@ export class Manager<
     // The entry point's Manager (or a user's subclass of it) carries its kit as a static member; the base
     // class links none, so its options are refused with ERR_INVALID_ARG.
     return (this.constructor as { [kTransportKit]?: TransportKit })[kTransportKit] ?? { entry: "the base Manager" };
-  }
-
-  #socketOf(nsp: string): Socket<ListenEvents, EmitEvents> | undefined {
-    return this.#sockets.find((socket) => socket.nsp === nsp);
-  }
-
-  #hooksOf(nsp: string): NamespaceHooks | undefined {
-    const i = this.#attached.indexOf(nsp);
-    return i < 0 ? undefined : (this.#attached[i + 1] as NamespaceHooks);
-  }
-
-  #without(nsp: string): readonly unknown[] {
-    const i = this.#attached.indexOf(nsp);
-    return i < 0 ? this.#attached : this.#attached.filter((_, j) => j !== i && j !== i + 1);
-  }
-
-  /** Calls `method` of each attached socket, on a snapshot: sockets may detach from inside their listeners. */
-  #each(method: keyof NamespaceHooks, ...args: unknown[]): void {
-    const attached = this.#attached;
-    for (let i = 1; i < attached.length; i += 2) {
-      const hooks = attached[i] as Record<string, (...args: unknown[]) => void>;
-      if (this.#attached.includes(hooks)) safely(() => hooks[method]!(...args), undefined);
-    }
   }
 
   #emit<Ev extends keyof ManagerReservedEvents>(ev: Ev, ...args: Parameters<ManagerReservedEvents[Ev]>): void {
@@ -572,7 +407,7 @@ export class Manager<
       if (opening) {
         this.#failed(arg as Error);
       } else {
-        this.#each("onError", arg);
+        this.notify("onError", arg);
         this.#emit("error", arg as Error);
       }
     } else if (event === "close") {
@@ -608,7 +443,7 @@ export class Manager<
     }
     const epoch = this.#epoch;
     const callbacks = this.#takeCallbacks();
-    this.#each("onOpen");
+    this.notify("onOpen");
     this.#emit("open");
     for (const callback of callbacks) safely(callback, undefined);
     if (attempts > 0 && this.#epoch === epoch) this.#emit("reconnect", attempts);
@@ -621,14 +456,14 @@ export class Manager<
     // Abandons the attempt: an engine still opening (connect timeout) must not open later.
     this.#halt("closed");
     const epoch = this.#epoch;
-    this.#each("onError", error);
+    this.notify("onError", error);
     this.#emit("error", error);
     for (const callback of callbacks) safely(callback, error);
     if (this.#epoch !== epoch) return; // a listener opened or closed the Manager meanwhile
     if (error === this.#target) {
       // The URL will not get better: no reconnection loop.
       this.#attempts = 0;
-      this.#each("onStopped");
+      this.notify("onStopped");
     } else if (reconnecting) {
       this.#emit("reconnect_error", error);
       if (this.#epoch === epoch) this.#reconnect();
@@ -646,7 +481,7 @@ export class Manager<
     // "forced close" from the engine itself means user code closed `manager.engine` directly: to the
     // sockets that is a lost connection, and it is followed by reconnection, as in socket.io-client.
     const socketReason: DisconnectReason = reason === "forced close" ? "transport close" : reason;
-    this.#each("onClose", socketReason, details);
+    this.notify("onClose", socketReason, details);
     this.#emit("close", reason, details);
     if (this.#epoch === epoch) this.#reconnect();
   }
