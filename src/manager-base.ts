@@ -3,13 +3,16 @@
 
 import { defaultParser } from "./codec/default";
 import type { EncodedChunk, Encoder, Packet } from "./codec/packet";
-import { nonNegative } from "./errors";
+import type { EngineSession } from "./engine/session";
+import type { RawData } from "./engine/types";
+import { invalidState, nonNegative } from "./errors";
+import { DEV } from "./internal/dev";
 import { kManagerLink } from "./internal/constants";
 import { TypedEmitter } from "./internal/emitter";
 import { rethrowLater } from "./internal/subscriptions";
 import { pickTimers, type TimerHandle, type Timers } from "./internal/timers";
 import type { ManagerLink, NamespaceHooks } from "./link";
-import type { Manager } from "./manager";
+import type { Manager, ManagerState } from "./manager";
 import { checkParser, DEFAULTS } from "./manager-options";
 import { defaultPlatform } from "./platform/default";
 import { Socket } from "./socket";
@@ -66,8 +69,50 @@ export abstract class ManagerBase<
     this.#encoder = new (checkParser(opts.parser ?? defaultParser).Encoder)();
   }
 
-  abstract open(): this;
+  /** Where the connection is in its lifecycle. */
+  abstract get state(): ManagerState;
+  /** The current Engine.IO session (see Manager). */
+  abstract get engine(): EngineSession;
+  abstract open(fn?: (err?: Error) => void): this;
   abstract close(): this;
+
+  /** Alias of open(). */
+  connect(fn?: (err?: Error) => void): this {
+    return this.open(fn);
+  }
+
+  /** Alias of close(). */
+  disconnect(): this {
+    return this.close();
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // socket.io-client's underscore members: its typings declare them public, so its TypeScript users call
+  // them (`_close()` is the only close its typings give a Manager). Same behaviour, on siolink's state.
+
+  /** socket.io-client's close: as close(). */
+  _close(): void {
+    this.close();
+  }
+
+  /**
+   * Encodes a Socket.IO packet (namespace "/" when it has none) and writes it to the engine, through
+   * `engine.write` (replaced or not), which queues it while the connection opens.
+   * @throws SioError ERR_INVALID_STATE when there is no connection to write to, ERR_INVALID_ARG for a packet
+   * the parser cannot encode.
+   */
+  _packet(packet: Partial<Packet> & { options?: { compress?: boolean } }): void {
+    const engine = this.engine as EngineSession | undefined;
+    if (engine === undefined) throw invalidState(DEV ? "cannot write a packet: the Manager never opened" : "");
+    // The namespace defaults to "/", as with socket.io-parser.
+    for (const chunk of this.encode({ ...packet, nsp: packet.nsp ?? "/" } as Packet)) engine.write(chunk as RawData, packet.options);
+  }
+
+  /** socket.io-client's state: "opening" during an attempt, "open", else "closed" (see `state`). */
+  get _readyState(): "opening" | "open" | "closed" {
+    const state = this.state;
+    return state === "opening" || state === "open" ? state : "closed";
+  }
 
   // -------------------------------------------------------------------------------------------------------
   // Settings (no argument: read; with one: write and return the Manager, as in socket.io-client)

@@ -7,7 +7,7 @@ import { kDecodeSink, type SinkDecoder } from "./codec/sink";
 import { PacketType, type Decoder, type EncodedChunk, type Packet, type Parser } from "./codec/packet";
 import { BaseEngineSession, checkEngineOptions, kTransportKit, type EngineSession, type TransportKit } from "./engine/session";
 import type { CloseDetails, EngineCloseReason, EngineEvents, EngineOptions, RawData } from "./engine/types";
-import { AbortError, invalidState, TimeoutError, TransportError } from "./errors";
+import { AbortError, TimeoutError, TransportError } from "./errors";
 import { COMPRESSED, UNCOMPRESSED } from "./internal/constants";
 import { rethrowLater } from "./internal/subscriptions";
 import type { TimerHandle } from "./internal/timers";
@@ -209,11 +209,6 @@ export class Manager<
     return this.#state === "reconnecting" ? this.open() : this;
   }
 
-  /** Alias of open(). */
-  connect(fn?: OpenCallback): this {
-    return this.open(fn);
-  }
-
   /**
    * Closes the connection and stops reconnecting. Connected sockets get `disconnect` with
    * "io client disconnect" and stay active: `socket.connect()` (or `manager.open()`) reconnects.
@@ -239,38 +234,8 @@ export class Manager<
     return this;
   }
 
-  /** Alias of close(). */
-  disconnect(): this {
-    return this.close();
-  }
-
   // -------------------------------------------------------------------------------------------------------
-  // socket.io-client's underscore members: its typings declare them public, so its TypeScript users call
-  // them (`_close()` is the only close its typings give a Manager). Same behaviour, on siolink's state.
-
-  /** socket.io-client's close: as close(). */
-  _close(): void {
-    this.close();
-  }
-
-  /**
-   * Encodes a Socket.IO packet (namespace "/" when it has none) and writes it to the engine, through
-   * `engine.write` (replaced or not), which queues it while the connection opens.
-   * @throws SioError ERR_INVALID_STATE when there is no connection to write to, ERR_INVALID_ARG for a packet
-   * the parser cannot encode.
-   */
-  _packet(packet: Partial<Packet> & { options?: { compress?: boolean } }): void {
-    const engine = this.#engine;
-    if (engine === undefined) throw invalidState(DEV ? "cannot write a packet: the Manager never opened" : "");
-    // The namespace defaults to "/", as with socket.io-parser.
-    for (const chunk of this.encode({ ...packet, nsp: packet.nsp ?? "/" } as Packet)) engine.write(chunk as RawData, packet.options);
-  }
-
-  /** socket.io-client's state: "opening" during an attempt, "open", else "closed" (see `state`). */
-  get _readyState(): "opening" | "open" | "closed" {
-    const state = this.#state;
-    return state === "opening" || state === "open" ? state : "closed";
-  }
+  // socket.io-client's underscore members (the others are ManagerBase's)
 
   /** In a reconnection loop: waiting for the next attempt, or making one. */
   get _reconnecting(): boolean {
