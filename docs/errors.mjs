@@ -78,7 +78,7 @@ function codeOf(node, sf) {
       const callee = n.expression.getText(sf);
       if (callee === "SioError" && n.arguments?.[0] && ts.isStringLiteral(n.arguments[0])) return n.arguments[0].text;
       const file = relative(root, sf.fileName).replaceAll("\\", "/");
-      if (callee === "this.#fail" && FAIL_IN[file]) return FAIL_IN[file];
+      if ((callee === "this.#fail" || callee === "fail") && FAIL_IN[file]) return FAIL_IN[file];
       if (CODES[callee]) return CODES[callee];
       if (ts.isNewExpression(n) && /ProtocolError/.test(callee)) return "ERR_PROTOCOL";
     }
