@@ -34,19 +34,21 @@ function isUnrefable(handle: unknown): handle is Unrefable {
   );
 }
 
+const NODE_CONNECT_KEYS = ["agent", "pfx", "key", "passphrase", "cert", "ca", "ciphers", "rejectUnauthorized", "localAddress", "proxy", "cookieJar"] as const;
+
+/** The TLS, agent, proxy and cookie fields of `from` that are set (see NodeConnectOptions). */
+export function pickConnectOptions(from: NodeConnectOptions): NodeConnectOptions {
+  const picked: Record<string, unknown> = {};
+  for (const key of NODE_CONNECT_KEYS) {
+    if (from[key] !== undefined) picked[key] = from[key];
+  }
+  return picked as NodeConnectOptions;
+}
+
 /** Only the TLS and agent fields, so unrelated init fields never leak into node:https options. */
 function connectOptions(init: NodeConnectOptions): HttpsRequestOptions {
-  const out: HttpsRequestOptions = {};
-  if (init.agent !== undefined) out.agent = init.agent as HttpAgent | boolean;
-  if (init.pfx !== undefined) out.pfx = init.pfx as HttpsRequestOptions["pfx"];
-  if (init.key !== undefined) out.key = init.key as HttpsRequestOptions["key"];
-  if (init.passphrase !== undefined) out.passphrase = init.passphrase;
-  if (init.cert !== undefined) out.cert = init.cert as HttpsRequestOptions["cert"];
-  if (init.ca !== undefined) out.ca = init.ca as HttpsRequestOptions["ca"];
-  if (init.ciphers !== undefined) out.ciphers = init.ciphers;
-  if (init.rejectUnauthorized !== undefined) out.rejectUnauthorized = init.rejectUnauthorized;
-  if (init.localAddress !== undefined) out.localAddress = init.localAddress;
-  return out;
+  const { proxy: _proxy, cookieJar: _jar, ...out } = pickConnectOptions(init);
+  return out as HttpsRequestOptions;
 }
 
 /** The TLS fields alone, for the connection to the target inside a proxy tunnel. */

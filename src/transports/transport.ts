@@ -73,16 +73,11 @@ export interface TransportOptions extends NodeConnectOptions {
   client?: "fetch" | "xhr";
 }
 
-const NODE_CONNECT_KEYS = ["agent", "pfx", "key", "passphrase", "cert", "ca", "ciphers", "rejectUnauthorized", "localAddress", "proxy", "cookieJar"] as const;
-
-/** The TLS and agent fields of `from` that are set, ready to spread into a WebSocket or request init. */
-export function pickConnectOptions(from: NodeConnectOptions): NodeConnectOptions {
-  const picked: Record<string, unknown> = {};
-  for (const key of NODE_CONNECT_KEYS) {
-    if (from[key] !== undefined) picked[key] = from[key];
-  }
-  return picked as NodeConnectOptions;
-}
+/**
+ * The TLS and agent fields of an options object that are set, ready to spread into a WebSocket or request init.
+ * Browser builds get one that returns nothing: browsers have no use for any of them.
+ */
+export { pickConnectOptions } from "../platform/default";
 
 /** Bytes of `text` once UTF-8 encoded (what servers count against their limits); a lone surrogate goes as U+FFFD. */
 export function utf8Length(text: string): number {

@@ -3,7 +3,7 @@
 import type { EnginePacket, TransportName } from "../engine/types";
 import { tooLargeError, TransportError } from "../errors";
 import type { WebSocketLike } from "../platform/platform";
-import { decodeFrame, encodeAll, pickConnectOptions, Transport, utf8Length, type Frame } from "./transport";
+import { decodeFrame, encodeAll, Transport, utf8Length, type Frame } from "./transport";
 import { DEV } from "../internal/dev";
 
 /**
@@ -84,15 +84,8 @@ export class WebSocketTransport extends Transport {
     const { opts } = this;
     let ws: OwnedSocket;
     try {
-      ws = this.#ws = opts.platform.createWebSocket(
-        this.url(),
-        Object.assign(pickConnectOptions(opts), {
-          protocols: opts.protocols,
-          headers: opts.extraHeaders,
-          perMessageDeflate: opts.perMessageDeflate,
-          maxPayload: opts.maxReceiveSize,
-        }),
-      );
+      // The options go as they are: a platform reads only the fields it knows (see WebSocketInit).
+      ws = this.#ws = opts.platform.createWebSocket(this.url(), { ...opts, headers: opts.extraHeaders, maxPayload: opts.maxReceiveSize });
     } catch (error) {
       // A bad URL or a missing WebSocket must not throw out of open(): report it like a connection failure.
       opts.platform.nextTick(() => this.end(new TransportError("websocket error", error)));
