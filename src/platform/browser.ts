@@ -5,8 +5,6 @@ import { invalidState, tooLargeError, TransportError } from "../errors";
 import type { HttpCallback, HttpPlatform, HttpRequestInit, HttpResponse, NodeConnectOptions, Platform } from "./platform";
 import { DEV } from "../internal/dev";
 
-const LIFECYCLE = ["beforeunload", "offline", "online", "visibilitychange"] as const;
-
 function noop(): void {}
 
 /** Node's connect options (TLS, agent, proxy, cookie jar): browsers have no use for any of them. */
@@ -39,7 +37,7 @@ export function request(init: HttpRequestInit, callback: HttpCallback): () => vo
   /** Refuses the response (and stops the download: the rest is never buffered) once `received` passes the limit. */
   const over = (received: number, announced?: 1): boolean | undefined => {
     if (received > limit) {
-      settle(tooLargeError(`a polling response (${announced ? "Content-Length " + received : received + " bytes and counting"})`, limit));
+      settle(tooLargeError(DEV ? `a polling response (${announced ? "Content-Length " + received : received + " bytes and counting"})` : "", limit));
       stop();
       return true;
     }
@@ -121,17 +119,15 @@ export const browserBasePlatform: Platform = {
   nextTick: (fn) => queueMicrotask(fn),
 
   onLifecycle(hooks) {
-    const scope = globalThis;
-    if (typeof scope.addEventListener != "function") return noop;
     // One listener for every hooked event; visibilitychange (fired at the document, bubbling up to the window)
-    // counts only as a return to visible.
+    // counts only as a return to visible. Without addEventListener (Node, SSR) nothing is registered.
     const listener = ({ type }: Event): void =>
       void (type == "visibilitychange" ? document.visibilityState == "visible" && hooks.visible?.() : hooks[type as "online"]?.());
-    const types = LIFECYCLE.filter((type) => hooks[type == "visibilitychange" ? "visible" : type]);
-    for (const type of types) scope.addEventListener(type, listener);
-    return () => {
-      for (const type of types.splice(0)) scope.removeEventListener(type, listener);
+    const each = (method: "addEventListener" | "removeEventListener") => () => {
+      for (const key in hooks) globalThis[method]?.(key == "visible" ? "visibilitychange" : key, listener);
     };
+    each("addEventListener")();
+    return each("removeEventListener");
   },
 
   unref: noop,

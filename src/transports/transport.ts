@@ -169,9 +169,6 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
   url(extra?: Record<string, string>): string {
     const { opts, name } = this;
     const { hostname } = opts;
-    let path = opts.path.replace(/\/+$/, "");
-    if (path[0] != "/") path = "/" + path;
-    if (opts.addTrailingSlash) path += "/";
     let search = "";
     for (const [key, value] of Object.entries({ ...opts.query, EIO: "4", transport: name, sid: this.sid, ...extra })) {
       // No sid before the handshake, even one from the user's query.
@@ -180,7 +177,7 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
     // WebTransport is HTTP/3: always over TLS.
     return `${name == "websocket" ? "ws" : "http"}${opts.secure || name == "webtransport" ? "s" : ""}://${
       hostname.includes(":") && hostname[0] != "[" ? `[${hostname}]` : hostname
-    }${opts.port ? ":" + opts.port : ""}${path}?${search.slice(1)}`;
+    }${opts.port ? ":" + opts.port : ""}/${opts.path.replace(/^\/|\/+$/g, "")}${opts.addTrailingSlash ? "/" : ""}?${search.slice(1)}`;
   }
 
   /** Called by subclasses when the transport can carry packets. */

@@ -52,7 +52,7 @@ export class WebSocketTransport extends Transport {
         ? data.length > limit || (data.length * 3 > limit && utf8Length(data) > limit)
         : ((data as ArrayBuffer).byteLength ?? (data as Blob).size) > limit
     ) {
-      return transport.end(tooLargeError("a WebSocket frame", limit));
+      return transport.end(tooLargeError(DEV ? "a WebSocket frame" : "", limit));
     }
     const packet = decodeFrame(data, opts.binaryType());
     // The server's heartbeat sets the pace of our own pings: no timer of our own.

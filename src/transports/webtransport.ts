@@ -130,7 +130,7 @@ export class WebTransportTransport extends Transport {
         for (let at = 1; at < start; at++) length = length * 256 + bytes[offset + at]!;
       }
       if (length > limit) {
-        this.end(tooLargeError("a WebTransport packet", limit));
+        this.end(tooLargeError(DEV ? "a WebTransport packet" : "", limit));
         return false;
       }
       if (available < start + length) {
