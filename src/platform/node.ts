@@ -130,9 +130,6 @@ function createTlsConnection(options: ConnectionOptions): Socket {
   return (created = tlsConnect(options));
 }
 
-/** A `ws` listener as ws's typings see it; ours are called on a NodeWebSocket. */
-type Listener = Parameters<WebSocket["on"]>[1];
-
 /** The proxy connection of a proxied WebSocket. */
 interface Proxied {
   /** The socket to the proxy for the whole life of the WebSocket: with TLS inside, the WebSocket's socket wraps it. */
@@ -181,8 +178,8 @@ class NodeWebSocket extends WebSocket implements WebSocketLike {
     if (Object.keys(headers).length > 0) options.headers = headers;
     // 0 means "no limit" to `ws`; its own default (100 MiB) applies when the caller sets none.
     if (init.maxPayload !== undefined) options.maxPayload = init.maxPayload;
-    let proxied: Proxied | undefined;
-    const tunnel = proxyConnection(url, init, (socket) => (proxied = { socket, tunnel: socket }));
+    const proxied: Proxied = {};
+    const tunnel = proxyConnection(url, init, (socket) => (proxied.socket = proxied.tunnel = socket));
     if (tunnel !== undefined) {
       options.createConnection = tunnel as unknown as WebSocket.ClientOptions["createConnection"];
     } else if (init.agent === undefined) {
@@ -197,61 +194,70 @@ class NodeWebSocket extends WebSocket implements WebSocketLike {
     this.#socket = created;
     created = undefined;
     this.#limit = options.maxPayload;
-    this.#proxied = proxied;
+    if (tunnel !== undefined) this.#proxied = proxied;
     // The URL is only kept to store cookies: without a jar, its string is not kept for the connection's life.
-    if (jar !== undefined) {
-      this.#jarred = { jar, url };
-      // Listening replaces ws's own handling of a refused upgrade, so it is only done when a jar needs the response.
-      this.on("unexpected-response", NodeWebSocket.#onUnexpectedResponse as unknown as Listener);
+    if (jar !== undefined) this.#jarred = { jar, url };
+  }
+
+  /**
+   * Where `ws` reports everything: its events go straight to the WebSocketLike handlers, with no listener
+   * registered (an EventEmitter's listener table is a hash table of a few hundred bytes on every client).
+   */
+  override emit(event: string | symbol, ...args: any[]): boolean {
+    switch (event) {
+      case "message":
+        // Text frames arrive as Buffers: handed on as strings.
+        this.onmessage?.({ data: args[1] ? args[0] : textOf(args[0]) });
+        return true;
+      case "pong": {
+        const ping = this.#ping;
+        this.#ping = undefined;
+        ping?.onRtt(performance.now() - ping.at);
+        return true;
+      }
+      case "open":
+        this.onopen?.({ type: "open" });
+        return true;
+      case "upgrade": {
+        // The upgrade hands over the socket where it was not created here (an agent, a proxy tunnel), and cookies.
+        const response = args[0] as IncomingMessage;
+        if (this.#proxied) this.#proxied.tunnel = undefined;
+        this.#socket = response.socket;
+        if (this.#unrefWanted) response.socket.unref();
+        const jarred = this.#jarred;
+        // Still before "open": terminating fails the handshake, with the jar's error.
+        if (jarred && (jarred.refusal = keepCookies(jarred.jar, jarred.url, response))) this.terminate();
+        return true;
+      }
+      case "unexpected-response": {
+        // Without a jar, false lets ws fail the handshake its own way; with one, the response's cookies are kept
+        // first, and the handshake fails the same way.
+        const jarred = this.#jarred;
+        if (!jarred) return false;
+        const response = args[1] as IncomingMessage;
+        jarred.refusal = keepCookies(jarred.jar, jarred.url, response) ?? new Error(`Unexpected server response: ${response.statusCode ?? 0}`);
+        this.terminate();
+        return true;
+      }
+      case "error": {
+        const error = this.#jarred?.refusal ?? (args[0] as Error);
+        const limit = this.#limit;
+        this.onerror?.((error as { code?: unknown }).code === WS_TOO_LARGE && limit !== undefined ? tooLarge("a WebSocket frame", limit, error) : error);
+        return true;
+      }
+      case "close": {
+        const proxied = this.#proxied;
+        // A close before the upgrade leaves the proxy connection to us.
+        if (proxied) {
+          proxied.tunnel?.destroy();
+          proxied.tunnel = undefined;
+        }
+        const code = args[0] as number;
+        this.onclose?.({ code, reason: (args[1] as Buffer).toString("utf8"), wasClean: code === 1000 });
+        return true;
+      }
     }
-    // The upgrade hands over the socket where it was not created here (an agent, a proxy tunnel) and the cookies.
-    if (jar !== undefined || tunnel !== undefined || init.agent !== undefined) this.on("upgrade", NodeWebSocket.#onUpgrade as unknown as Listener);
-    this.on("open", NodeWebSocket.#onOpen as unknown as Listener);
-    this.on("message", NodeWebSocket.#onMessage as unknown as Listener);
-    this.on("error", NodeWebSocket.#onError as unknown as Listener);
-    this.on("close", NodeWebSocket.#onClose as unknown as Listener);
-  }
-
-  // The `ws` listeners: `this` is the client.
-
-  static #onUpgrade(this: NodeWebSocket, response: IncomingMessage): void {
-    if (this.#proxied) this.#proxied.tunnel = undefined;
-    this.#adopt(response.socket);
-    const jarred = this.#jarred;
-    // Still before "open": terminating fails the handshake, with the jar's error.
-    if (jarred && (jarred.refusal = keepCookies(jarred.jar, jarred.url, response))) this.terminate();
-  }
-
-  static #onUnexpectedResponse(this: NodeWebSocket, _request: unknown, response: IncomingMessage): void {
-    // Fails the same way ws would have without this listener.
-    const jarred = this.#jarred!;
-    jarred.refusal = keepCookies(jarred.jar, jarred.url, response) ?? new Error(`Unexpected server response: ${response.statusCode ?? 0}`);
-    this.terminate();
-  }
-
-  static #onOpen(this: NodeWebSocket): void {
-    this.onopen?.({ type: "open" });
-  }
-
-  static #onMessage(this: NodeWebSocket, data: WebSocket.RawData, isBinary: boolean): void {
-    this.onmessage?.({ data: isBinary ? data : textOf(data) });
-  }
-
-  static #onError(this: NodeWebSocket, raw: Error): void {
-    const error = this.#jarred?.refusal ?? raw;
-    const limit = this.#limit;
-    const code = (error as { code?: unknown }).code;
-    this.onerror?.(code === WS_TOO_LARGE && limit !== undefined ? tooLarge("a WebSocket frame", limit, error) : error);
-  }
-
-  static #onClose(this: NodeWebSocket, code: number, reason: Buffer): void {
-    const proxied = this.#proxied;
-    // A close before the upgrade leaves the proxy connection to us.
-    if (proxied) {
-      proxied.tunnel?.destroy();
-      proxied.tunnel = undefined;
-    }
-    this.onclose?.({ code, reason: reason.toString("utf8"), wasClean: code === 1000 });
+    return super.emit(event, ...args);
   }
 
   sendBatch(frames: ReadonlyArray<string | ArrayBuffer | ArrayBufferView | Blob>): void {
@@ -268,16 +274,8 @@ class NodeWebSocket extends WebSocket implements WebSocketLike {
   /** See WebSocketLike.ping: one ping frame in flight at most. */
   override ping(onRtt: (ms: number) => void): void {
     if (this.#ping !== undefined || this.readyState !== WebSocket.OPEN) return;
-    // The pong listener is added on the first ping, not per socket up front: a listener is heap on every client.
-    if (this.listenerCount("pong") === 0) this.on("pong", NodeWebSocket.#onPong as unknown as Listener);
     this.#ping = { at: performance.now(), onRtt };
     super.ping();
-  }
-
-  static #onPong(this: NodeWebSocket): void {
-    const ping = this.#ping;
-    this.#ping = undefined;
-    ping?.onRtt(performance.now() - ping.at);
   }
 
   /** Lets the process exit while this WebSocket is the only thing left (autoUnref). */
@@ -287,10 +285,6 @@ class NodeWebSocket extends WebSocket implements WebSocketLike {
     this.#proxied?.socket?.unref();
   }
 
-  #adopt(socket: Socket): void {
-    this.#socket = socket;
-    if (this.#unrefWanted) socket.unref();
-  }
 }
 
 function noLifecycleToUndo(): void {}
