@@ -230,9 +230,11 @@ async function appBundles() {
   } catch {
     return null;
   }
+  // By package name, so the package's exports map decides which file an app gets, under the conditions of a
+  // production build (Vite and webpack add "production"): dist/browser/*.prod.mjs for siolink.
   const entries = [
-    ["siolink", join(root, "dist/browser/index.mjs")],
-    ["siolink/websocket", join(root, "dist/browser/websocket.mjs")],
+    ["siolink", "siolink"],
+    ["siolink/websocket", "siolink/websocket"],
     ["socket.io-client", "socket.io-client"],
   ];
   const out = {};
@@ -245,6 +247,7 @@ async function appBundles() {
       format: "esm",
       platform: "browser",
       target: "es2022",
+      conditions: ["module", "production"],
       define: { "process.env.NODE_ENV": '"production"' },
       logLevel: "silent",
     });

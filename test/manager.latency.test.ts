@@ -66,6 +66,27 @@ test("Node WebSocket: ping frames give samples after the CONNECT reply and at ea
   assertRtt(client.io.latency, "manager.latency");
 });
 
+test("Node WebSocket: the first ping frame leaves after the CONNECT reply, off connect's critical path", async (t) => {
+  // Seen from the server's end of the WebSocket, in the order things happen there: the client's ping frames
+  // and the packets the server writes. A ping before the CONNECT reply would cost the client a second write
+  // before `connect` and could put the server's pong ahead of the reply.
+  const server = await startServer(t, { pingInterval: 60_000, pingTimeout: 60_000 });
+  const wire: string[] = [];
+  server.io.engine.on("connection", (raw: { transport: { name: string; socket?: { on(e: "ping", f: () => void): void } }; on(e: "packetCreate", f: (p: { type: string; data?: unknown }) => void): void }) => {
+    raw.on("packetCreate", (packet) => wire.push(`${packet.type} ${String(packet.data ?? "").slice(0, 2)}`.trim()));
+    assert.equal(raw.transport.name, "websocket", "the connection starts on WebSocket");
+    raw.transport.socket?.on("ping", () => wire.push("ping frame"));
+  });
+  const client = track(t, io(server.url, { forceNew: true, transports: ["websocket"] }));
+  const sampled = once(client.io, "latency");
+  await connected(client);
+  await sampled;
+  await waitFor(() => wire.includes("ping frame"), { what: "the client's first ping frame" });
+  const reply = wire.indexOf("message 0{"); // the Socket.IO CONNECT packet, as the engine writes it
+  assert.ok(reply >= 0, `the server wrote the CONNECT reply: ${wire.join(", ")}`);
+  assert.ok(wire.indexOf("ping frame") > reply, `the first ping frame arrived after the CONNECT reply went out: ${wire.join(", ")}`);
+});
+
 test("polling: each POST gives a sample (the long-poll GET is not timed)", async (t) => {
   const server = await startServer(t, { pingInterval: 60_000, pingTimeout: 60_000 });
   server.io.on("connection", (s) => s.on("echo", (v: unknown, ack: (v: unknown) => void) => ack(v)));
