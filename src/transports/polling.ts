@@ -6,7 +6,8 @@ import type { EnginePacket, TransportName } from "../engine/types";
 import { TransportError } from "../errors";
 import { request as defaultRequest } from "../platform/default";
 import type { HttpCallback } from "../platform/platform";
-import { decodeFrame, encodeAll, Transport, utf8Length, type TransportState } from "./transport";
+import { Transport, type TransportState } from "./transport";
+import { decodeFrame, encodeAll, utf8Length } from "./wire";
 import { DEV } from "../internal/dev";
 
 export { utf8Length };

@@ -1,8 +1,7 @@
-// The transport base: one state machine, URL building, packet encoding and decoding, and the event contract the
-// Engine session relies on. Concrete transports (websocket.ts, polling.ts, webtransport.ts) implement the hooks.
+// The transport base: one state machine, URL building and the event contract the Engine session relies on.
+// Concrete transports (websocket.ts, polling.ts, webtransport.ts) implement the hooks; wire.ts encodes packets.
 
 import { Emitter } from "@socket.io/component-emitter";
-import { decodePacket, encodePacket } from "engine.io-parser";
 import type { CloseDetails, EnginePacket, TransportInfo, TransportName, WebTransportOptions } from "../engine/types";
 import { invalidState, TransportError } from "../errors";
 import type { Timers } from "../internal/timers";
@@ -13,9 +12,6 @@ import { DEV } from "../internal/dev";
 export type TransportState = "idle" | "opening" | "open" | "pausing" | "paused" | "closed";
 
 export type BinaryType = "nodebuffer" | "arraybuffer" | "blob";
-
-/** An encoded packet: text, or binary where the transport carries binary. */
-export type Frame = string | ArrayBuffer | ArrayBufferView | Blob;
 
 export interface TransportEvents {
   /** The transport can carry packets (WebSocket connected, or first polling response received). */
@@ -78,43 +74,6 @@ export interface TransportOptions extends NodeConnectOptions {
  * Browser builds get one that returns nothing: browsers have no use for any of them.
  */
 export { pickConnectOptions } from "../platform/default";
-
-/** Bytes of `text` once UTF-8 encoded (what servers count against their limits); a lone surrogate goes as U+FFFD. */
-export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (const char of text) {
-    const code = char.codePointAt(0)!;
-    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
-  }
-  return bytes;
-}
-
-/**
- * Encodes `packets` (binary as binary frames, or as base64 text when `binary` is false) and hands the frames,
- * in order, to `done`: at once, or later when one needs an asynchronous read (a Blob in browsers).
- */
-export function encodeAll(packets: EnginePacket[], binary: boolean, done: (frames: Frame[]) => void): void {
-  const frames: Frame[] = [];
-  // One more than the packets: this loop counts too, so `done` never runs before every packet was started.
-  let pending = packets.length + 1;
-  const ready = (): unknown => --pending || done(frames);
-  packets.forEach((packet, index) =>
-    encodePacket(packet as Parameters<typeof encodePacket>[0], binary, (frame: Frame) => {
-      frames[index] = frame;
-      ready();
-    }),
-  );
-  ready();
-}
-
-/** A decode failure becomes the parser's error packet, which the session turns into "parse error". */
-export function decodeFrame(data: unknown, binaryType: string): EnginePacket {
-  try {
-    return decodePacket(data as string, binaryType as "nodebuffer") as EnginePacket;
-  } catch {
-    return { type: "error", data: "parser error" };
-  }
-}
 
 export abstract class Transport extends Emitter<{}, {}, TransportEvents> implements TransportInfo {
   abstract readonly name: TransportName;

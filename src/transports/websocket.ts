@@ -3,7 +3,8 @@
 import type { EnginePacket, TransportName } from "../engine/types";
 import { tooLargeError, TransportError } from "../errors";
 import type { WebSocketLike } from "../platform/platform";
-import { decodeFrame, encodeAll, Transport, utf8Length, type Frame } from "./transport";
+import { Transport } from "./transport";
+import { decodeFrame, encodeAll, utf8Length, type Frame } from "./wire";
 import { DEV } from "../internal/dev";
 
 /**

@@ -11,16 +11,12 @@ import type { EnginePacket, TransportName } from "../engine/types";
 import { tooLargeError, TransportError } from "../errors";
 import { DEV } from "../internal/dev";
 import { createWebTransport, findWebTransport, type WebTransportLike } from "../platform/webtransport";
-import { decodeFrame, encodeAll, Transport, type Frame, type TransportOptions } from "./transport";
+import { Transport, type TransportOptions } from "./transport";
+import { bytesOf, decodeFrame, encodeAll, type Frame } from "./wire";
 
 /** One encoded packet as its frame: header and payload in one buffer. */
 async function toFrame(data: Frame): Promise<Uint8Array> {
-  const payload =
-    typeof data == "string"
-      ? new TextEncoder().encode(data)
-      : ArrayBuffer.isView(data)
-        ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-        : new Uint8Array(data instanceof ArrayBuffer ? data : await data.arrayBuffer());
+  const payload = typeof data == "string" ? new TextEncoder().encode(data) : bytesOf(data instanceof Blob ? await data.arrayBuffer() : data);
   const length = payload.length;
   const size = length < 126 ? 1 : length < 65536 ? 3 : 9;
   const frame = new Uint8Array(size + length);
