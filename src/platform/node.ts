@@ -343,7 +343,11 @@ export function request(init: HttpRequestInit, callback: HttpCallback): RequestH
     return Object.assign(() => void (settled = true), { unref: () => undefined });
   }
 
-  if (init.body !== undefined) headers["Content-Length"] = Buffer.byteLength(init.body);
+  if (init.body !== undefined) {
+    headers["Content-Length"] = Buffer.byteLength(init.body);
+    // What browsers send with a text body on their own.
+    if (!Object.keys(headers).some((name) => name.toLowerCase() == "content-type")) headers["Content-Type"] = "text/plain;charset=UTF-8";
+  }
 
   const refuse = (received: string): void => {
     if (settled) return;

@@ -179,7 +179,8 @@ export class PollingTransport extends Transport {
       method: body === undefined ? "GET" : "POST",
       url: this.url(),
       body,
-      headers: body === undefined ? opts.extraHeaders : { ...opts.extraHeaders, "Content-Type": "text/plain;charset=UTF-8" },
+      // A POST body is text: browsers label it text/plain;charset=UTF-8 themselves, and so does Node's request.
+      headers: opts.extraHeaders,
       maxBodyBytes: opts.maxReceiveSize,
     } as const;
     const abort = platform.request ? platform.request(init, callback) : defaultRequest(init, callback);
