@@ -59,44 +59,33 @@ export class WebTransportTransport extends Transport {
 
   protected override doOpen(): void {
     const init = this.opts.webtransport ?? {};
+    // One session per transport: once the transport is closed, nothing its promises report matters any more
+    // (end() does nothing then).
+    const fail = (error: unknown): void => this.end(new TransportError("webtransport error", error));
     let session: WebTransportLike;
     try {
       session = this.#session = createWebTransport(init.WebTransport, this.url(), init);
     } catch (error) {
-      this.opts.platform.nextTick(() => this.#fail(error));
+      this.opts.platform.nextTick(() => fail(error));
       return;
     }
-    const fail = (error: unknown): unknown => this.#owns(session) && this.#fail(error);
-    session.closed.then(
-      (info) => this.#owns(session) && this.end({ description: DEV ? "webtransport session closed" : "", context: info }),
-      fail,
-    );
+    session.closed.then((info) => this.end({ description: DEV ? "webtransport session closed" : "", context: info }), fail);
+    const read = (reader: ReadableStreamDefaultReader<Uint8Array>): unknown =>
+      reader.read().then(({ done, value }) => {
+        if (this.state == "closed") return;
+        if (done) this.end({ description: DEV ? "webtransport stream closed" : "" });
+        else if (this.#receive(value)) read(reader);
+      }, fail);
     session.ready
       .then(() => session.createBidirectionalStream())
       .then((stream) => {
-        if (!this.#owns(session)) return;
+        if (this.state == "closed") return;
         this.#writer = stream.writable.getWriter();
-        this.#read(session, (this.#reader = stream.readable.getReader()));
+        read((this.#reader = stream.readable.getReader()));
         const { sid } = this;
-        return this.#write(session, [sid === null ? { type: "open" } : { type: "open", data: `{"sid":"${sid}"}` }]);
+        return this.#write([sid === null ? { type: "open" } : { type: "open", data: `{"sid":"${sid}"}` }]);
       })
-      .then(() => this.#owns(session) && this.opened(), fail);
-  }
-
-  /** True while `session` is this transport's current one (not released, not replaced). */
-  #owns(session: WebTransportLike): boolean {
-    return this.#session === session && this.state != "closed";
-  }
-
-  #read(session: WebTransportLike, reader: ReadableStreamDefaultReader<Uint8Array>): void {
-    reader.read().then(
-      ({ done, value }) => {
-        if (!this.#owns(session)) return;
-        if (done) this.end({ description: DEV ? "webtransport stream closed" : "" });
-        else if (this.#receive(value)) this.#read(session, reader);
-      },
-      (error) => this.#owns(session) && this.#fail(error),
-    );
+      .then(() => this.opened(), fail);
   }
 
   /** Parses the frames complete so far; false when the transport closed meanwhile. */
@@ -145,26 +134,21 @@ export class WebTransportTransport extends Transport {
     return true;
   }
 
-  #fail(cause: unknown): void {
-    this.end(new TransportError("webtransport error", cause));
-  }
-
   /** Encodes `packets` and writes them after everything written before; resolves once the stream took them. */
-  #write(session: WebTransportLike, packets: EnginePacket[]): Promise<unknown> {
+  #write(packets: EnginePacket[]): Promise<unknown> {
     const frames = new Promise<Frame[]>((done) => encodeAll(packets, !this.opts.forceBase64, done)).then((encoded) =>
       Promise.all(encoded.map(toFrame)),
     );
     return (this.#written = Promise.all([frames, this.#written]).then<unknown>(
-      ([framed]) => this.#owns(session) && Promise.all(framed.map((frame) => this.#writer!.write(frame))),
+      ([framed]) => this.state != "closed" && Promise.all(framed.map((frame) => this.#writer!.write(frame))),
     ));
   }
 
   protected override doSend(packets: EnginePacket[]): void {
-    const session = this.#session!;
     this.#pending++;
-    this.#write(session, packets).then(
-      () => --this.#pending || !this.#owns(session) || this.drained(),
-      (error) => this.#owns(session) && this.#fail(error),
+    this.#write(packets).then(
+      () => --this.#pending || this.drained(),
+      (error) => this.end(new TransportError("webtransport error", error)),
     );
   }
 
