@@ -43,9 +43,8 @@ export function pickConnectOptions(_from: NodeConnectOptions): NodeConnectOption
 export function request(init: HttpRequestInit, callback: HttpCallback): () => void {
   const { method, url, body, headers = {} } = init;
   const limit = init.maxBodyBytes ?? Infinity;
-  const canFetch = typeof fetch == "function";
-  const xhr = typeof XMLHttpRequest == "function" && !(canFetch && init.client == "fetch") ? new XMLHttpRequest() : undefined;
-  if (!xhr && !canFetch) throw invalidState(DEV ? 'no XMLHttpRequest or fetch in this runtime: use transports: ["websocket"]' : "");
+  // Where neither exists (no browser has neither), calling fetch throws a ReferenceError naming it.
+  const xhr = typeof XMLHttpRequest == "function" && !(init.client == "fetch" && typeof fetch == "function") ? new XMLHttpRequest() : undefined;
   let settled = false;
   let stop: () => void;
   const settle = (error: Error | null, response?: HttpResponse): void => {

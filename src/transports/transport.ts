@@ -149,7 +149,7 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
 
   /** Called by subclasses for every decoded packet; false when the transport closed while it was delivered. */
   protected packet(packet: EnginePacket): boolean {
-    if (this.state == "closed" || this.state == "idle") return false;
+    if (this.state == "closed") return false;
     this.sink?.onTransportPacket(packet);
     // Per message: skip building an emit nobody listens to.
     if (this.hasListeners("packet")) this._emitReserved("packet", packet);
