@@ -44,8 +44,8 @@ const method = args.has("--marginal") ? "marginal" : "share";
  * "entry, shared internals", so a new module shows up (and can be given a layer here).
  */
 const layers = [
-  ["Socket (socket, outbox, acks, listeners, status, handshake)", [/^src\/socket(\.ts|\/)/,
-    /^src\/(acks|outbox|listeners|status|nsp-handshake|link|exactly-once)\.ts$/, /^src\/internal\/subscriptions\.ts$/,
+  ["Socket (socket, outbox and acks, listeners)", [/^src\/socket(\.ts|\/)/,
+    /^src\/(outbox|listeners|link|exactly-once)\.ts$/, /^src\/internal\/subscriptions\.ts$/,
     /^sio:socket\.io-client\/build\/esm\/(socket|on)\.js$/]],
   ["Manager, backoff, io() cache", [/^src\/(manager|backoff|registry)(\.ts|\/)/, /^src\/internal\/namespace-table\.ts$/,
     /^sio:socket\.io-client\/build\/esm\/(manager|index|contrib\/backo2)\.js$/]],

@@ -27,6 +27,8 @@ const CODES = {
   "this.#fail": "ERR_PROTOCOL",
   fail: "ERR_HANDSHAKE",
 };
+/** Functions that return a message their callers throw with more than one code. */
+const RETURNED_BY = { packetProblem: "ERR_PROTOCOL (decoders), ERR_INVALID_ARG (encoders)" };
 /** Files whose `this.#fail` means something else. */
 const FAIL_IN = { "src/engine/upgrade.ts": "ERR_TRANSPORT (upgradeError)" };
 
@@ -46,6 +48,29 @@ function text(node, sf) {
   return node.getText(sf);
 }
 
+/**
+ * The development messages an expression can produce: each branch of a conditional, and for a call of a function
+ * of the same file (a message chosen by a helper that production builds drop), each message it returns.
+ */
+function messages(node, sf) {
+  while (ts.isParenthesizedExpression(node)) node = node.expression;
+  if (ts.isConditionalExpression(node)) return [...messages(node.whenTrue, sf), ...messages(node.whenFalse, sf)];
+  if (ts.isCallExpression(node) && ts.isIdentifier(node.expression)) {
+    const name = node.expression.text;
+    const fn = sf.statements.find((s) => ts.isFunctionDeclaration(s) && s.name?.text === name);
+    if (fn?.body) {
+      const out = [];
+      const visit = (n) => {
+        if (ts.isReturnStatement(n) && n.expression) out.push(...messages(n.expression, sf));
+        else if (!ts.isFunctionLike(n)) ts.forEachChild(n, visit);
+      };
+      ts.forEachChild(fn.body, visit);
+      return out;
+    }
+  }
+  return [text(node, sf)];
+}
+
 /** The error code of the construction around `node`, if one can be told. */
 function codeOf(node, sf) {
   for (let n = node.parent; n !== undefined; n = n.parent) {
@@ -59,7 +84,10 @@ function codeOf(node, sf) {
     }
     if (ts.isParameter(n)) return "ERR_ABORTED";
     if (ts.isPropertyAssignment(n) && n.name.getText(sf) === "description") return "(close description)";
-    if (ts.isFunctionLike(n)) break;
+    if (ts.isFunctionLike(n)) {
+      if (n.name && RETURNED_BY[n.name.getText(sf)]) return RETURNED_BY[n.name.getText(sf)];
+      break;
+    }
   }
   return "(description)";
 }
@@ -71,7 +99,7 @@ export function errorTable() {
     const visit = (node) => {
       if (ts.isConditionalExpression(node) && node.condition.getText(sf) === "DEV") {
         const where = relative(root, file).replaceAll("\\", "/");
-        rows.push([codeOf(node, sf), text(node.whenTrue, sf), text(node.whenFalse, sf), where]);
+        for (const message of messages(node.whenTrue, sf)) rows.push([codeOf(node, sf), message, text(node.whenFalse, sf), where]);
       }
       ts.forEachChild(node, visit);
     };

@@ -18,11 +18,14 @@ export interface SioErrorOptions {
   cause?: unknown;
 }
 
+// Fields assigned in constructors are `declare`d: the same own properties, without a class-field definition each.
+
 export class SioError extends Error {
-  readonly code: SioErrorCode;
+  declare readonly code: SioErrorCode;
 
   constructor(code: SioErrorCode, message: string, options?: SioErrorOptions) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    // No `cause` property at all when there is none (Node would print "[cause]: undefined").
+    super(message, options?.cause === undefined ? undefined : options);
     this.name = "SioError";
     this.code = code;
   }
@@ -54,13 +57,13 @@ export function nonNegative(name: string, value: unknown): number | undefined {
  * inspect in `connect_error` handlers (`err.message === "websocket error"`, `err.description`).
  */
 export class TransportError extends SioError {
-  readonly type = "TransportError" as const;
-  readonly description: unknown;
-  readonly context: unknown;
+  declare readonly type: "TransportError";
+  declare readonly description: unknown;
+  declare readonly context: unknown;
 
   constructor(message: string, description?: unknown, context?: unknown) {
     super("ERR_TRANSPORT", message, description instanceof Error ? { cause: description } : undefined);
-    this.name = "TransportError";
+    this.name = this.type = "TransportError";
     this.description = description;
     this.context = context;
   }
@@ -92,7 +95,7 @@ export class TimeoutError extends SioError {
 
 /** The server refused the namespace; `data` is what its middleware passed to `next(err)` as `err.data`. */
 export class ConnectError<D = unknown> extends SioError {
-  readonly data: D;
+  declare readonly data: D;
 
   constructor(message: string, data: D) {
     super("ERR_CONNECT", message);

@@ -1,19 +1,17 @@
 // One namespace on a Manager's connection: the Socket users emit on and listen to (socket.io-client's API).
-// It is the user-facing layer over named parts: the outgoing queue and ack table (outbox.ts, acks.ts), the
-// namespace handshake (nsp-handshake.ts) and the status (status.ts).
+// One object per socket, built as a class chain: Listeners (listeners.ts: on/once/off, onAny, waitFor) →
+// Outbox (outbox.ts: the emit path, its queue and the acknowledgements) → Socket (this file: the state
+// machine and status, the namespace handshake, incoming packets and the public emit API).
 
-import type { AckCallback } from "./acks";
-import { PacketType, type EncodedChunk, type Packet } from "./codec/packet";
-import { ConnectError, invalidArg, invalidState, nonNegative, ProtocolError, TransportError } from "./errors";
+import { isObject, PacketType, type Packet } from "./codec/packet";
+import { ConnectError, invalidArg, invalidState, nonNegative, ProtocolError, SioError, TransportError } from "./errors";
+import { CLIENT_ID_KEY, newClientId } from "./exactly-once";
 import { kManagerLink, RESERVED_EVENTS } from "./internal/constants";
 import { emitLocally } from "./internal/emitter";
 import { rethrowLater } from "./internal/subscriptions";
-import type { ManagerLink, NamespaceHooks } from "./link";
+import type { NamespaceHooks } from "./link";
 import type { Manager } from "./manager";
-import { connectData, readConnectReply, refusalError, runAuth, toError } from "./nsp-handshake";
-import { Listeners, removeListener } from "./listeners";
-import { checkSocketOptions, Outbox, replier, type AnyListener, type EmitFlags } from "./outbox";
-import { nextStatus, type SocketState } from "./status";
+import { checkSocketOptions, Outbox, type AckCallback, type EmitFlags } from "./outbox";
 import type {
   AckResult,
   AllButLast,
@@ -26,8 +24,6 @@ import type {
   EventNames,
   EventParams,
   EventsMap,
-  ListenerOptions,
-  Last,
   PingOptions,
   SocketOptions,
   SocketReservedEvents,
@@ -38,17 +34,30 @@ import { DEV } from "./internal/dev";
 
 export { emitLocally, TypedEmitter } from "./internal/emitter";
 export type { ManagerLink, NamespaceHooks } from "./link";
-export type { AnyListener } from "./outbox";
-export type { ListenerArgs } from "./listeners";
+export type { AnyListener, ListenerArgs } from "./listeners";
 export { checkSocketOptions } from "./outbox";
 
-/** The flags of an emit without compress()/volatile/timeout(): shared, so a plain emit allocates none. */
-const NO_FLAGS: Readonly<EmitFlags> = Object.freeze({});
+/**
+ * Where a Socket stands on its Manager:
+ * - INACTIVE: not attached to the Manager (never connected, disconnected by either side, or refused);
+ * - WAITING: attached, waiting for the Manager's connection (first open or a reconnection);
+ * - CONNECTING: the auth step runs or the CONNECT packet is out, waiting for the server's answer;
+ * - CONNECTED.
+ */
+const INACTIVE = 0;
+const WAITING = 1;
+const CONNECTING = 2;
+const CONNECTED = 3;
+
+/** The flags of an emit without compress()/volatile/timeout()/signal(): shared, so a plain emit allocates none. */
+const NO_FLAGS: EmitFlags = Object.freeze({});
 
 /** Reserved events (socket.io-client's and siolink's own): never sent, never taken from the server. */
-const isReserved = (event: unknown): boolean => typeof event === "string" && RESERVED_EVENTS.has(event);
+const isReserved = (event: unknown): boolean => RESERVED_EVENTS.has(event as string);
 
-type AnySocket = Socket<EventsMap, EventsMap>;
+/** An Error as it is, anything else wrapped in an ERR_ABORTED SioError saying `what` failed. */
+const toError = (value: unknown, what: string): Error =>
+  value instanceof Error ? value : new SioError("ERR_ABORTED", DEV ? `${what}: ${String(value)}` : `${what} ${String(value)}`, { cause: value });
 
 /**
  * A connection to one namespace of a Socket.IO server. Create it with `io()` or `manager.socket(nsp)`.
@@ -58,16 +67,13 @@ type AnySocket = Socket<EventsMap, EventsMap>;
  * socket.on("connect", () => socket.emit("join", "room-1"));
  * const reply = await socket.timeout(5000).emitWithAck("hello", "world");
  */
-export class Socket<
-  ListenEvents extends EventsMap = DefaultEventsMap,
-  EmitEvents extends EventsMap = ListenEvents,
-> extends Listeners<ListenEvents> {
+export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents> extends Outbox<ListenEvents> {
   /** The Manager (connection) this socket rides on: `socket.io.engine`, `socket.io.on("reconnect", ...)`. */
   readonly io: Manager<ListenEvents, EmitEvents>;
   /** The namespace, e.g. "/" or "/admin". */
   readonly nsp: string;
   /** The session id the server gave this namespace connection; undefined while disconnected. */
-  id: string | undefined;
+  id: string | undefined = undefined;
   /** True when the last connection restored the previous session (connection state recovery). */
   recovered = false;
   /** Sent with every CONNECT packet: an object, `(cb) => cb(data)`, or an async function returning the data. */
@@ -75,87 +81,73 @@ export class Socket<
   /** Events received before the namespace handshake completed; delivered right after `connect`. */
   receiveBuffer: Array<ReadonlyArray<unknown>> = [];
 
-  #state: SocketState = "inactive";
+  #state = INACTIVE;
   #status: SocketStatus = "disconnected";
-  readonly #link: ManagerLink;
-  readonly #hooks: NamespaceHooks;
-  /** The outgoing queue and the acknowledgement table. */
-  readonly #out: Outbox;
-  #flags: Readonly<EmitFlags> = NO_FLAGS;
+  #flags = NO_FLAGS;
   /** Bumped whenever a pending auth step must be ignored (disconnect, connection closed, new attempt). */
-  #connectAttempt = 0;
+  #attempt = 0;
   /** Connection state recovery: the server's private session id and the offset of the last event seen. */
   #pid: string | undefined;
-  #lastOffset: string | undefined;
+  #offset: string | undefined;
+  /** exactlyOnce: the socket's id sent with every CONNECT (see src/exactly-once.ts). */
+  readonly #clientId: string | undefined;
 
   constructor(io: Manager<ListenEvents, EmitEvents>, nsp: string, opts: SocketOptions = {}) {
-    super();
     checkSocketOptions(opts);
+    super(io[kManagerLink], opts);
     this.io = io;
     this.nsp = nsp;
-    this.id = undefined;
     this.auth = opts.auth;
-    this.#link = io[kManagerLink];
-    this.#out = new Outbox(this, this.#link, opts);
-    this.#hooks = new Socket.#Hooks(this as unknown as AnySocket);
-    if (this.#link.autoConnect) this.open();
+    this.#clientId = opts.exactlyOnce ? newClientId() : undefined;
+    if (this.link.autoConnect) this.open();
   }
 
-  /**
-   * What a Socket hands to the Manager. Nested here so its methods may reach the socket's private members:
-   * one small object per socket, its methods shared on the prototype (no closure per socket).
-   */
-  static readonly #Hooks = class SocketHooks implements NamespaceHooks {
-    readonly #socket: AnySocket;
+  // What the Manager tells this socket once attached (NamespaceHooks, src/link.ts): TypeScript-private
+  // methods rather than a separate hooks object, as socket.io-client's onopen/onpacket/onclose are.
 
-    constructor(socket: AnySocket) {
-      this.#socket = socket;
-    }
-
-    onOpen(): void {
-      if (this.#socket.#state === "waiting") this.#socket.#sendConnect();
-    }
-
-    onPacket(packet: Packet): void {
-      this.#socket.#onPacket(packet);
-    }
-
-    onError(error: Error): void {
-      if (this.#socket.#state === "connected") return;
-      this.#socket.#checkManager();
-      this.#socket.#emitReserved("connect_error", error);
-    }
-
-    onClose(reason: DisconnectReason, description?: DisconnectDescription): void {
-      this.#socket.#onConnectionClosed(reason, description);
-    }
-
-    onStopped(): void {
-      this.#socket.#stop();
-    }
-  };
-
-  /** @internal */
-  protected timerLink(): ManagerLink {
-    return this.#link;
+  private onOpen(): void {
+    if (this.#state === WAITING) this.#sendConnect();
   }
 
-  /** Emits waiting for the connection; sent in order on connect. Assign `[]` to drop them. */
-  get sendBuffer(): Packet[] {
-    return this.#out.buffer;
+  private onError(error: Error): void {
+    if (this.#state === CONNECTED) return;
+    this.#checkManager();
+    emitLocally(this, "connect_error", [error]);
   }
 
-  set sendBuffer(packets: Packet[]) {
-    this.#out.buffer = packets;
+  /** The Manager's connection closed under us: wait for the next one (the Manager decides when). */
+  private onClose(reason: DisconnectReason, description?: DisconnectDescription): void {
+    const previous = this.#state;
+    if (previous === INACTIVE) return;
+    this.#attempt++;
+    // Whether the Manager will try again, known before it says so: no "reconnecting" flash when it won't.
+    const io = this.io;
+    this.#checkManager();
+    this.#set(WAITING, reason === "io client disconnect" || !io.reconnection() || io.reconnectionAttempts() < 1);
+    if (previous === CONNECTED) this.#closed(reason, description);
+    // The namespace handshake was cut short: a failed connection attempt, not a disconnection (a
+    // "disconnect" is always preceded by its "connect"). socket.io-client emits "disconnect" here.
+    else if (previous === CONNECTING) {
+      emitLocally(this, "connect_error", [
+        description instanceof Error
+          ? description
+          : new TransportError(DEV ? `the connection closed before the namespace connected (${reason})` : reason, description),
+      ]);
+    }
+  }
+
+  /** The Manager stopped trying: no connection will come until connect(). */
+  private onStopped(): void {
+    this.#set(this.#state, true);
   }
 
   /** Whether the namespace handshake completed and the connection is up. */
   get connected(): boolean {
-    return this.#state === "connected";
+    return this.#state === CONNECTED;
   }
 
   get disconnected(): boolean {
-    return this.#state !== "connected";
+    return this.#state !== CONNECTED;
   }
 
   /**
@@ -163,7 +155,7 @@ export class Socket<
    * disconnect or a refusal, including while the Manager reconnects.
    */
   get active(): boolean {
-    return this.#state !== "inactive";
+    return this.#state !== INACTIVE;
   }
 
   /**
@@ -179,20 +171,18 @@ export class Socket<
 
   /** Connects (or reconnects) this namespace; opens the Manager's connection if needed. */
   connect(): this {
-    if (this.#state === "connected") return this;
-    if (this.#state === "inactive") {
-      this.#link.attach(this.nsp, this.#hooks);
-      this.#setState("waiting", false);
-      // A status:change listener may have disconnected us already.
-      if (!this.active) return this;
-      this.#out.armExpiry();
-    } else {
-      this.#refreshStatus(false);
-    }
+    const link = this.link;
+    const state = this.#state;
+    if (state === CONNECTED) return this;
+    if (state === INACTIVE) link.attach(this.nsp, this as never);
+    this.#set(state || WAITING, false);
+    // A status:change listener may have disconnected us already.
+    if (!this.active) return this;
+    this.expire();
     // While the Manager waits to reconnect, its timer decides when to try: an extra attempt now would
     // defeat the backoff.
-    if (!this.#link.isWaitingToReconnect()) this.#link.open();
-    if (this.#state === "waiting" && this.#link.isOpen()) this.#sendConnect();
+    if (!link.isWaitingToReconnect()) link.open();
+    if (this.#state === WAITING && link.isOpen()) this.#sendConnect();
     return this;
   }
 
@@ -206,10 +196,10 @@ export class Socket<
    * its connection when this was its last active socket.
    */
   disconnect(): this {
-    const wasConnected = this.#state === "connected";
-    if (wasConnected) {
-      this.#writeControl({ type: PacketType.DISCONNECT, nsp: this.nsp });
-    }
+    const link = this.link;
+    const wasConnected = this.#state === CONNECTED;
+    // DISCONNECT: sent now or not at all (it means nothing on a later connection).
+    if (wasConnected && link.canSend()) link.write(link.encode({ type: PacketType.DISCONNECT, nsp: this.nsp }), true);
     this.#deactivate();
     if (wasConnected) this.#closed("io client disconnect");
     return this;
@@ -222,8 +212,7 @@ export class Socket<
 
   /** Emits a "message" event. */
   send(...args: UntypedArg[]): this {
-    this.#emit("message", args, false);
-    return this;
+    return this.#emit("message", args) as this;
   }
 
   /**
@@ -235,8 +224,7 @@ export class Socket<
    * socket.emit("hello", "world", (reply) => console.log(reply));
    */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EmitArgs<EmitEvents, Ev>): this {
-    this.#emit(ev as string, args, false);
-    return this;
+    return this.#emit(ev as string, args) as this;
   }
 
   /**
@@ -246,29 +234,21 @@ export class Socket<
    * @example
    * const reply = await socket.timeout(5000).emitWithAck("hello", "world");
    */
-  emitWithAck<Ev extends EventNames<EmitEvents>>(
-    ev: Ev,
-    ...args: AllButLast<EventParams<EmitEvents, Ev>>
-  ): Promise<AckResult<EmitEvents, Ev>> {
+  emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: AllButLast<EventParams<EmitEvents, Ev>>): Promise<AckResult<EmitEvents, Ev>> {
     return new Promise((resolve, reject) => {
-      const settle: AckCallback = (err, value) => {
-        if (err != null) reject(err);
-        else resolve(value as AckResult<EmitEvents, Ev>);
-      };
+      const settle: AckCallback = (err, value) => (err != null ? reject(err) : resolve(value as AckResult<EmitEvents, Ev>));
       this.#emit(ev as string, [...(args as unknown[]), settle], true);
     });
   }
 
   /** Sets whether the next emit is compressed (default true). */
   compress(compress: boolean): this {
-    this.#flags = { ...this.#flags, compress };
-    return this;
+    return this.#flag({ compress }) as this;
   }
 
   /** The next emit is dropped instead of buffered when it cannot go out at once. */
   get volatile(): this {
-    this.#flags = { ...this.#flags, volatile: true };
-    return this;
+    return this.#flag({ volatile: true }) as this;
   }
 
   /**
@@ -279,7 +259,7 @@ export class Socket<
    */
   timeout(timeout: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>> {
     nonNegative("timeout", timeout);
-    this.#flags = { ...this.#flags, timeout };
+    this.#flag({ timeout });
     return this as unknown as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>>;
   }
 
@@ -294,7 +274,7 @@ export class Socket<
    */
   signal(signal: AbortSignal): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>> {
     if (typeof signal?.addEventListener !== "function") throw invalidArg(DEV ? "signal must be an AbortSignal" : "");
-    this.#flags = { ...this.#flags, signal };
+    this.#flag({ signal });
     return this as unknown as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>>;
   }
 
@@ -309,49 +289,53 @@ export class Socket<
    * const ms = await socket.ping("ping", { timeout: 2000 });
    */
   ping(event = "ping", options: PingOptions = {}): Promise<number> {
-    if (!this.connected) return Promise.reject(invalidState(DEV ? `cannot ping: socket is ${this.#status}` : `${this.#status}`));
+    if (!this.connected) return Promise.reject(invalidState(DEV ? `cannot ping: socket is ${this.#status}` : this.#status));
     const clock = globalThis.performance ?? Date;
-    let socket = this.timeout(options.timeout ?? this.#out.ackTimeout ?? 10_000) as unknown as Socket;
-    if (options.signal) socket = socket.signal(options.signal);
+    const socket = this.timeout(options.timeout ?? this.opts.ackTimeout ?? 10_000) as unknown as Socket;
+    if (options.signal) socket.signal(options.signal);
     const start = clock.now();
     return socket.emitWithAck(event).then(() => clock.now() - start);
-  }
-
-  /** Adds a listener called for every outgoing event (acknowledgement callbacks excluded), when it is sent. */
-  onAnyOutgoing(listener: AnyListener): this {
-    this.#out.outgoing = [...this.#out.outgoing, listener];
-    return this;
-  }
-
-  prependAnyOutgoing(listener: AnyListener): this {
-    this.#out.outgoing = [listener, ...this.#out.outgoing];
-    return this;
-  }
-
-  offAnyOutgoing(listener?: AnyListener): this {
-    this.#out.outgoing = removeListener(this.#out.outgoing, listener);
-    return this;
-  }
-
-  listenersAnyOutgoing(): AnyListener[] {
-    return [...this.#out.outgoing];
   }
 
   // -------------------------------------------------------------------------------------------------------
   // State
 
-  /** Callers change state last: a status:change listener may call connect() or disconnect() again. */
-  #setState(next: SocketState, stop?: boolean): void {
-    this.#state = next;
-    this.#refreshStatus(stop);
+  #flag(flags: EmitFlags): Socket {
+    this.#flags = { ...this.#flags, ...flags };
+    return this as never;
   }
 
-  #refreshStatus(stop?: boolean): void {
+  #emit(event: string, args: unknown[], errorFirst = false): Socket {
+    const flags = this.#flags;
+    this.#flags = NO_FLAGS;
+    if (isReserved(event)) throw invalidArg(DEV ? `"${event}" is a reserved event name` : event);
+    this.queue(event, args, flags, errorFirst);
+    return this as never;
+  }
+
+  /**
+   * Sets the state (callers change state last: a status:change listener may call connect() or disconnect()
+   * again) and derives the status. `stop`: true when the Manager stopped trying (gave up, closed,
+   * reconnection off: only connect() starts again), false when it tries (again), undefined when nothing
+   * changed on that side. Being connected makes the next attempt a reconnection, until the status is
+   * "disconnected".
+   */
+  #set(state: number, stop?: boolean): void {
+    this.#state = state;
     const from = this.#status;
-    const to = nextStatus(this.#state, from, stop);
+    const to: SocketStatus =
+      state === CONNECTED
+        ? "connected"
+        : state === INACTIVE || stop
+          ? "disconnected"
+          : from === "connected" || from === "reconnecting"
+            ? "reconnecting"
+            : from === "disconnected" && stop === undefined
+              ? from
+              : "connecting";
     if (to === from) return;
     this.#status = to;
-    this.#emitReserved("status:change", { from, to });
+    emitLocally(this, "status:change", [{ from, to }]);
   }
 
   /**
@@ -361,203 +345,140 @@ export class Socket<
   #checkManager(): void {
     queueMicrotask(() => {
       const state = this.io.state;
-      if (this.active && (state === "closed" || state === "idle")) this.#refreshStatus(true);
+      if (this.active && (state === "closed" || state === "idle")) this.#set(this.#state, true);
     });
   }
 
   /** Detaches from the Manager; pending auth steps are ignored from now on. */
   #deactivate(): void {
-    if (this.#state === "inactive") return;
-    this.#connectAttempt++;
-    this.#out.stopExpiry();
-    this.#link.detach(this.nsp, this.#hooks);
-    this.#setState("inactive");
-  }
-
-  /** The Manager's connection closed under us: wait for the next one (the Manager decides when). */
-  #onConnectionClosed(reason: DisconnectReason, description?: DisconnectDescription): void {
-    const previous = this.#state;
-    if (previous === "inactive") return;
-    this.#connectAttempt++;
-    // Whether the Manager will try again, known before it says so: no "reconnecting" flash when it won't.
-    const io = this.io;
-    const stop = reason === "io client disconnect" || !io.reconnection() || io.reconnectionAttempts() < 1;
-    this.#checkManager();
-    this.#setState("waiting", stop);
-    if (previous === "connected") {
-      this.#closed(reason, description);
-    } else if (previous === "connecting") {
-      // The namespace handshake was cut short: a failed connection attempt, not a disconnection (a
-      // "disconnect" is always preceded by its "connect"). socket.io-client emits "disconnect" here.
-      const error =
-        description instanceof Error
-          ? description
-          : new TransportError(DEV ? `the connection closed before the namespace connected (${reason})` : `${reason}`, description);
-      this.#emitReserved("connect_error", error);
-    }
+    if (this.#state === INACTIVE) return;
+    this.#attempt++;
+    this.link.detach(this.nsp, this as never);
+    this.#set(INACTIVE);
+    this.expire();
   }
 
   /** Common end of every disconnection: forget the id, tell listeners, fail acknowledgements in flight. */
   #closed(reason: DisconnectReason, description?: DisconnectDescription): void {
     this.id = undefined;
-    if (description === undefined) this.#emitReserved("disconnect", reason);
-    else this.#emitReserved("disconnect", reason, description);
-    this.#out.failSent();
-  }
-
-  #emitReserved<Ev extends keyof SocketReservedEvents>(ev: Ev, ...args: Parameters<SocketReservedEvents[Ev]>): void {
-    emitLocally(this, ev, args);
-  }
-
-  #emit(event: string, args: unknown[], errorFirstAck: boolean): void {
-    const flags = this.#flags;
-    this.#flags = NO_FLAGS;
-    if (isReserved(event)) {
-      throw invalidArg(DEV ? `"${event}" is a reserved event name` : `${event}`);
-    }
-    this.#out.emit(event, args, flags, errorFirstAck);
-  }
-
-  /** DISCONNECT: sent now or not at all (it means nothing on a later connection). */
-  #writeControl(packet: Packet): void {
-    if (!this.#link.canSend()) return;
-    this.#link.write(this.#link.encode(packet), true);
+    emitLocally(this, "disconnect", description === undefined ? [reason] : [reason, description]);
+    this.failSent();
   }
 
   // -------------------------------------------------------------------------------------------------------
-  // Namespace handshake (nsp-handshake.ts)
+  // Namespace handshake
 
+  /**
+   * Runs the `auth` option (an object or nothing as it is, `(cb) => cb(data)`, or a function returning the
+   * data or a promise of it), then sends CONNECT: unless the attempt was superseded meanwhile.
+   */
   #sendConnect(): void {
-    this.#setState("connecting", false);
-    const attempt = ++this.#connectAttempt;
-    const session = this.#link.session();
-    const current = (): boolean =>
-      attempt === this.#connectAttempt &&
-      this.#state === "connecting" &&
-      this.#link.session() === session &&
-      this.#link.isOpen();
-    runAuth(
-      this.auth,
-      (data) => {
-        if (current()) this.#writeConnect(data);
-      },
-      (error) => {
-        if (current()) this.#authFailed(toError(error, DEV ? "the auth function failed" : "auth"));
-      },
-    );
-  }
-
-  #writeConnect(auth: unknown): void {
-    let chunks: EncodedChunk[];
-    try {
-      chunks = this.#link.encode({ type: PacketType.CONNECT, nsp: this.nsp, data: connectData(auth, this.#pid, this.#lastOffset, this.#out.clientId) });
-    } catch (error) {
-      this.#authFailed(toError(error, DEV ? "invalid auth data" : "auth"));
-      return;
-    }
-    // On failure the session is closing: its close event puts us back to waiting.
-    this.#link.write(chunks, true);
-  }
-
-  /** The auth step failed: like a refusal, report it and stop (no reconnection loop on bad credentials). */
-  #authFailed(error: Error): void {
-    this.#deactivate();
-    this.#emitReserved("connect_error", error);
-  }
-
-  #onPacket(packet: Packet): void {
-    switch (packet.type) {
-      case PacketType.CONNECT:
-        this.#onConnectReply(packet.data);
-        break;
-      case PacketType.EVENT:
-      case PacketType.BINARY_EVENT:
-        this.#onEvent(packet);
-        break;
-      case PacketType.ACK:
-      case PacketType.BINARY_ACK:
-        if (typeof packet.id === "number" && Array.isArray(packet.data)) this.#out.acks?.resolve(packet.id, packet.data);
-        break;
-      case PacketType.DISCONNECT:
-        this.#onServerDisconnect();
-        break;
-      case PacketType.CONNECT_ERROR:
-        // Only an answer to our CONNECT: a refusal out of the blue (while connected) is ignored. Refused:
-        // stop here. Buffered emits and their acknowledgements stay for a later connect().
-        if (this.#state === "connecting") this.#authFailed(refusalError(packet.data));
-        break;
-    }
-  }
-
-  #onConnectReply(data: unknown): void {
-    if (this.#state !== "connecting") return;
-    const reply = readConnectReply(data);
-    if (reply === undefined) {
-      // A protocol violation: the Manager drops the connection ("parse error"); this socket gets the error
-      // as its connect_error, and the reconnection loop takes over.
-      this.#link.protocolError(
-        new ProtocolError(DEV ? "CONNECT reply has no session id: Socket.IO v2 servers are not supported" : ""),
-      );
-      return;
-    }
-    const pid = reply.pid;
-    this.id = reply.sid;
-    this.recovered = pid !== undefined && pid === this.#pid;
-    this.#pid = pid;
-    this.#setState("connected");
-
-    this.#out.onConnected();
-    // An outgoing listener may have disconnected us (TypeScript keeps the narrowing of #state: re-read it).
-    if (!this.connected) return;
-    this.#emitReserved("connect");
-    this.#flushReceiveBuffer();
-  }
-
-  #onServerDisconnect(): void {
-    const previous = this.#state;
-    if (previous === "inactive") return;
-    this.#deactivate();
-    if (previous === "connected") this.#closed("io server disconnect");
-    // Before our CONNECT was answered, it is a refusal (a "disconnect" always follows a "connect").
-    else this.#emitReserved("connect_error", new ConnectError(DEV ? "the server closed the namespace before it connected" : "", undefined));
-  }
-
-  // -------------------------------------------------------------------------------------------------------
-  // Incoming events
-
-  #onEvent(packet: Packet): void {
-    if (!Array.isArray(packet.data) || packet.data.length === 0) return;
-    // A server cannot fire "connect", "disconnect"... listeners: those names are the client's own.
-    if (isReserved(packet.data[0])) return;
-    let args = packet.data as unknown[];
-    // Listeners get the arguments spread, never this array, so it is only copied to add the replier or to
-    // be kept in receiveBuffer.
-    if (typeof packet.id === "number") args = [...args, replier(this.#link, this.nsp, packet.id, () => this.#state === "connected")];
-    if (this.#state === "connected") this.#deliver(args);
-    else this.receiveBuffer.push(Object.freeze(args === packet.data ? [...args] : args));
-  }
-
-  #flushReceiveBuffer(): void {
-    while (this.receiveBuffer.length > 0 && this.#state === "connected") {
-      const args = this.receiveBuffer.shift() as ReadonlyArray<unknown>;
-      try {
-        this.#deliver(args);
-      } catch (error) {
-        rethrowLater(error);
+    this.#set(CONNECTING, false);
+    const link = this.link;
+    const attempt = ++this.#attempt;
+    const session = link.session();
+    let settled = false;
+    const settle = (ok: boolean, value: unknown): void => {
+      if (settled) return;
+      settled = true;
+      if (attempt !== this.#attempt || this.#state !== CONNECTING || link.session() !== session || !link.isOpen()) return;
+      if (ok) {
+        // With a session to recover, CONNECT tells the server which one and the last event seen (the user's
+        // auth fields win on a clash, as in socket.io-client); with exactlyOnce, the socket's client id.
+        let data = this.#pid === undefined ? value : { pid: this.#pid, offset: this.#offset, ...(isObject(value) ? value : {}) };
+        if (this.#clientId) data = { ...(isObject(data) ? data : {}), [CLIENT_ID_KEY]: this.#clientId };
+        try {
+          // On failure to write, the session is closing: its close event puts us back to waiting.
+          link.write(link.encode({ type: PacketType.CONNECT, nsp: this.nsp, data }), true);
+          return;
+        } catch (error) {
+          value = toError(error, DEV ? "invalid auth data" : "auth");
+        }
       }
+      this.#refused(toError(value, DEV ? "the auth function failed" : "auth"));
+    };
+    const auth = this.auth;
+    if (typeof auth !== "function") return settle(true, auth);
+    try {
+      const result: unknown = auth((data) => settle(true, data));
+      // A function taking no callback gives its data as its (possibly async) result; one taking the
+      // callback may still be async, and then only its failure matters.
+      const usesResult = auth.length === 0;
+      if (typeof (result as PromiseLike<unknown> | undefined)?.then === "function") {
+        (result as PromiseLike<unknown>).then(
+          (data) => (usesResult || data !== undefined) && settle(true, data),
+          (error) => settle(false, error),
+        );
+      } else if (usesResult && result !== undefined) settle(true, result);
+    } catch (error) {
+      settle(false, error);
     }
   }
 
-  #deliver(args: ReadonlyArray<unknown>): void {
+  /** A refusal or a failed auth step: report it and stop (no reconnection loop on bad credentials). */
+  #refused(error: Error): void {
+    this.#deactivate();
+    emitLocally(this, "connect_error", [error]);
+  }
+
+  private onPacket(packet: Packet): void {
+    const { type, data, id } = packet;
+    const state = this.#state;
+    // Events first: the hot path.
+    if (type === PacketType.EVENT || type === PacketType.BINARY_EVENT) {
+      // A server cannot fire "connect", "disconnect"... listeners: those names are the client's own.
+      if (!Array.isArray(data) || !data.length || isReserved(data[0])) return;
+      // Listeners get the arguments spread, never this array, so it is only copied to add the replier or to
+      // be kept in receiveBuffer.
+      const args = typeof id === "number" ? [...data, this.replier(id)] : data;
+      if (state === CONNECTED) this.#deliver(args);
+      else this.receiveBuffer.push(Object.freeze(args === data ? [...args] : args));
+    } else if (type === PacketType.CONNECT) {
+      if (state !== CONNECTING) return;
+      const sid = isObject(data) ? data.sid : undefined;
+      if (typeof sid !== "string" || !sid) {
+        // A protocol violation: the Manager drops the connection ("parse error"); this socket gets the
+        // error as its connect_error, and the reconnection loop takes over.
+        this.link.protocolError(new ProtocolError(DEV ? "CONNECT reply has no session id: Socket.IO v2 servers are not supported" : ""));
+        return;
+      }
+      const pid = (data as { pid?: unknown }).pid;
+      this.id = sid;
+      this.recovered = pid !== undefined && pid === this.#pid;
+      this.#pid = typeof pid === "string" ? pid : undefined;
+      this.#set(CONNECTED);
+      this.flushOnConnect();
+      // A status:change listener may have disconnected us.
+      if (!this.connected) return;
+      emitLocally(this, "connect", []);
+      // Events received before the CONNECT reply, delivered in order while connected.
+      while (this.receiveBuffer.length && this.connected) {
+        try {
+          this.#deliver(this.receiveBuffer.shift() as unknown[]);
+        } catch (error) {
+          rethrowLater(error);
+        }
+      }
+    } else if (type === PacketType.ACK || type === PacketType.BINARY_ACK) {
+      if (typeof id === "number" && Array.isArray(data)) this.ack(id, data);
+    } else if (type === PacketType.DISCONNECT) {
+      if (state === INACTIVE) return;
+      this.#deactivate();
+      if (state === CONNECTED) this.#closed("io server disconnect");
+      // Before our CONNECT was answered, it is a refusal (a "disconnect" always follows a "connect").
+      else emitLocally(this, "connect_error", [new ConnectError(DEV ? "the server closed the namespace before it connected" : "", undefined)]);
+    } else if (type === PacketType.CONNECT_ERROR && state === CONNECTING) {
+      // Only an answer to our CONNECT: a refusal out of the blue (while connected) is ignored. Refused:
+      // stop here. Buffered emits and their acknowledgements stay for a later connect().
+      const message = isObject(data) && typeof data.message === "string" ? data.message : typeof data === "string" ? data : "the server refused the connection";
+      this.#refused(new ConnectError(message, isObject(data) ? data.data : undefined));
+    }
+  }
+
+  #deliver(args: readonly unknown[]): void {
     const last = args[args.length - 1];
     // With recovery on, the server appends each event's offset as its last argument.
-    if (this.#pid !== undefined && typeof last === "string") this.#lastOffset = last;
+    if (this.#pid !== undefined && typeof last === "string") this.#offset = last;
     this.dispatch(args);
   }
-
-  /** The Manager stopped trying: no connection will come until connect(). */
-  #stop(): void {
-    this.#refreshStatus(true);
-  }
 }
-

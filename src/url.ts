@@ -23,15 +23,14 @@ export interface ParsedUrl {
   href: string;
 }
 
-const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+/** "scheme://" at the start: an absolute URL (any scheme; unsupported ones are refused after parsing). */
+const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
-/** Maps every scheme users may write to the HTTP scheme Engine.IO starts from; others are refused. */
-const SUPPORTED_SCHEMES: Readonly<Record<string, "http" | "https">> = {
-  http: "http",
-  https: "https",
-  ws: "http",
-  wss: "https",
-};
+/** The HTTP scheme Engine.IO starts from for a URL's protocol: ws: and wss: map to http and https; others are refused. */
+function httpScheme(url: URL): string | undefined {
+  const match = /^(?:http|ws)(s?):$/.exec(url.protocol);
+  return match === null || url.hostname === "" ? undefined : `http${match[1]}`;
+}
 
 /**
  * Parses a Socket.IO server URL the way `io(url)` understands it.
@@ -51,32 +50,38 @@ export function parseUrl(uri: string | undefined, defaultOrigin?: string): Parse
   if (uri != null && typeof uri !== "string") throw invalidArg(DEV ? `invalid URL: expected a string, got ${typeof uri}` : `${typeof uri}`);
   const page = pageOrigin(defaultOrigin);
   const input = (uri ?? "").trim();
-
-  if (input === "") {
-    if (page === undefined) throw invalidArg(DEV ? "no URL given and no page origin to default to" : "");
-    return fromUrl(page, page.origin);
+  // "" and "/path" are on the page; "//host" takes the page's scheme (http without a page), and so does a URL
+  // without a scheme ("localhost:3000" would otherwise parse as the scheme "localhost:").
+  if (page === undefined && /^(\/(?!\/)|$)/.test(input)) {
+    throw invalidArg(DEV ? (input === "" ? "no URL given and no page origin to default to" : `invalid URL "${input}": a relative URL needs a page origin`) : input);
   }
-
-  // The page's scheme is "http:" or "https:" (pageOrigin maps ws: and wss:); http: when there is no page.
-  const scheme = page?.protocol ?? "http:";
-  let absolute = input;
-  if (input.startsWith("//")) {
-    absolute = scheme + input;
-  } else if (input.startsWith("/")) {
-    if (page === undefined) throw invalidArg(DEV ? `invalid URL "${input}": a relative URL needs a page origin` : `${input}`);
-    absolute = page.origin + input;
-  } else if (!SCHEME.test(input)) {
-    // No scheme: "localhost:3000" would otherwise parse as the scheme "localhost:".
-    absolute = `${scheme}//${input}`;
-  }
-
   let url: URL;
   try {
-    url = new URL(absolute);
+    // "" is the page's root: the page URL may carry a path and a query, which are not the server's.
+    url = new URL(input === "" ? "/" : input.startsWith("/") || SCHEME.test(input) ? input : `//${input}`, page ?? "http://localhost");
   } catch (cause) {
-    throw invalidArg(DEV ? `invalid URL "${input}"` : `${input}`, cause);
+    throw invalidArg(DEV ? `invalid URL "${input}"` : input, cause);
   }
-  return fromUrl(url, input);
+  const scheme = httpScheme(url);
+  if (scheme === undefined) {
+    throw invalidArg(DEV ? `invalid URL "${input}": ${/^(http|ws)s?:$/.test(url.protocol) ? "no host" : "use http, https, ws or wss"}` : input);
+  }
+  const secure = scheme === "https";
+  const port = url.port || (secure ? "443" : "80");
+  // WHATWG keeps IPv6 hosts bracketed in `hostname`; the brackets belong to the URL syntax, not the host.
+  const origin = `${scheme}://${url.hostname}:${port}`;
+  const nsp = url.pathname || "/";
+  return {
+    origin,
+    secure,
+    hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+    port,
+    nsp,
+    // fromEntries defines own properties, so a key like "__proto__" stays plain data; later duplicates win.
+    query: Object.fromEntries(url.searchParams),
+    id: origin,
+    href: origin + nsp + url.search,
+  };
 }
 
 /** What a Manager or io() given no URL reads: socket.io-client's address options. */
@@ -103,42 +108,15 @@ export function defaultUrl({ hostname, port, secure }: AddressOptions, defaultOr
   return `${secure ? "https" : "http"}://${hostname}:${port}`;
 }
 
-/** The page origin as an http(s) URL, or undefined when there is none usable (Node, or a file: page's "null"). */
+/**
+ * The page URL when it is an http(s) one, else undefined (Node, or a file: page's "null"). Only its scheme, host
+ * and port are read: relative input resolves against it from its root.
+ */
 function pageOrigin(defaultOrigin: string | undefined): URL | undefined {
-  if (typeof defaultOrigin !== "string" || defaultOrigin === "") return undefined;
-  let url: URL;
   try {
-    url = new URL(defaultOrigin);
+    const url = new URL(defaultOrigin!);
+    return httpScheme(url) === undefined ? undefined : url;
   } catch {
     return undefined;
   }
-  const scheme = SUPPORTED_SCHEMES[url.protocol.slice(0, -1)];
-  if (scheme === undefined || url.hostname === "") return undefined;
-  return new URL(`${scheme}://${url.host}`);
-}
-
-function fromUrl(url: URL, input: string): ParsedUrl {
-  const scheme = SUPPORTED_SCHEMES[url.protocol.slice(0, -1)];
-  if (scheme === undefined || url.hostname === "") {
-    throw invalidArg(DEV ? `invalid URL "${input}": ${scheme ? "no host" : "use http, https, ws or wss"}` : `${input} ${scheme ? "no host" : "use http, https, ws or wss"}`);
-  }
-  const secure = scheme === "https";
-  const port = url.port !== "" ? url.port : secure ? "443" : "80";
-  // WHATWG keeps IPv6 hosts bracketed in `hostname`; the brackets belong to the URL syntax, not the host.
-  const bracketed = url.hostname.startsWith("[");
-  const hostname = bracketed ? url.hostname.slice(1, -1) : url.hostname;
-  const origin = `${scheme}://${url.hostname}:${port}`;
-  const nsp = url.pathname === "" ? "/" : url.pathname;
-  // fromEntries defines own properties, so a key like "__proto__" stays plain data; later duplicates win.
-  const query: Record<string, string> = Object.fromEntries(url.searchParams);
-  return {
-    origin,
-    secure,
-    hostname,
-    port,
-    nsp,
-    query,
-    id: origin,
-    href: `${origin}${nsp}${url.search}`,
-  };
 }

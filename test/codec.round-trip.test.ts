@@ -4,7 +4,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Decoder, Encoder, PacketType, hasBinary, isBinary, parser, protocol, type Packet } from "../src/codec/index";
-import { extractBinary } from "../src/codec/binary";
 import type { EncodedChunk } from "../src/codec/packet";
 import { SioError } from "../src/errors";
 
@@ -197,13 +196,8 @@ test("the encoder never modifies the caller's data and shares plain subtrees", (
   assert.equal(data[1], plain);
   assert.equal(chunks[1], buf);
 
-  // Only the path to the binary value is copied; the plain subtree is the caller's own object.
-  const attachments: unknown[] = [];
-  const stripped = extractBinary(data, attachments as never) as unknown[];
-  assert.notEqual(stripped, data);
-  assert.equal(stripped[1], plain);
-  assert.deepEqual({ ...(stripped[2] as object) }, { buf: { _placeholder: true, num: 0 }, other: "x" });
-  assert.equal(extractBinary(plain, []), plain, "no binary: the very same object, nothing allocated");
+  // The text carries the plain parts as they are and a placeholder where the binary value was.
+  assert.equal(chunks[0], `51-["e",${JSON.stringify(plain)},{"buf":{"_placeholder":true,"num":0},"other":"x"}]`);
 });
 
 test("toJSON is honoured as JSON.stringify would, including binary it returns", () => {
@@ -268,14 +262,14 @@ test("the encoder refuses malformed packets and unserialisable data with ERR_INV
     [{ type: PacketType.EVENT, nsp: "admin", data: ["x"] }, /namespace must be a string starting with "\/"/],
     [{ type: PacketType.EVENT, nsp: "/a,b", data: ["x"] }, /without ","/],
     [{ type: PacketType.EVENT, nsp: "/", data: [] }, /non-empty array/],
-    [{ type: PacketType.EVENT, nsp: "/", data: [{}] }, /event name must be a string or a number, got object/],
+    [{ type: PacketType.EVENT, nsp: "/", data: [{}] }, /EVENT name must be a string or a number, got an object/],
     [{ type: PacketType.EVENT, nsp: "/", data: ["x"], id: -1 }, /ack id must be a non-negative safe integer/],
     [{ type: PacketType.EVENT, nsp: "/", data: ["x"], id: 1.5 }, /ack id/],
-    [{ type: PacketType.ACK, nsp: "/", data: [] }, /needs an ack id/],
+    [{ type: PacketType.ACK, nsp: "/", data: [] }, /ACK packet has no ack id/],
     [{ type: PacketType.ACK, nsp: "/", data: {}, id: 1 }, /payload must be an array/],
-    [{ type: PacketType.CONNECT, nsp: "/", data: "tok" }, /CONNECT packet: payload must be an object/],
-    [{ type: PacketType.CONNECT, nsp: "/", data: {}, id: 1 }, /only EVENT and ACK packets carry an ack id/],
-    [{ type: PacketType.DISCONNECT, nsp: "/", data: {} }, /no payload/],
+    [{ type: PacketType.CONNECT, nsp: "/", data: "tok" }, /CONNECT payload must be an object/],
+    [{ type: PacketType.CONNECT, nsp: "/", data: {}, id: 1 }, /CONNECT packet must not carry an ack id/],
+    [{ type: PacketType.DISCONNECT, nsp: "/", data: {} }, /DISCONNECT packet must not carry a payload/],
     [{ type: PacketType.CONNECT_ERROR, nsp: "/", data: 1 }, /object or a string/],
     [{ type: PacketType.EVENT, nsp: "/", data: ["x", 1n] }, /not serialisable to JSON/],
   ];

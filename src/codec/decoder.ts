@@ -2,16 +2,9 @@
 
 import { Emitter } from "@socket.io/component-emitter";
 import { invalidArg, ProtocolError } from "../errors";
-import { isBinary, PlaceholderMap, type BinaryValue } from "./binary";
-import {
-  isObject,
-  PACKET_TYPE_NAMES,
-  PacketType,
-  type Decoder as DecoderContract,
-  type DecoderEvents,
-  type Packet,
-} from "./packet";
 import { DEV } from "../internal/dev";
+import { findPlaceholders, isBinary, setOwn, type BinaryValue, type Slot } from "./binary";
+import { contentProblem, kind, typeName, type Decoder as DecoderContract, type DecoderEvents, type Packet } from "./packet";
 import { kDecodeSink, type DecodeSink } from "./sink";
 
 export { kDecodeSink, type DecodeSink } from "./sink";
@@ -28,145 +21,92 @@ export interface DecoderOptions {
 
 export const DEFAULT_MAX_ATTACHMENTS = 100;
 
-const CHAR_0 = 0x30;
-const CHAR_9 = 0x39;
-const CHAR_DASH = 0x2d;
-const CHAR_SLASH = 0x2f;
-
-function isDigit(code: number): boolean {
-  return code >= CHAR_0 && code <= CHAR_9;
-}
-
-function isJsonWhitespace(code: number): boolean {
-  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
-}
-
 /** Short, log-safe rendering of untrusted input for error messages. */
 function quote(text: string): string {
   return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }
 
-function kind(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return value.length === 0 ? "an empty array" : "an array";
-  return typeof value === "object" ? "an object" : typeof value;
+/** The index after the decimal digits starting at `i`. */
+function digits(str: string, i: number): number {
+  for (let c = str.charCodeAt(i); c >= 0x30 && c <= 0x39; c = str.charCodeAt(++i));
+  return i;
 }
 
 /** Reads one text chunk: `<type>[<attachments>-][<nsp>,][<id>][<JSON>]`. */
 function parse(str: string, maxAttachments: number): Packet {
-  const end = str.length;
-  if (end === 0) throw new ProtocolError(DEV ? "empty packet" : "");
-  const type = str.charCodeAt(0) - CHAR_0;
-  if (!(type >= 0 && type <= 6)) throw new ProtocolError(DEV ? `unknown packet type ${quote(str.charAt(0))}` : `${quote(str.charAt(0))}`);
-  const name = PACKET_TYPE_NAMES[type]!;
-  const isBinaryType = type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK;
+  const type = str.charCodeAt(0) - 0x30;
+  if (!(type >= 0 && type <= 6)) {
+    throw new ProtocolError(DEV ? (str === "" ? "empty packet" : `unknown packet type ${quote(str.charAt(0))}`) : str.charAt(0));
+  }
   let i = 1;
-
   let attachments: number | undefined;
-  if (isBinaryType) {
-    while (i < end && isDigit(str.charCodeAt(i))) i++;
-    if (i === 1 || str.charCodeAt(i) !== CHAR_DASH) {
-      throw new ProtocolError(DEV ? `${name} packet must start with an attachment count and "-", got ${quote(str)}` : `${name} ${quote(str)}`);
-    }
-    attachments = Number(str.slice(1, i));
-    if (attachments === 0) throw new ProtocolError(DEV ? `${name} packet declares zero attachments` : `${name}`);
-    if (attachments > maxAttachments) {
+  if (type > 4) {
+    i = digits(str, 1);
+    // No digits: Number("") is 0, refused with the rest.
+    attachments = str.charCodeAt(i) === 0x2d /* "-" */ ? Number(str.slice(1, i)) : 0;
+    if (!(attachments > 0 && attachments <= maxAttachments)) {
       throw new ProtocolError(
-        DEV ? `${name} packet declares ${quote(str.slice(1, i))} attachments, more than the limit of ${maxAttachments}` : `${name} ${quote(str.slice(1, i))} ${maxAttachments}`,
+        DEV
+          ? i === 1 || str.charCodeAt(i) !== 0x2d
+            ? `${typeName(type)} packet must start with an attachment count and "-", got ${quote(str)}`
+            : attachments === 0
+              ? `${typeName(type)} packet declares zero attachments`
+              : `${typeName(type)} packet declares ${quote(str.slice(1, i))} attachments, more than the limit of ${maxAttachments}`
+          : `${type} ${str.slice(1, i)}`,
       );
     }
     i++;
   }
 
   let nsp = "/";
-  const nspStart = i;
-  if (str.charCodeAt(i) === CHAR_SLASH) {
+  if (str.charCodeAt(i) === 0x2f /* "/" */) {
     // Our encoder always ends the namespace with ","; other encoders may leave it out when nothing follows.
-    const comma = str.indexOf(",", i);
-    nsp = str.slice(i, comma === -1 ? end : comma);
-    i = comma === -1 ? end : comma + 1;
+    let comma = str.indexOf(",", i);
+    if (comma < 0) comma = str.length;
+    nsp = str.slice(i, comma);
+    // Past the end when there was no ",": nothing more is read.
+    i = comma + 1;
   }
 
   let id: number | undefined;
   const idStart = i;
-  while (i < end && isDigit(str.charCodeAt(i))) i++;
+  i = digits(str, i);
   if (i > idStart) {
-    if (!isBinaryType && idStart === 1 && str.charCodeAt(i) === CHAR_DASH) {
-      throw new ProtocolError(DEV ? `${name} packet is not binary but carries an attachment count` : `${name}`);
-    }
     id = Number(str.slice(idStart, i));
     if (!Number.isSafeInteger(id)) {
-      throw new ProtocolError(DEV ? `ack id ${quote(str.slice(idStart, i))} in ${name} packet is not a safe integer` : `${quote(str.slice(idStart, i))} ${name}`);
-    }
-    if (type !== PacketType.EVENT && type !== PacketType.ACK && !isBinaryType) {
-      throw new ProtocolError(DEV ? `${name} packet must not carry an ack id` : `${name}`);
+      throw new ProtocolError(DEV ? `ack id ${quote(str.slice(idStart, i))} in ${typeName(type)} packet is not a safe integer` : `${type} ${str.slice(idStart, i)}`);
     }
   }
 
   let data: unknown;
-  if (i < end) {
-    if (type === PacketType.DISCONNECT) throw new ProtocolError(DEV ? "DISCONNECT packet must not carry a payload" : "");
-    // JSON.parse tolerates surrounding whitespace; no Socket.IO encoder emits it, so it is refused as garbage.
-    if (isJsonWhitespace(str.charCodeAt(i)) || isJsonWhitespace(str.charCodeAt(end - 1))) {
-      throw new ProtocolError(DEV ? `${name} packet has whitespace around its JSON payload` : `${name}`);
-    }
+  if (i < str.length) {
     const json = str.slice(i);
+    // JSON.parse tolerates surrounding whitespace; no Socket.IO encoder emits it, so it is refused as garbage.
+    if (json.trim() !== json) throw new ProtocolError(DEV ? `${typeName(type)} packet has whitespace around its JSON payload` : `${type}`);
     try {
       data = JSON.parse(json);
     } catch (err) {
-      const detail = err instanceof Error ? err.message : String(err);
-      // "2admin,[...]": a namespace without its leading "/" reads as text before a ",".
-      const bare = nsp === "/" && i === nspStart ? /^[^[{",]+,/.exec(json) : null;
-      if (bare !== null) {
-        throw new ProtocolError(DEV ? `namespace must start with "/", got ${quote(bare[0].slice(0, -1))}` : `${quote(bare[0].slice(0, -1))}`, { cause: err });
-      }
-      throw new ProtocolError(DEV ? `${name} packet has an invalid JSON payload (${detail})` : `${name} ${detail}`, { cause: err });
+      throw new ProtocolError(DEV ? jsonProblem(typeName(type), str, nsp, i, idStart, err) : `${type}`, { cause: err });
     }
   }
 
-  switch (type) {
-    case PacketType.CONNECT:
-      if (data !== undefined && !isObject(data)) {
-        throw new ProtocolError(DEV ? `CONNECT payload must be an object, got ${kind(data)}` : `${kind(data)}`);
-      }
-      break;
-    case PacketType.CONNECT_ERROR:
-      if (typeof data !== "string" && !isObject(data)) {
-        throw new ProtocolError(DEV ? `CONNECT_ERROR payload must be an object or a string, got ${data === undefined ? "nothing" : kind(data)}` : `${data === undefined ? "nothing" : kind(data)}`);
-      }
-      break;
-    case PacketType.EVENT:
-    case PacketType.BINARY_EVENT: {
-      if (!Array.isArray(data) || data.length === 0) {
-        throw new ProtocolError(DEV ? `${name} payload must be a non-empty array, got ${data === undefined ? "nothing" : kind(data)}` : `${name} ${data === undefined ? "nothing" : kind(data)}`);
-      }
-      const event: unknown = data[0];
-      if (typeof event !== "string" && typeof event !== "number") {
-        throw new ProtocolError(DEV ? `${name} name must be a string or a number, got ${kind(event)}` : `${name} ${kind(event)}`);
-      }
-      break;
-    }
-    case PacketType.ACK:
-    case PacketType.BINARY_ACK:
-      if (!Array.isArray(data)) {
-        throw new ProtocolError(DEV ? `${name} payload must be an array, got ${data === undefined ? "nothing" : kind(data)}` : `${name} ${data === undefined ? "nothing" : kind(data)}`);
-      }
-      if (id === undefined) throw new ProtocolError(DEV ? `${name} packet has no ack id` : `${name}`);
-      break;
-  }
-
-  const packet: Packet = { type: type as PacketType, nsp };
+  const problem = contentProblem(type, data, id);
+  if (problem !== undefined) throw new ProtocolError(problem);
+  const packet: Packet = { type: type as Packet["type"], nsp };
   if (data !== undefined) packet.data = data;
   if (id !== undefined) packet.id = id;
   if (attachments !== undefined) packet.attachments = attachments;
   return packet;
 }
 
-/** A binary packet whose text has arrived and whose attachments are still coming in. */
-interface Pending {
-  packet: Packet;
-  placeholders: PlaceholderMap;
-  received: BinaryValue[];
+/** The development message for a payload JSON.parse refused; production builds leave it out. */
+function jsonProblem(name: string | number, str: string, nsp: string, i: number, idStart: number, err: unknown): string {
+  // "21-[...]": an attachment count on a packet type that has none reads as an id followed by "-".
+  if (i > idStart && idStart === 1 && str.charCodeAt(i) === 0x2d) return `${name} packet is not binary but carries an attachment count`;
+  // "2admin,[...]": a namespace without its leading "/" reads as text before a ",".
+  const bare = nsp === "/" && i === idStart ? /^[^[{",]+,/.exec(str.slice(i)) : null;
+  if (bare !== null) return `namespace must start with "/", got ${quote(bare[0].slice(0, -1))}`;
+  return `${name} packet has an invalid JSON payload (${err instanceof Error ? err.message : String(err)})`;
 }
 
 /**
@@ -189,75 +129,63 @@ export class Decoder
   /** @internal See kDecodeSink. */
   [kDecodeSink]: DecodeSink | undefined = undefined;
   readonly #maxAttachments: number;
-  #pending: Pending | undefined;
+  /** The binary packet being assembled: its text part, where each attachment goes, the attachments so far. */
+  #pending: [packet: Packet, slots: Slot[], received: BinaryValue[]] | undefined;
 
-  constructor(opts: DecoderOptions = {}) {
+  constructor({ maxAttachments = DEFAULT_MAX_ATTACHMENTS }: DecoderOptions = {}) {
     super();
-    const max = opts.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS;
-    if (!Number.isSafeInteger(max) || max < 0) {
-      throw invalidArg(DEV ? `maxAttachments must be a non-negative integer, got ${String(max)}` : String(max));
+    if (!(Number.isSafeInteger(maxAttachments) && maxAttachments >= 0)) {
+      throw invalidArg(DEV ? `maxAttachments must be a non-negative integer, got ${String(maxAttachments)}` : String(maxAttachments));
     }
-    this.#maxAttachments = max;
+    this.#maxAttachments = maxAttachments;
   }
 
   /**
    * Takes one chunk: a packet's text, or one binary attachment of the packet being assembled.
-   * @throws ProtocolError when the chunk is invalid or unexpected.
+   * @throws ProtocolError when the chunk is invalid or unexpected; a partial binary packet is dropped.
    */
   add(chunk: unknown): void {
-    if (typeof chunk === "string") this.#addText(chunk);
-    else if (isBinary(chunk)) this.#addAttachment(chunk);
-    else this.#fail(DEV ? `cannot decode a chunk of type ${kind(chunk)}: expected a string or binary data` : kind(chunk));
-  }
-
-  /** Drops a partially received binary packet. The decoder stays usable. */
-  destroy(): void {
-    this.#setPending(undefined);
-  }
-
-  #addText(str: string): void {
     const pending = this.#pending;
-    if (pending !== undefined) {
-      const missing = pending.placeholders.count - pending.received.length;
-      this.#fail(DEV ? `got a text packet while ${missing} binary attachment(s) were still expected` : `${missing}`);
+    let packet: Packet;
+    if (typeof chunk === "string" && pending === undefined) {
+      packet = parse(chunk, this.#maxAttachments);
+      if (packet.attachments !== undefined) {
+        // Placeholders are checked now, so a bad packet fails on its text rather than after its attachments.
+        this.#pending = [packet, findPlaceholders(packet.data, packet.attachments), []];
+        // Same convention as socket.io-parser: consumers see EVENT/ACK whatever the wire flavour was.
+        packet.type = (packet.type - 3) as Packet["type"];
+        return;
+      }
+    } else if (pending !== undefined && isBinary(chunk)) {
+      const [assembled, slots, received] = pending;
+      if (received.push(chunk) < slots.length) return;
+      // Cleared before delivering, so a listener that throws or re-enters `add` finds a clean decoder.
+      this.#pending = undefined;
+      slots.forEach(([holder, key], num) => setOwn(holder, key, received[num]));
+      packet = assembled;
+    } else {
+      this.#fail(
+        DEV
+          ? typeof chunk === "string"
+            ? `got a text packet while ${pending![1].length - pending![2].length} binary attachment(s) were still expected`
+            : isBinary(chunk)
+              ? "got a binary attachment while no binary packet was expecting one"
+              : `cannot decode a chunk of type ${kind(chunk)}: expected a string or binary data`
+          : typeof chunk,
+      );
     }
-    // Nothing is pending past this point, so a throw from parsing leaves the decoder idle.
-    const packet = parse(str, this.#maxAttachments);
-    if (packet.attachments === undefined) {
-      this.#deliver(packet);
-      return;
-    }
-    // Placeholders are checked now, so a bad packet fails on its text rather than after its attachments.
-    const placeholders = new PlaceholderMap(packet.data, packet.attachments);
-    // Same convention as socket.io-parser: consumers see EVENT/ACK whatever the wire flavour was.
-    packet.type = packet.type === PacketType.BINARY_EVENT ? PacketType.EVENT : PacketType.ACK;
-    this.#setPending({ packet, placeholders, received: [] });
-  }
-
-  #addAttachment(attachment: BinaryValue): void {
-    const pending = this.#pending;
-    if (pending === undefined) this.#fail(DEV ? "got a binary attachment while no binary packet was expecting one" : "");
-    pending.received.push(attachment);
-    if (pending.received.length < pending.placeholders.count) return;
-    // Cleared before emitting, so a listener that throws or re-enters `add` finds a clean decoder.
-    this.#setPending(undefined);
-    pending.placeholders.fill(pending.received);
-    this.#deliver(pending.packet);
-  }
-
-  #deliver(packet: Packet): void {
     const sink = this[kDecodeSink];
     if (sink !== undefined) sink.onDecoded(packet);
     else this._emitReserved("decoded", packet);
   }
 
-  #fail(message: string): never {
-    this.#setPending(undefined);
-    throw new ProtocolError(message);
+  /** Drops a partially received binary packet. The decoder stays usable. */
+  destroy(): void {
+    this.#pending = undefined;
   }
 
-  /** The only place the decoder's state changes: idle (undefined) or assembling a binary packet. */
-  #setPending(pending: Pending | undefined): void {
-    this.#pending = pending;
+  #fail(message: string): never {
+    this.#pending = undefined;
+    throw new ProtocolError(message);
   }
 }

@@ -11,137 +11,123 @@
 import { Emitter } from "@socket.io/component-emitter";
 import { invalidArg, ProtocolError } from "../errors";
 import { DEV } from "../internal/dev";
-import { MAX_DEPTH } from "./binary";
+import { MAX_DEPTH, setOwn } from "./binary";
 import { checkPacket } from "./encoder";
-import { isObject, PACKET_TYPE_NAMES, PacketType, type DecoderEvents, type Packet, type Parser } from "./packet";
+import { isObject, packetProblem, type DecoderEvents, type Packet, type Parser } from "./packet";
 import { kDecodeSink, type DecodeSink } from "./sink";
 
 const TWO_32 = 2 ** 32;
 
-// -------------------------------------------------------------------------------------------------------------
-// Encoding
-
-/** A growing output buffer. */
-class Writer {
-  bytes = new Uint8Array(64);
-  view = new DataView(this.bytes.buffer);
-  pos = 0;
-
-  reserve(n: number): void {
-    if (this.pos + n <= this.bytes.length) return;
-    const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.pos + n));
-    grown.set(this.bytes);
-    this.bytes = grown;
-    this.view = new DataView(grown.buffer);
-  }
-
-  /** A tag byte followed by a big-endian unsigned integer of `size` bytes (0, 1, 2 or 4). */
-  head(tag: number, size: number, value: number): void {
-    this.reserve(size + 1);
-    this.bytes[this.pos++] = tag;
-    if (size === 1) this.bytes[this.pos] = value;
-    else if (size === 2) this.view.setUint16(this.pos, value);
-    else if (size === 4) this.view.setUint32(this.pos, value);
-    this.pos += size;
-  }
-
-  /** A length header: the fix form below `fixLimit` (if any), else the 8 (if any), 16 or 32-bit form. */
-  length(n: number, fix: number, fixLimit: number, tag8: number, tag16: number): void {
-    if (n < fixLimit) this.head(fix | n, 0, 0);
-    else if (n < 256 && tag8) this.head(tag8, 1, n);
-    else if (n < 65536) this.head(tag16, 2, n);
-    else this.head(tag16 + 1, 4, n);
-  }
-
-  raw(chunk: Uint8Array): void {
-    this.reserve(chunk.length);
-    this.bytes.set(chunk, this.pos);
-    this.pos += chunk.length;
-  }
-}
+// Both directions are closures over one buffer and one position: local names, which minify to a letter each,
+// where a Writer or Reader class would keep its public method and field names.
 
 let utf8Encoder: TextEncoder | undefined;
+let utf8Decoder: TextDecoder | undefined;
 
-function number(out: Writer, n: number): void {
-  if (Number.isInteger(n) && n >= -0x80000000 && n < TWO_32) {
-    if (n >= 0) {
-      if (n < 128) out.head(n, 0, 0);
-      else if (n < 256) out.head(0xcc, 1, n);
-      else if (n < 65536) out.head(0xcd, 2, n);
-      else out.head(0xce, 4, n);
-    } else if (n >= -32) out.head(n & 0xff, 0, 0);
-    else if (n >= -128) out.head(0xd0, 1, n & 0xff);
-    else if (n >= -32768) out.head(0xd1, 2, n & 0xffff);
-    else out.head(0xd2, 4, n >>> 0);
-    return;
-  }
-  // Fractions, NaN, ±Infinity and integers past 32 bits: float 64, which holds every safe integer exactly.
-  out.head(0xcb, 0, 0);
-  out.reserve(8);
-  out.view.setFloat64(out.pos, n);
-  out.pos += 8;
-}
+/** Encodes one value as a MessagePack message. @throws SioError ERR_INVALID_ARG for a value with no form here. */
+export function encodeMsgpack(root: unknown): Uint8Array {
+  let bytes = new Uint8Array(64);
+  let view = new DataView(bytes.buffer);
+  let pos = 0;
 
-function encodeValue(out: Writer, value: unknown, depth: number): void {
-  if (depth > MAX_DEPTH) {
-    throw invalidArg(DEV ? `cannot encode packet: data is nested deeper than ${MAX_DEPTH} levels (circular reference?)` : `${MAX_DEPTH}`);
-  }
-  switch (typeof value) {
-    case "string": {
-      const utf8 = (utf8Encoder ??= new TextEncoder()).encode(value);
-      out.length(utf8.length, 0xa0, 32, 0xd9, 0xda);
-      out.raw(utf8);
+  /** Moves past `n` bytes, growing the buffer as needed, and returns where they start. Call it before reading `bytes` or `view`. */
+  const take = (n: number): number => {
+    if (pos + n > bytes.length) {
+      const grown = new Uint8Array(Math.max(bytes.length * 2, pos + n));
+      grown.set(bytes);
+      bytes = grown;
+      view = new DataView(grown.buffer);
+    }
+    pos += n;
+    return pos - n;
+  };
+
+  /** A tag byte followed by a big-endian unsigned integer of `size` bytes (0, 1, 2 or 4). */
+  const head = (tag: number, size = 0, value = 0): void => {
+    const at = take(size + 1);
+    view.setUint8(at, tag);
+    if (size) (view as unknown as Record<string, (at: number, value: number) => void>)[`setUint${size * 8}`]!(at + 1, value);
+  };
+
+  /** A length header: the fix form below `fixLimit` (if any), else the 8 (if any), 16 or 32-bit form. */
+  const length = (n: number, fix: number, fixLimit: number, tag8: number, tag16: number): void =>
+    n < fixLimit ? head(fix | n) : n < 256 && tag8 ? head(tag8, 1, n) : n < 65536 ? head(tag16, 2, n) : head(tag16 + 1, 4, n);
+
+  const raw = (chunk: Uint8Array): void => {
+    const at = take(chunk.length);
+    bytes.set(chunk, at);
+  };
+
+  const encode = (value: unknown, depth: number): void => {
+    if (depth > MAX_DEPTH) {
+      throw invalidArg(DEV ? `cannot encode packet: data is nested deeper than ${MAX_DEPTH} levels (circular reference?)` : `${MAX_DEPTH}`);
+    }
+    switch (typeof value) {
+      case "string": {
+        const utf8 = (utf8Encoder ??= new TextEncoder()).encode(value);
+        length(utf8.length, 0xa0, 32, 0xd9, 0xda);
+        return raw(utf8);
+      }
+      case "number": {
+        const n = value;
+        if (Number.isInteger(n) && n >= -0x80000000 && n < TWO_32) {
+          if (n >= 0) return n < 128 ? head(n) : n < 256 ? head(0xcc, 1, n) : n < 65536 ? head(0xcd, 2, n) : head(0xce, 4, n);
+          return n >= -32 ? head(n & 0xff) : n >= -128 ? head(0xd0, 1, n & 0xff) : n >= -32768 ? head(0xd1, 2, n & 0xffff) : head(0xd2, 4, n >>> 0);
+        }
+        // Fractions, NaN, ±Infinity and integers past 32 bits: float 64, which holds every safe integer exactly.
+        head(0xcb);
+        // Moved past first: `take` may replace `view`.
+        const at = take(8);
+        return view.setFloat64(at, n);
+      }
+      case "boolean":
+        return head(value ? 0xc3 : 0xc2);
+      case "undefined":
+        // fixext 1, type 0: notepack's undefined.
+        return head(0xd4, 2, 0);
+      case "bigint":
+        throw invalidArg(DEV ? "cannot encode packet: BigInt has no MessagePack form here (send it as a string)" : "BigInt");
+      case "object":
+        break;
+      default:
+        // Functions and symbols inside arrays: null, as JSON would send them.
+        return head(0xc0);
+    }
+    if (value === null) return head(0xc0);
+    if (Array.isArray(value)) {
+      length(value.length, 0x90, 16, 0, 0xdc);
+      for (const item of value) encode(item, depth + 1);
       return;
     }
-    case "number":
-      return number(out, value);
-    case "boolean":
-      return out.head(value ? 0xc3 : 0xc2, 0, 0);
-    case "undefined":
-      // fixext 1, type 0: notepack's undefined.
-      return out.head(0xd4, 2, 0);
-    case "bigint":
-      throw invalidArg(DEV ? "cannot encode packet: BigInt has no MessagePack form here (send it as a string)" : "BigInt");
-    case "object":
-      break;
-    default:
-      // Functions and symbols inside arrays: null, as JSON would send them.
-      return out.head(0xc0, 0, 0);
-  }
-  if (value === null) return out.head(0xc0, 0, 0);
-  if (Array.isArray(value)) {
-    out.length(value.length, 0x90, 16, 0, 0xdc);
-    for (const item of value) encodeValue(out, item, depth + 1);
-    return;
-  }
-  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
-    const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-    out.length(bytes.length, 0, 0, 0xc4, 0xc5);
-    out.raw(bytes);
-    return;
-  }
-  if (value instanceof Date) {
-    // fixext 8, type 0: milliseconds since the epoch as a signed 64-bit integer.
-    const time = value.getTime();
-    out.head(0xd7, 1, 0);
-    out.reserve(8);
-    out.view.setInt32(out.pos, Math.floor(time / TWO_32));
-    out.view.setUint32(out.pos + 4, time >>> 0);
-    out.pos += 8;
-    return;
-  }
-  if (typeof Blob !== "undefined" && value instanceof Blob) {
-    throw invalidArg(DEV ? "cannot encode packet: the msgpack parser cannot send a Blob (send an ArrayBuffer or a typed array)" : "Blob");
-  }
-  const toJSON = (value as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === "function") return encodeValue(out, toJSON.call(value), depth + 1);
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).filter((key) => typeof record[key] !== "function");
-  out.length(keys.length, 0x80, 16, 0, 0xde);
-  for (const key of keys) {
-    encodeValue(out, key, depth + 1);
-    encodeValue(out, record[key], depth + 1);
-  }
+    if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
+      const data = value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      length(data.length, 0, 0, 0xc4, 0xc5);
+      return raw(data);
+    }
+    if (value instanceof Date) {
+      // fixext 8, type 0: milliseconds since the epoch as a signed 64-bit integer.
+      const time = value.getTime();
+      head(0xd7, 1, 0);
+      const at = take(8);
+      view.setInt32(at, Math.floor(time / TWO_32));
+      return view.setUint32(at + 4, time >>> 0);
+    }
+    if (typeof Blob !== "undefined" && value instanceof Blob) {
+      throw invalidArg(DEV ? "cannot encode packet: the msgpack parser cannot send a Blob (send an ArrayBuffer or a typed array)" : "Blob");
+    }
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === "function") return encode(toJSON.call(value), depth + 1);
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).filter((key) => typeof record[key] !== "function");
+    length(keys.length, 0x80, 16, 0, 0xde);
+    for (const key of keys) {
+      encode(key, depth + 1);
+      encode(record[key], depth + 1);
+    }
+  };
+
+  encode(root, 0);
+  return bytes.subarray(0, pos);
 }
 
 /**
@@ -156,71 +142,85 @@ export class MsgpackEncoder {
   encode(packet: Packet): [Uint8Array] {
     checkPacket(packet);
     const { type, nsp, data, id } = packet;
-    const out = new Writer();
-    const fields: Array<[string, unknown]> = [
-      ["type", type === PacketType.BINARY_EVENT ? PacketType.EVENT : type === PacketType.BINARY_ACK ? PacketType.ACK : type],
-      ["nsp", nsp],
-    ];
-    if (data !== undefined) fields.push(["data", data]);
-    if (id != null) fields.push(["id", id]);
-    out.head(0x80 | fields.length, 0, 0);
-    for (const [key, value] of fields) {
-      encodeValue(out, key, 0);
-      encodeValue(out, value, 0);
-    }
-    return [out.bytes.subarray(0, out.pos)];
+    // The keys in socket.io-msgpack-parser's order, so the bytes match its encoder's.
+    const map: Record<string, unknown> = { type: type > 4 ? type - 3 : type, nsp };
+    if (data !== undefined) map.data = data;
+    if (id != null) map.id = id;
+    return [encodeMsgpack(map)];
   }
 }
 
-// -------------------------------------------------------------------------------------------------------------
-// Decoding
-
-let utf8Decoder: TextDecoder | undefined;
-
-/** Reads one MessagePack value from `bytes`; every read is bounds-checked. */
-class Reader {
-  readonly bytes: Uint8Array;
-  readonly view: DataView;
-  pos = 0;
-
-  constructor(bytes: Uint8Array) {
-    this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
+/** Decodes one whole MessagePack message; every read is bounds-checked, and trailing bytes are an error. */
+export function decodeMsgpack(bytes: Uint8Array): unknown {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = 0;
 
   /** Moves past `n` bytes, returning where they start. */
-  take(n: number): number {
-    const at = this.pos;
-    if (at + n > this.bytes.length) throw new ProtocolError(DEV ? `msgpack data ends early (needs ${n} byte(s) at offset ${at})` : `${n} ${at}`);
-    this.pos = at + n;
-    return at;
-  }
+  const take = (n: number): number => {
+    if (pos + n > bytes.length) throw new ProtocolError(DEV ? `msgpack data ends early (needs ${n} byte(s) at offset ${pos})` : `${n} ${pos}`);
+    pos += n;
+    return pos - n;
+  };
 
   /** A big-endian unsigned integer of 1, 2 or 4 bytes. */
-  uint(size: number): number {
-    const at = this.take(size);
-    return size === 1 ? this.bytes[at]! : size === 2 ? this.view.getUint16(at) : this.view.getUint32(at);
-  }
+  const uint = (size: number): number => (view as unknown as Record<string, (at: number) => number>)[`getUint${size * 8}`]!(take(size));
 
   /** `n` bytes as a new ArrayBuffer (a copy, so the message buffer is not kept alive by one small value). */
-  binary(n: number): ArrayBuffer {
-    const at = this.take(n);
-    return this.bytes.slice(at, at + n).buffer;
-  }
+  const binary = (n: number): ArrayBuffer => {
+    const at = take(n);
+    return bytes.slice(at, at + n).buffer;
+  };
 
   /** Each item of a container takes one byte or more: a declared count beyond the bytes left is refused early. */
-  count(n: number): number {
-    if (n > this.bytes.length - this.pos) throw new ProtocolError(DEV ? `msgpack container declares ${n} items, more than the bytes left` : `${n}`);
+  const count = (n: number): number => {
+    if (n > bytes.length - pos) throw new ProtocolError(DEV ? `msgpack container declares ${n} items, more than the bytes left` : `${n}`);
     return n;
-  }
+  };
 
-  value(depth: number): unknown {
+  /**
+   * Extensions as notepack reads them: type 0 is `undefined` (fixext 1), a Date (fixext 8) or an ArrayBuffer
+   * (ext 8/16/32); any other is [type, ArrayBuffer].
+   */
+  const ext = (size: number, fixed: boolean): unknown => {
+    const type = view.getInt8(take(1));
+    if (type === 0 && fixed && size === 1) return void take(1);
+    if (type === 0 && fixed && size === 8) return new Date(view.getInt32(take(4)) * TWO_32 + uint(4));
+    const data = binary(size);
+    return type === 0 && !fixed ? data : [type, data];
+  };
+
+  const str = (n: number): string => {
+    const at = take(n);
+    return (utf8Decoder ??= new TextDecoder()).decode(bytes.subarray(at, at + n));
+  };
+
+  const array = (n: number, depth: number): unknown[] => {
+    const out: unknown[] = new Array(count(n));
+    for (let i = 0; i < n; i++) out[i] = value(depth + 1);
+    return out;
+  };
+
+  const map = (n: number, depth: number): Record<string, unknown> => {
+    count(n * 2);
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) {
+      const key = value(depth + 1);
+      if (typeof key !== "string" && typeof key !== "number") {
+        throw new ProtocolError(DEV ? `msgpack map key must be a string or a number, got ${key === null ? "null" : typeof key}` : typeof key);
+      }
+      // An own "__proto__" member, as JSON.parse makes it, rather than a prototype swap.
+      setOwn(out, key, value(depth + 1));
+    }
+    return out;
+  };
+
+  const value = (depth: number): unknown => {
     if (depth > MAX_DEPTH) throw new ProtocolError(DEV ? `msgpack data is nested deeper than ${MAX_DEPTH} levels` : `${MAX_DEPTH}`);
-    const tag = this.uint(1);
+    const tag = uint(1);
     if (tag < 0x80) return tag;
-    if (tag < 0x90) return this.map(tag & 0x0f, depth);
-    if (tag < 0xa0) return this.array(tag & 0x0f, depth);
-    if (tag < 0xc0) return this.str(tag & 0x1f);
+    if (tag < 0x90) return map(tag & 0x0f, depth);
+    if (tag < 0xa0) return array(tag & 0x0f, depth);
+    if (tag < 0xc0) return str(tag & 0x1f);
     if (tag >= 0xe0) return tag - 0x100;
     switch (tag) {
       case 0xc0:
@@ -232,136 +232,63 @@ class Reader {
       case 0xc4:
       case 0xc5:
       case 0xc6:
-        return this.binary(this.uint(1 << (tag - 0xc4)));
+        return binary(uint(1 << (tag - 0xc4)));
       case 0xc7:
       case 0xc8:
       case 0xc9:
-        return this.ext(this.uint(1 << (tag - 0xc7)), false);
+        return ext(uint(1 << (tag - 0xc7)), false);
       case 0xca:
-        return this.view.getFloat32(this.take(4));
+        return view.getFloat32(take(4));
       case 0xcb:
-        return this.view.getFloat64(this.take(8));
+        return view.getFloat64(take(8));
       case 0xcc:
       case 0xcd:
       case 0xce:
-        return this.uint(1 << (tag - 0xcc));
+        return uint(1 << (tag - 0xcc));
       case 0xcf:
-        return this.uint(4) * TWO_32 + this.uint(4);
+        return uint(4) * TWO_32 + uint(4);
       case 0xd0:
-        return this.view.getInt8(this.take(1));
+        return view.getInt8(take(1));
       case 0xd1:
-        return this.view.getInt16(this.take(2));
+        return view.getInt16(take(2));
       case 0xd2:
-        return this.view.getInt32(this.take(4));
+        return view.getInt32(take(4));
       case 0xd3:
-        return this.view.getInt32(this.take(4)) * TWO_32 + this.uint(4);
+        return view.getInt32(take(4)) * TWO_32 + uint(4);
       case 0xd4:
       case 0xd5:
       case 0xd6:
       case 0xd7:
       case 0xd8:
-        return this.ext(1 << (tag - 0xd4), true);
+        return ext(1 << (tag - 0xd4), true);
       case 0xd9:
       case 0xda:
       case 0xdb:
-        return this.str(this.uint(1 << (tag - 0xd9)));
+        return str(uint(1 << (tag - 0xd9)));
       case 0xdc:
       case 0xdd:
-        return this.array(this.uint(2 << (tag - 0xdc)), depth);
+        return array(uint(2 << (tag - 0xdc)), depth);
       case 0xde:
       case 0xdf:
-        return this.map(this.uint(2 << (tag - 0xde)), depth);
+        return map(uint(2 << (tag - 0xde)), depth);
     }
-    throw new ProtocolError(DEV ? `invalid msgpack tag 0x${tag.toString(16)} at offset ${this.pos - 1}` : `${tag} ${this.pos - 1}`);
-  }
+    throw new ProtocolError(DEV ? `invalid msgpack tag 0x${tag.toString(16)} at offset ${pos - 1}` : `${tag} ${pos - 1}`);
+  };
 
-  /**
-   * Extensions as notepack reads them: type 0 is `undefined` (fixext 1), a Date (fixext 8) or an ArrayBuffer
-   * (ext 8/16/32); any other is [type, ArrayBuffer].
-   */
-  ext(size: number, fixed: boolean): unknown {
-    const type = this.view.getInt8(this.take(1));
-    if (type === 0 && fixed && size === 1) {
-      this.take(1);
-      return undefined;
-    }
-    if (type === 0 && fixed && size === 8) return new Date(this.view.getInt32(this.take(4)) * TWO_32 + this.uint(4));
-    const data = this.binary(size);
-    return type === 0 && !fixed ? data : [type, data];
-  }
-
-  str(n: number): string {
-    const at = this.take(n);
-    return (utf8Decoder ??= new TextDecoder()).decode(this.bytes.subarray(at, at + n));
-  }
-
-  array(n: number, depth: number): unknown[] {
-    const out: unknown[] = new Array(this.count(n));
-    for (let i = 0; i < n; i++) out[i] = this.value(depth + 1);
-    return out;
-  }
-
-  map(n: number, depth: number): Record<string, unknown> {
-    this.count(n * 2);
-    const out: Record<string, unknown> = {};
-    for (let i = 0; i < n; i++) {
-      const key = this.value(depth + 1);
-      if (typeof key !== "string" && typeof key !== "number") {
-        throw new ProtocolError(DEV ? `msgpack map key must be a string or a number, got ${key === null ? "null" : typeof key}` : typeof key);
-      }
-      // An own "__proto__" member, as JSON.parse makes it, rather than a prototype swap.
-      Object.defineProperty(out, key, { value: this.value(depth + 1), enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-  }
+  const result = value(0);
+  if (pos !== bytes.length) throw new ProtocolError(DEV ? `msgpack message has ${bytes.length - pos} trailing byte(s)` : `${bytes.length - pos}`);
+  return result;
 }
 
-/** Decodes one whole MessagePack message; trailing bytes are an error. */
-export function decodeMsgpack(bytes: Uint8Array): unknown {
-  const reader = new Reader(bytes);
-  const value = reader.value(0);
-  if (reader.pos !== bytes.length) throw new ProtocolError(DEV ? `msgpack message has ${bytes.length - reader.pos} trailing byte(s)` : `${bytes.length - reader.pos}`);
-  return value;
-}
-
-/** The packet checks of the JSON decoder, on a decoded map. */
+/** The packet checks of the JSON decoder (packetProblem), on a decoded map; no binary types in this format. */
 function toPacket(decoded: unknown): Packet {
   if (!isObject(decoded)) throw new ProtocolError(DEV ? "msgpack packet must be a map" : "");
   const { type, nsp, data, id } = decoded;
-  if (typeof type !== "number" || !(type >= 0 && type <= 4) || !Number.isInteger(type)) {
-    throw new ProtocolError(DEV ? `unknown packet type ${String(type)}` : String(type));
-  }
-  const name = PACKET_TYPE_NAMES[type]!;
-  if (typeof nsp !== "string" || nsp.charCodeAt(0) !== 0x2f) {
-    throw new ProtocolError(DEV ? `${name} packet has an invalid namespace` : name);
-  }
-  switch (type) {
-    case PacketType.CONNECT:
-      if (data !== undefined && !isObject(data)) throw new ProtocolError(DEV ? `${name} payload must be an object` : name);
-      break;
-    case PacketType.DISCONNECT:
-      if (data !== undefined) throw new ProtocolError(DEV ? `${name} packet must not carry a payload` : name);
-      break;
-    case PacketType.CONNECT_ERROR:
-      if (typeof data !== "string" && !isObject(data)) throw new ProtocolError(DEV ? `${name} payload must be an object or a string` : name);
-      break;
-    case PacketType.EVENT:
-      if (!Array.isArray(data) || data.length === 0) throw new ProtocolError(DEV ? `${name} payload must be a non-empty array` : name);
-      if (typeof data[0] !== "string" && typeof data[0] !== "number") throw new ProtocolError(DEV ? `${name} name must be a string or a number` : name);
-      break;
-    default:
-      if (!Array.isArray(data)) throw new ProtocolError(DEV ? `${name} payload must be an array` : name);
-      if (id === undefined) throw new ProtocolError(DEV ? `${name} packet has no ack id` : name);
-  }
-  if (id !== undefined) {
-    if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 0) {
-      throw new ProtocolError(DEV ? `${name} ack id must be a non-negative integer, got ${String(id)}` : `${name} ${String(id)}`);
-    }
-    if (type !== PacketType.EVENT && type !== PacketType.ACK) throw new ProtocolError(DEV ? `${name} packet must not carry an ack id` : name);
-  }
-  const packet: Packet = { type: type as PacketType, nsp };
+  const problem = packetProblem(type, nsp, data, id, 4);
+  if (problem !== undefined) throw new ProtocolError(problem);
+  const packet: Packet = { type: type as Packet["type"], nsp: nsp as string };
   if (data !== undefined) packet.data = data;
-  if (id !== undefined) packet.id = id as number;
+  if (id != null) packet.id = id as number;
   return packet;
 }
 

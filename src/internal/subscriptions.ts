@@ -24,19 +24,14 @@ export interface SubscriptionsOptions {
 
 /**
  * What an empty bag holds: a bag lives as long as its owner (a Manager, one per client), and most phases
- * register nothing, so the arrays are only made when something is registered.
+ * register nothing, so the array is only made when something is registered.
  */
 const NONE: readonly never[] = Object.freeze([]);
 
 export class Subscriptions {
   readonly #timers: Timers;
   readonly #unref: { unref(handle: TimerHandle): void } | undefined;
-  /**
-   * Listeners added by on(), as flat (emitter, event, listener) triples: a long-lived phase (an open
-   * connection) holds several, and this costs no closure or entry object per listener.
-   */
-  #listeners: readonly unknown[] = NONE;
-  /** Cleanups of timers and add(); each runs at most once. */
+  /** The cleanups of every listener, timer and add(), in order; each runs at most once. */
   #undos: readonly Undo[] = NONE;
 
   constructor(options: SubscriptionsOptions) {
@@ -44,28 +39,21 @@ export class Subscriptions {
     this.#unref = options.unref;
   }
 
-  /** How many listeners and timers are live: 0 after dispose(). */
-  get size(): number {
-    return this.#listeners.length / 3 + this.#undos.length;
-  }
-
   /** Adds `listener` to `emitter` until dispose(). */
   on<L extends (...args: never[]) => void>(emitter: Listenable, event: string, listener: L): void {
     (emitter.on as Subscribe).call(emitter, event, listener);
-    // Concatenated rather than pushed: a pushed array grows 16 spare slots, kept for the whole phase.
-    this.#listeners = this.#listeners.concat([emitter, event, listener]);
+    this.add(() => (emitter.off as Subscribe).call(emitter, event, listener));
   }
 
   /** Runs `fn` once after `ms` unless undone first; the timer forgets itself once it has fired. */
   timeout(fn: () => void, ms: number): Undo {
-    const undo = this.add(() => {
-      this.#timers.clearTimeout(handle);
-    });
-    const handle = this.#timers.setTimeout(() => {
-      this.#forget(undo);
+    const timers = this.#timers;
+    const handle = timers.setTimeout(() => {
+      undo();
       fn();
     }, ms);
     this.#unref?.unref(handle);
+    const undo = this.add(() => timers.clearTimeout(handle));
     return undo;
   }
 
@@ -75,7 +63,9 @@ export class Subscriptions {
     const undo: Undo = () => {
       if (done) return;
       done = true;
-      this.#forget(undo);
+      const rest = this.#undos.filter((other) => other !== undo);
+      // Concatenated rather than pushed: a pushed array grows 16 spare slots, kept for the whole phase.
+      this.#undos = rest.length > 0 ? rest : NONE;
       cleanup();
     };
     this.#undos = this.#undos.concat([undo]);
@@ -85,21 +75,9 @@ export class Subscriptions {
   /** Runs every pending cleanup. The bag stays usable: later registrations start a new phase. */
   dispose(): void {
     // Taken first: a cleanup may register or undo others while we go through them.
-    const listeners = this.#listeners;
     const undos = this.#undos;
-    this.#listeners = NONE;
     this.#undos = NONE;
-    for (let i = 0; i < listeners.length; i += 3) {
-      const emitter = listeners[i] as Listenable;
-      (emitter.off as Subscribe).call(emitter, listeners[i + 1] as string, listeners[i + 2] as (...args: never[]) => void);
-    }
     for (const undo of undos) undo();
-  }
-
-  #forget(undo: Undo): void {
-    const index = this.#undos.indexOf(undo);
-    if (index === -1) return;
-    this.#undos = this.#undos.length === 1 ? NONE : this.#undos.slice(0, index).concat(this.#undos.slice(index + 1));
   }
 }
 

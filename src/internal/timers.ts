@@ -9,25 +9,25 @@ export interface Timers {
   clearTimeout(handle: TimerHandle | undefined): void;
 }
 
-const nativeSetTimeout = globalThis.setTimeout;
-const nativeClearTimeout = globalThis.clearTimeout;
+const nativeSetTimeout = setTimeout;
+const nativeClearTimeout = clearTimeout;
 
+// Bare `setTimeout` reads the global binding at call time, as `globalThis.setTimeout` would. The native functions
+// need no `this`: the timer functions of browsers, Node, Deno and Bun accept an undefined receiver.
 export const globalTimers: Timers = {
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => {
     if (handle === undefined) return;
     // Fake timers may have been installed (or removed) after this timer was set: clear it with both, as
     // each implementation ignores handles it does not own.
-    globalThis.clearTimeout(handle);
-    if (globalThis.clearTimeout !== nativeClearTimeout) nativeClearTimeout.call(globalThis, handle);
+    clearTimeout(handle);
+    if (clearTimeout !== nativeClearTimeout) nativeClearTimeout(handle);
   },
 };
 
 export const nativeTimers: Timers = {
-  setTimeout: (fn, ms) => nativeSetTimeout.call(globalThis, fn, ms),
-  clearTimeout: (handle) => {
-    if (handle !== undefined) nativeClearTimeout.call(globalThis, handle);
-  },
+  setTimeout: (fn, ms) => nativeSetTimeout(fn, ms),
+  clearTimeout: (handle) => nativeClearTimeout(handle),
 };
 
 export function pickTimers(useNativeTimers: boolean | undefined): Timers {
