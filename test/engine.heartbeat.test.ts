@@ -182,7 +182,9 @@ test("messages without pings keep the session alive; silence then times out", as
   let stop = (): void => {};
   const fake = await startFakeEngine(t, {
     onWebSocket(ws) {
-      ws.send(openPacket({ pingInterval: 50, pingTimeout: 50 }));
+      // A wide heartbeat window (600 ms) against ticks every 20 ms: a loaded machine may stall a few hundred
+      // milliseconds without the session timing out. The exact deadline logic is proven with hand-driven timers above.
+      ws.send(openPacket({ pingInterval: 300, pingTimeout: 300 }));
       const timer = setInterval(() => ws.send("4tick"), 20);
       stop = () => clearInterval(timer);
       ws.on("close", stop);
@@ -190,14 +192,15 @@ test("messages without pings keep the session alive; silence then times out", as
   });
   t.after(() => stop());
   const session = new EngineSession(fake.url, { transports: ["websocket"] });
-  let closedEarly = false;
-  session.on("close", () => (closedEarly = true));
   let ticks = 0;
-  // 40 ticks at 20 ms span far more than pingInterval + pingTimeout (100 ms).
-  const enough = new Promise<void>((resolve) => session.on("message", () => ++ticks === 40 && resolve()));
+  // 60 ticks at 20 ms span twice pingInterval + pingTimeout. A close before then fails the test (it must not
+  // leave it waiting for ticks that will never come).
+  const enough = new Promise<void>((resolve, reject) => {
+    session.on("message", () => ++ticks === 60 && resolve());
+    session.on("close", (reason) => reject(new Error(`closed after ${ticks} ticks: ${reason}`)));
+  });
   session.open();
   await enough;
-  assert.equal(closedEarly, false);
   const closed = sessionOnce(session, "close");
   stop();
   const [reason] = await closed;

@@ -72,6 +72,8 @@ const child = spawn(
     "tsx",
     "--test",
     "--test-concurrency=2",
+    // A test that waits for something that never comes fails after 5 minutes instead of hanging the run.
+    "--test-timeout=300000",
     "--test-reporter=./test/helpers/summary-reporter.mjs",
     "--test-reporter-destination=stdout",
     "--test-reporter=spec",
