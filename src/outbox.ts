@@ -99,8 +99,8 @@ export function checkSocketOptions(opts: SocketOptions): void {
 }
 
 export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<ListenEvents> {
-  /** Emits waiting for the connection; sent in order on connect. Assign `[]` to drop them. */
-  sendBuffer: Packet[] = [];
+  /** The queue behind sendBuffer: made on first use, as most sockets never queue anything. */
+  #buffer: Packet[] | undefined;
   abstract readonly nsp: string;
   abstract readonly connected: boolean;
   abstract readonly active: boolean;
@@ -120,6 +120,15 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
   constructor(link: ManagerLink, opts: SocketOptions) {
     super(link);
     this.opts = opts;
+  }
+
+  /** Emits waiting for the connection; sent in order on connect. Assign `[]` to drop them. */
+  get sendBuffer(): Packet[] {
+    return (this.#buffer ??= []);
+  }
+
+  set sendBuffer(buffer: Packet[]) {
+    this.#buffer = buffer;
   }
 
   /** Adds a listener called for every outgoing event (acknowledgement callbacks excluded), when it is sent. */
@@ -177,11 +186,11 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     };
     let sent = false;
     if (volatile) {
-      sent = this.connected && this.#phase !== FLUSHING && !this.sendBuffer.length && this.link.transportWritable() && this.#transmit(data, chunks, compress);
+      sent = this.connected && this.#phase !== FLUSHING && !this.#buffer?.length && this.link.transportWritable() && this.#transmit(data, chunks, compress);
     } else if (this.connected && !this.#phase) {
       // Never overtake what waits.
       this.#flush();
-      if (!this.sendBuffer.length && !this.#inflight) {
+      if (!this.#buffer?.length && !this.#inflight) {
         if (retried) {
           QUEUED.set(packet, queued);
           this.#inflight = packet;
@@ -350,7 +359,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
           if (!this.#try(inflight)) return;
           continue;
         }
-        const packet = this.sendBuffer.shift() as OutgoingPacket | undefined;
+        const packet = this.#buffer?.shift() as OutgoingPacket | undefined;
         if (!packet) return;
         const queued = QUEUED.get(packet);
         if (queued?.n !== undefined) {

@@ -78,8 +78,6 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   recovered = false;
   /** Sent with every CONNECT packet: an object, `(cb) => cb(data)`, or an async function returning the data. */
   auth: AuthOption | undefined;
-  /** Events received before the namespace handshake completed; delivered right after `connect`. */
-  receiveBuffer: Array<ReadonlyArray<unknown>> = [];
 
   #state = INACTIVE;
   #status: SocketStatus = "disconnected";
@@ -91,6 +89,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   #offset: string | undefined;
   /** exactlyOnce: the socket's id sent with every CONNECT (see src/exactly-once.ts). */
   readonly #clientId: string | undefined;
+  /** The array behind receiveBuffer, made on first use. */
+  #received: Array<ReadonlyArray<unknown>> | undefined;
 
   constructor(io: Manager<ListenEvents, EmitEvents>, nsp: string, opts: SocketOptions = {}) {
     checkSocketOptions(opts);
@@ -100,6 +100,15 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.auth = opts.auth;
     this.#clientId = opts.exactlyOnce ? newClientId() : undefined;
     if (this.link.autoConnect) this.open();
+  }
+
+  /** Events received before the namespace handshake completed; delivered right after `connect`. */
+  get receiveBuffer(): Array<ReadonlyArray<unknown>> {
+    return (this.#received ??= []);
+  }
+
+  set receiveBuffer(buffer: Array<ReadonlyArray<unknown>>) {
+    this.#received = buffer;
   }
 
   // What the Manager tells this socket once attached (NamespaceHooks, src/link.ts): TypeScript-private
@@ -452,9 +461,9 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       if (!this.connected) return;
       emitLocally(this, "connect", []);
       // Events received before the CONNECT reply, delivered in order while connected.
-      while (this.receiveBuffer.length && this.connected) {
+      while (this.#received?.length && this.connected) {
         try {
-          this.#deliver(this.receiveBuffer.shift() as unknown[]);
+          this.#deliver(this.#received.shift() as unknown[]);
         } catch (error) {
           rethrowLater(error);
         }
