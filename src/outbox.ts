@@ -59,6 +59,9 @@ const IDLE = 0;
 const FLUSHING = 1;
 const HOLDING = 2;
 
+/** The options of a socket without ackTimeout, retries or buffer. */
+const NO_OPTIONS: SocketOptions = Object.freeze({});
+
 const overflowError = (): SioError => new SioError("ERR_BUFFER_OVERFLOW", DEV ? "emit dropped: send buffer full" : "");
 
 /**
@@ -119,7 +122,9 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
 
   constructor(link: ManagerLink, opts: SocketOptions) {
     super(link);
-    this.opts = opts;
+    // Kept only when it sets what is read later: the caller's object (often a fresh literal per io() call, with
+    // the Manager's options too) need not live as long as the socket.
+    this.opts = opts.ackTimeout === undefined && !opts.retries && !opts.buffer ? NO_OPTIONS : opts;
   }
 
   /** Emits waiting for the connection; sent in order on connect. Assign `[]` to drop them. */
