@@ -47,10 +47,17 @@ async function census() {
         const to = edges[e + iToNode];
         if (retainer.has(to)) continue;
         const label = t === "element" ? "[]" : t === "property" || t === "context" || t === "internal" ? strings[edges[e + 1]] : t;
-        retainer.set(to, `${owner.slice(0, 24)}.${String(label).slice(0, 24)}`);
+        retainer.set(to, [i, `${owner.slice(0, 24)}.${String(label).slice(0, 24)}`]);
       }
     }
   }
+  // "Owner.field <- Owner's owner.field": two levels, enough to tell whose plain object or array it is.
+  const via = (i) => {
+    const r = retainer.get(i);
+    if (!r) return "?";
+    const up = retainer.get(r[0]);
+    return up ? `${r[1]} <- ${up[1]}` : r[1];
+  };
   let edge = 0;
   for (let i = 0; i < nodes.length; i += width) {
     const kind = types[nodes[i + iType]];
@@ -63,12 +70,12 @@ async function census() {
         const t = etypes[edges[e]];
         if (t === "property") props.push(strings[edges[e + 1]]);
       }
-      name += `{${props.slice(0, 6).join(",")}} <- ${retainer.get(i) ?? "?"}`;
+      name += `{${props.slice(0, 6).join(",")}} <- ${via(i)}`;
     }
     if (!DETAIL && kind.includes("string")) name = "";
-    if (DETAIL && (kind === "closure" || kind.includes("array") || kind === "hidden")) name += ` <- ${retainer.get(i) ?? "?"}`;
+    if (DETAIL && (kind === "closure" || kind.includes("array") || kind === "hidden")) name += ` <- ${via(i)}`;
     edge += edgeCount * ewidth;
-    if (name.length > 60) name = `${name.slice(0, 60)}…`;
+    if (name.length > 110) name = `${name.slice(0, 110)}…`;
     const key = `${kind}:${name}`;
     const g = groups.get(key) ?? { count: 0, size: 0 };
     g.count++;
@@ -85,8 +92,17 @@ try {
   const connect = () =>
     new Promise((res, rej) => {
       const s = io(server.url, { forceNew: true, reconnection: false, transports: ["websocket"] });
-      s.once("connect", () => res(s));
-      s.once("connect_error", rej);
+      // As bench/client.mjs: each listener goes once the other fires.
+      const onConnect = () => {
+        s.off("connect_error", onError);
+        res(s);
+      };
+      const onError = (err) => {
+        s.off("connect", onConnect);
+        rej(err);
+      };
+      s.once("connect", onConnect);
+      s.once("connect_error", onError);
     });
   (await connect()).disconnect();
   await new Promise((r) => setTimeout(r, 100));

@@ -107,6 +107,12 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
       }
       this.#bound = live.length > 0 ? live : undefined;
     }
+    // component-emitter deletes the key of an event left without listeners, which turns its table into a
+    // dictionary (about 250 B, kept for the socket's life; every once() listener does it): rebuilt as a
+    // plain object, or dropped when empty (component-emitter makes a new one when needed).
+    const self = this as unknown as { _callbacks?: object | undefined };
+    const table = self._callbacks;
+    self._callbacks = table && Object.keys(table).length ? { ...table } : undefined;
     return this;
   }
 
