@@ -47,7 +47,7 @@ const layers = [
   ["Socket (socket, outbox and acks, listeners)", [/^src\/socket(\.ts|\/)/,
     /^src\/(outbox|listeners|link|exactly-once)\.ts$/, /^src\/internal\/subscriptions\.ts$/,
     /^sio:socket\.io-client\/build\/esm\/(socket|on)\.js$/]],
-  ["Manager, backoff, io() cache", [/^src\/(manager|backoff|registry)(\.ts|\/)/, /^src\/internal\/namespace-table\.ts$/,
+  ["Manager, backoff, io() cache", [/^src\/(manager|manager-base|manager-options|backoff|registry)(\.ts|\/)/,
     /^sio:socket\.io-client\/build\/esm\/(manager|index|contrib\/backo2)\.js$/]],
   ["Engine.IO session, handshake, heartbeat, upgrade", [/^src\/engine\//,
     /^sio:engine\.io-client\/build\/esm\/(socket|index|util)\.js$/]],

@@ -78,9 +78,13 @@ function codeOf(node, sf) {
       const callee = n.expression.getText(sf);
       if (callee === "SioError" && n.arguments?.[0] && ts.isStringLiteral(n.arguments[0])) return n.arguments[0].text;
       const file = relative(root, sf.fileName).replaceAll("\\", "/");
-      if (callee === "this.#fail" && FAIL_IN[file]) return FAIL_IN[file];
+      if ((callee === "this.#fail" || callee === "fail") && FAIL_IN[file]) return FAIL_IN[file];
+      if (ts.isNewExpression(n) && /ProtocolError/.test(callee)) {
+        // `new ProtocolError(message, { code: "ERR_HANDSHAKE" })`: the code given wins over the class's default.
+        const given = /\bcode:\s*"(ERR_[A-Z_]+)"/.exec(n.arguments?.[1]?.getText(sf) ?? "");
+        return given ? given[1] : "ERR_PROTOCOL";
+      }
       if (CODES[callee]) return CODES[callee];
-      if (ts.isNewExpression(n) && /ProtocolError/.test(callee)) return "ERR_PROTOCOL";
     }
     if (ts.isParameter(n)) return "ERR_ABORTED";
     if (ts.isPropertyAssignment(n) && n.name.getText(sf) === "description") return "(close description)";

@@ -2,30 +2,21 @@
 // decodes packets, and multiplexes the namespaces (Sockets) that share it.
 
 import { backoffDelay } from "./backoff";
-import { defaultParser, DefaultDecoder } from "./codec/default";
-import { kDecodeSink, type DecodeSink, type SinkDecoder } from "./codec/sink";
-import { PacketType, type Decoder, type EncodedChunk, type Encoder, type Packet, type Parser } from "./codec/packet";
+import { defaultParser } from "./codec/default";
+import { kDecodeSink, type SinkDecoder } from "./codec/sink";
+import { PacketType, type Decoder, type EncodedChunk, type Packet, type Parser } from "./codec/packet";
 import { BaseEngineSession, checkEngineOptions, kTransportKit, type EngineSession, type TransportKit } from "./engine/session";
 import type { CloseDetails, EngineCloseReason, EngineEvents, EngineOptions, RawData } from "./engine/types";
-import { AbortError, invalidState, TimeoutError, TransportError } from "./errors";
-import { COMPRESSED, kManagerLink, UNCOMPRESSED } from "./internal/constants";
-import { NamespaceTable } from "./internal/namespace-table";
-import { rethrowLater, Subscriptions, type Undo } from "./internal/subscriptions";
-import { pickTimers, type TimerHandle, type Timers } from "./internal/timers";
-import type { Platform } from "./platform/platform";
-import { emitLocally, TypedEmitter } from "./internal/emitter";
-import type { ManagerLink, NamespaceHooks } from "./link";
-import { checkParser, delayOption, NO_TRANSPORTS, resolveManagerOptions, toError } from "./manager-options";
-import { Socket } from "./socket";
-import type {
-  DefaultEventsMap,
-  DisconnectDescription,
-  DisconnectReason,
-  EventsMap,
-  ManagerOptions,
-  ManagerReservedEvents,
-  SocketOptions,
-} from "./types";
+import { AbortError, TimeoutError, TransportError } from "./errors";
+import { COMPRESSED, UNCOMPRESSED } from "./internal/constants";
+import { rethrowLater } from "./internal/subscriptions";
+import type { TimerHandle } from "./internal/timers";
+import { defaultPlatform } from "./platform/default";
+import { emitLocally } from "./internal/emitter";
+import { ManagerBase, safely } from "./manager-base";
+import { locate, toError } from "./manager-options";
+import { evict } from "./registry";
+import type { DefaultEventsMap, DisconnectReason, EventsMap, ManagerOptions, ManagerReservedEvents } from "./types";
 import { DEV } from "./internal/dev";
 
 /**
@@ -41,19 +32,12 @@ type OpenCallback = (err?: Error) => void;
 
 type AnyManager = Manager<EventsMap, EventsMap>;
 
-const NO_PACKETS: readonly Packet[] = Object.freeze([]);
-const NO_CALLBACKS: readonly OpenCallback[] = Object.freeze([]);
-
-/**
- * Weight of a new round-trip sample in manager.latency's moving average. Samples are sparse (a heartbeat
- * apart over a Node WebSocket, one per connection over a browser WebSocket), so a quarter rather than TCP's
- * eighth: the figure follows a changed network within a few samples, yet one slow request does not swing it.
- */
-const LATENCY_WEIGHT = 0.25;
-
 /**
  * A connection to a server, shared by the Sockets of its namespaces. `io()` creates and caches Managers;
  * create one yourself for full control.
+ *
+ * It is also the link its Sockets (and the io() cache) use: the members marked private below and in ManagerBase
+ * are that link (see src/link.ts), reached through `[kManagerLink]`; one object per client rather than two.
  *
  * @example
  * const manager = new Manager("https://example.com", { reconnectionDelayMax: 10_000 });
@@ -63,102 +47,61 @@ const LATENCY_WEIGHT = 0.25;
 export class Manager<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
-> extends TypedEmitter<{}, ManagerReservedEvents> {
-  /** The options this Manager was created with (path defaulted, URL query merged in). */
-  readonly opts: ManagerOptions;
+> extends ManagerBase<ListenEvents, EmitEvents> {
   /** The URL it was created with (io(): the URL given to it); the server's origin when none was given. */
   readonly uri: string;
-  /**
-   * component-emitter's emit, which calls this Manager's own listeners. Typed as in socket.io-client, whose
-   * Manager declares no event to emit.
-   */
-  declare emit: (ev: never, ...args: never[]) => this;
-  /** @internal The link its Sockets (and the io() cache) use. */
-  readonly [kManagerLink]: ManagerLink & ManagerCacheHooks & DecodeSink;
 
-  /** Scheme, host and port of the server (see ParsedUrl.origin); "" when the URL is malformed. */
-  readonly #origin: string;
-  /** Why the URL given is unusable: every open fails with it (through connect_error), and nothing retries. */
-  readonly #urlError: Error | undefined;
-  /** The transports its entry point links (siolink: all; siolink/websocket: WebSocket only). */
-  readonly #kit: TransportKit;
-  readonly #platform: Platform;
-  readonly #timers: Timers;
-  readonly #parser: Parser;
-  readonly #encoder: Encoder;
-  #autoConnect: boolean;
-  /** Listeners, timers and the decoder of the current phase; disposed at every state change. */
-  readonly #phase: Subscriptions;
-  readonly #nsps = new NamespaceTable<Socket<ListenEvents, EmitEvents>>();
-  readonly #attached = new NamespaceTable<NamespaceHooks>();
-  /** Only Managers cached by io() have observers: created on the first one. */
-  #closedObservers: Set<() => void> | undefined;
-
+  /** Scheme, host and port of the server; or why the URL given is unusable (every open fails with it). */
+  readonly #target: string | Error;
   #state: ManagerState = "idle";
   #engine: EngineSession | undefined;
   #decoder: Decoder | undefined;
-  /**
-   * Packets the decoder produced from the payload being read; dispatched once it has been read. A payload
-   * almost always holds one packet: it waits in #inboxFirst, and an array is only needed for more.
-   */
-  #inboxFirst: Packet | undefined;
-  /** The engine whose events this Manager handles, until the phase that opened it ends (see #endPhase). */
-  #listened: EngineSession | undefined;
-  /** Cancels the connect timeout of the attempt in progress. */
-  #openTimer: Undo | undefined;
-  /** The packets after #inboxFirst; made only when a payload holds more than one. */
-  #inbox: Packet[] | undefined;
-  /** Made on the first callback: most opens have none, and an idle array is memory on every client. */
-  #openCallbacks: OpenCallback[] | undefined;
+  /** The timer of the state: connect timeout (opening) or reconnection delay (reconnecting). */
+  #timer: TimerHandle | undefined;
+  /** Removes the network-return hooks (reconnecting). */
+  #offLifecycle: (() => void) | undefined;
+  /** Made on the first callback: most opens have none. */
+  #callbacks: OpenCallback[] | undefined;
   /** Reconnection attempts made in the current loop; 0 when not reconnecting. */
   #attempts = 0;
-  /** Bumped on every transition, so code resuming after user listeners can tell whether they changed it. */
+  /**
+   * Bumped on every transition, so code resuming after user listeners can tell whether they changed it; constant
+   * while a session is open, so it also numbers sessions (session()).
+   */
   #epoch = 0;
-  /** Counts opened sessions. */
-  #session = 0;
-  #upgradedBefore = false;
+  /** Whether a session of this Manager reached WebSocket (rememberUpgrade). */
+  #upgraded = false;
   /** Smoothed round-trip time (ms) over every session so far; undefined before the first sample. */
   #latency: number | undefined;
-
-  #reconnection = true;
-  #reconnectionAttempts = Infinity;
-  #reconnectionDelay = 1000;
-  #reconnectionDelayMax = 5000;
-  #randomizationFactor = 0.5;
-  #timeout: number | false = 20_000;
 
   constructor(opts?: ManagerOptions);
   constructor(uri?: string, opts?: ManagerOptions);
   constructor(uri?: string | ManagerOptions, opts?: ManagerOptions) {
-    super();
-    // The entry point's Manager (or a user's subclass of it) carries its kit as a static member.
-    const kit = (new.target as { [kTransportKit]?: TransportKit })[kTransportKit] ?? NO_TRANSPORTS;
-    this.#kit = kit;
-    const [options, platform, given, origin, urlError] = resolveManagerOptions(uri, opts);
-    this.#platform = platform;
-    this.#urlError = urlError;
-    this.#origin = origin;
-    this.uri = given;
-    this.opts = options;
-
-    this.#timers = pickTimers(options.useNativeTimers);
-    this.#autoConnect = options.autoConnect !== false;
-    this[kManagerLink] = new Manager.#Link(this as AnyManager);
-    // The link unrefs the phase's timers: a closure of our own for that would be memory on every client.
-    this.#phase = new Subscriptions({ timers: this.#timers, unref: this[kManagerLink] });
-    this.reconnection(options.reconnection !== false);
-    // The setters validate. Given undefined, the numeric ones only read and timeout() sets its default, so
-    // an option left out keeps the default.
-    this.reconnectionAttempts(options.reconnectionAttempts!);
-    this.reconnectionDelay(options.reconnectionDelay!);
-    this.reconnectionDelayMax(options.reconnectionDelayMax!);
-    this.randomizationFactor(options.randomizationFactor!);
-    this.timeout(options.timeout!);
-    this.#parser = checkParser(options.parser ?? defaultParser);
+    if (typeof uri === "object" && uri !== null) {
+      opts = uri;
+      uri = undefined;
+    }
+    // Object.assign, not a spread: the copies then share one hidden class (a spread gives each its own).
+    super(Object.assign({}, opts));
+    const options = this.opts;
+    options.path ||= "/socket.io";
+    // One jar (Node) for all of this Manager's sessions, so cookies such as load-balancer affinity survive
+    // reconnects; made only when some transport sends credentials.
+    if ([options, ...Object.values(options.transportOptions ?? {})].some((o) => o?.withCredentials)) {
+      options.cookieJar ??= (options.platform ?? defaultPlatform).createCookieJar?.();
+    }
+    const url = locate(uri, options);
+    let target: string | Error = url as Error;
+    if (!(url instanceof Error)) {
+      const query = { ...url.query, ...options.query };
+      if (Object.keys(query).length > 0) options.query = query;
+      target = url.origin;
+    }
+    this.#target = target;
+    this.uri = uri ?? (url as { origin?: string }).origin ?? "";
     // Bad transport options must throw here, not fail every attempt of an endless reconnection loop.
-    checkEngineOptions(options, kit);
-    this.#encoder = new this.#parser.Encoder();
-    if (this.#autoConnect) this.open();
+    checkEngineOptions(options, this.#kit());
+    if (this._autoConnect) this.open();
   }
 
   /** Where the connection is in its lifecycle. */
@@ -176,13 +119,13 @@ export class Manager<
 
   /**
    * siolink: the round-trip time to the server in ms, smoothed (moving average, a new sample weighing a
-   * quarter); undefined until the first sample. Measured without the server's help, from:
+   * quarter: samples are sparse, so the figure follows a changed network within a few, yet one slow request
+   * does not swing it); undefined until the first sample. Measured without the server's help, from:
    * - each connection's handshake: transport opened → the server's open packet. It includes connecting
    *   (TCP, TLS, the WebSocket upgrade), so it reads higher than one round trip;
-   * - each polling POST: sent → answered (the server answers once it has read the body; the long-poll GET,
-   *   which waits for data, is not timed);
-   * - Node WebSocket: a ping frame when the connection opens and at each server heartbeat, answered by the
-   *   server's WebSocket library. Browsers cannot send ping frames: a browser WebSocket connection only
+   * - each polling POST: sent → answered (the long-poll GET, which waits for data, is not timed);
+   * - Node WebSocket: a ping frame after the first message packet and at each server heartbeat, answered by
+   *   the server's WebSocket library. Browsers cannot send ping frames: a browser WebSocket connection only
    *   gets its handshake sample.
    * It carries over reconnections (same server). The `latency` event gives each raw sample too.
    *
@@ -194,59 +137,18 @@ export class Manager<
   }
 
   // -------------------------------------------------------------------------------------------------------
-  // Settings (no argument: read; with one: write and return the Manager, as in socket.io-client)
+  // Settings (the others are ManagerBase's): no argument reads, one writes and returns the Manager
 
   reconnection(): boolean;
   reconnection(v: boolean): this;
   reconnection(v?: boolean): boolean | this {
-    if (arguments.length === 0) return this.#reconnection;
-    this.#reconnection = !!v;
-    if (!this.#reconnection && this.#state === "reconnecting") {
-      this.#endPhase();
+    if (arguments.length === 0) return this.opts.reconnection !== false;
+    this.opts.reconnection = !!v;
+    if (!v && this.#state === "reconnecting") {
+      this.#halt("closed");
       this.#attempts = 0;
-      this.#setState("closed");
-      this.#notifySockets((hooks) => hooks.onStopped());
+      this.notify("onStopped");
     }
-    return this;
-  }
-
-  reconnectionAttempts(): number;
-  reconnectionAttempts(v: number): this;
-  reconnectionAttempts(v?: number): number | this {
-    if (v === undefined) return this.#reconnectionAttempts;
-    this.#reconnectionAttempts = delayOption("reconnectionAttempts", v, Infinity);
-    return this;
-  }
-
-  reconnectionDelay(): number;
-  reconnectionDelay(v: number): this;
-  reconnectionDelay(v?: number): number | this {
-    if (v === undefined) return this.#reconnectionDelay;
-    this.#reconnectionDelay = delayOption("reconnectionDelay", v, 1000);
-    return this;
-  }
-
-  reconnectionDelayMax(): number;
-  reconnectionDelayMax(v: number): this;
-  reconnectionDelayMax(v?: number): number | this {
-    if (v === undefined) return this.#reconnectionDelayMax;
-    this.#reconnectionDelayMax = delayOption("reconnectionDelayMax", v, 5000);
-    return this;
-  }
-
-  randomizationFactor(): number;
-  randomizationFactor(v: number): this;
-  randomizationFactor(v?: number): number | this {
-    if (v === undefined) return this.#randomizationFactor;
-    this.#randomizationFactor = delayOption("randomizationFactor", v, 0.5);
-    return this;
-  }
-
-  timeout(): number | false;
-  timeout(v: number | false): this;
-  timeout(v?: number | false): number | false | this {
-    if (arguments.length === 0) return this.#timeout;
-    this.#timeout = v === false ? false : delayOption("timeout", v, 20_000);
     return this;
   }
 
@@ -258,29 +160,38 @@ export class Manager<
    * connection opens, with the error when this attempt fails (and then no reconnection loop starts).
    */
   open(fn?: OpenCallback): this {
-    switch (this.#state) {
-      case "open":
-        fn?.();
-        return this;
-      case "opening":
-        if (fn) (this.#openCallbacks ??= []).push(fn);
-        return this;
-      case "reconnecting":
-        // Asked to connect now: this is the attempt the timer would have started.
-        this.#endPhase();
-        this.#emitSafely("reconnect_attempt", this.#attempts);
-        if (this.#state !== "reconnecting") {
-          if (fn) this.open(fn);
-          return this;
-        }
-        this.#openSession(fn);
-        return this;
-      case "idle":
-      case "closed":
+    const state = this.#state;
+    if (state === "open") {
+      fn?.();
+    } else if (state === "opening") {
+      if (fn) (this.#callbacks ??= []).push(fn);
+    } else {
+      if (state === "reconnecting") {
+        // The reconnection timer fired, or we were asked to connect now: this is that attempt.
+        this.#halt(state);
+        this.#emit("reconnect_attempt", this.#attempts);
+        // A listener may have closed the Manager or turned reconnection off.
+        if (this.#state !== state) return fn ? this.open(fn) : this;
+      } else {
         this.#attempts = 0;
-        this.#openSession(fn);
-        return this;
+      }
+      this.#halt("opening");
+      this.#callbacks = fn && [fn];
+      try {
+        const target = this.#target;
+        if (typeof target !== "string") throw target;
+        // Its events reach #onEngineEvent while it is this Manager's engine and the Manager is opening or open.
+        const engine = (this.#engine = new Manager.#Session(this as AnyManager, target, this.#engineOptions()));
+        const timeout = this.timeout();
+        if (timeout !== false) this.#setTimer(() => this.#failed(new TimeoutError("timeout")), timeout);
+        engine.open();
+      } catch (error) {
+        // Bad options or URL: fail like any attempt, once the caller (io(), a constructor) has returned, so
+        // that listeners added right after it hear about it. Replaces the connect timeout.
+        this.#setTimer(() => this.#failed(toError(error)), 0);
+      }
     }
+    return this;
   }
 
   /**
@@ -295,30 +206,7 @@ export class Manager<
    * retryButton.onclick = () => socket.io.reconnectNow();
    */
   reconnectNow(): this {
-    if (this.#state === "reconnecting") this.open();
-    return this;
-  }
-
-  /** Alias of open(). */
-  connect(fn?: OpenCallback): this {
-    return this.open(fn);
-  }
-
-  /**
-   * The Socket for namespace `nsp`, created on first use (one per namespace per Manager).
-   *
-   * @example
-   * const admin = manager.socket("/admin", { auth: { token } });
-   */
-  socket(nsp: string, opts?: SocketOptions): Socket<ListenEvents, EmitEvents> {
-    let socket = this.#nsps.get(nsp);
-    if (socket === undefined) {
-      socket = new Socket<ListenEvents, EmitEvents>(this, nsp, opts);
-      this.#nsps.set(nsp, socket);
-    } else if (this.#autoConnect && !socket.active) {
-      socket.connect();
-    }
-    return socket;
+    return this.#state === "reconnecting" ? this.open() : this;
   }
 
   /**
@@ -328,79 +216,26 @@ export class Manager<
    */
   close(): this {
     const previous = this.#state;
-    this.#epoch++;
+    const callbacks = this.#takeCallbacks();
     this.#attempts = 0;
-    this.#endPhase();
-    this.#decoder?.destroy();
-    this.#decoder = undefined;
-    const engine = this.#engine;
-    if (engine !== undefined && engine.readyState !== "closed") engine.close();
-    this.#setState(previous === "idle" ? "idle" : "closed");
-    const callbacks = this.#takeOpenCallbacks();
+    this.#halt(previous === "idle" ? previous : "closed");
     if (callbacks.length > 0) {
       // Made only for someone waiting: most closes have no open() callback (an Error captures a stack).
       const aborted = new AbortError(DEV ? "manager closed before the connection opened" : "");
-      for (const callback of callbacks) this.#safely(() => callback(aborted));
+      for (const callback of callbacks) safely(callback, aborted);
     }
-    if (previous === "open") this.#notifySockets((hooks) => hooks.onClose("io client disconnect"));
-    else if (previous === "opening" || previous === "reconnecting") this.#notifySockets((hooks) => hooks.onStopped());
-    if (previous === "opening" || previous === "open" || previous === "reconnecting") {
-      this.#emitSafely("close", "forced close");
+    if (previous !== "idle" && previous !== "closed") {
+      // Connected sockets were disconnected by us; the others learn that no connection will come.
+      this.notify(previous === "open" ? "onClose" : "onStopped", "io client disconnect");
+      this.#emit("close", "forced close");
     }
-    const observers = this.#closedObservers;
-    this.#closedObservers = undefined;
-    if (observers !== undefined) for (const observer of [...observers]) observer();
+    // Closed for good: the io() cache forgets it.
+    evict(this as AnyManager);
     return this;
   }
 
-  /** Alias of close(). */
-  disconnect(): this {
-    return this.close();
-  }
-
   // -------------------------------------------------------------------------------------------------------
-  // socket.io-client's underscore members: its typings declare them public, so its TypeScript users call
-  // them (`_close()` is the only close its typings give a Manager). Same behaviour, on siolink's state.
-
-  /** socket.io-client's close: as close(). */
-  _close(): void {
-    this.close();
-  }
-
-  /** socket.io-client calls it when `socket` disconnects: closes the connection once no Socket is active. */
-  _destroy(_socket: Socket<ListenEvents, EmitEvents>): void {
-    for (const [, socket] of this.#nsps.entries()) if (socket.active) return;
-    this.close();
-  }
-
-  /**
-   * Encodes a Socket.IO packet (namespace "/" when it has none) and writes it to the engine, through
-   * `engine.write` (replaced or not), which queues it while the connection opens.
-   * @throws SioError ERR_INVALID_STATE when there is no connection to write to, ERR_INVALID_ARG for a packet
-   * the parser cannot encode.
-   */
-  _packet(packet: Partial<Packet> & { options?: { compress?: boolean } }): void {
-    const engine = this.#engine;
-    if (engine === undefined) throw invalidState(DEV ? "cannot write a packet: the Manager never opened" : "");
-    // The namespace defaults to "/", as with socket.io-parser.
-    const chunks = this[kManagerLink].encode({ ...packet, nsp: packet.nsp ?? "/" } as Packet);
-    for (const chunk of chunks) engine.write(chunk as RawData, packet.options);
-  }
-
-  /** Whether Sockets connect as soon as they are created (the `autoConnect` option); writable. */
-  get _autoConnect(): boolean {
-    return this.#autoConnect;
-  }
-
-  set _autoConnect(value: boolean) {
-    this.#autoConnect = value;
-  }
-
-  /** socket.io-client's state: "opening" during an attempt, "open", else "closed" (see `state`). */
-  get _readyState(): "opening" | "open" | "closed" {
-    const state = this.#state;
-    return state === "opening" || state === "open" ? state : "closed";
-  }
+  // socket.io-client's underscore members (the others are ManagerBase's)
 
   /** In a reconnection loop: waiting for the next attempt, or making one. */
   get _reconnecting(): boolean {
@@ -408,205 +243,50 @@ export class Manager<
   }
 
   // -------------------------------------------------------------------------------------------------------
-  // Opening
+  // The link members that depend on the connection (src/link.ts; the others are ManagerBase's). Private to
+  // TypeScript users; reached through [kManagerLink].
 
-  /** Ends the current phase: its listeners and timers, and the engine it listened to. */
-  #endPhase(): void {
-    this.#phase.dispose();
-    this.#listened = undefined;
+  private isOpen(): boolean {
+    return this.#state === "open";
   }
 
-  #setState(next: ManagerState): void {
-    this.#state = next;
-    this.#epoch++;
+  private isWaitingToReconnect(): boolean {
+    return this.#state === "reconnecting";
   }
 
-  #openSession(fn: OpenCallback | undefined): void {
-    this.#endPhase();
-    this.#openCallbacks = fn ? [fn] : undefined;
-    this.#setState("opening");
-    let engine: EngineSession;
+  private session(): number {
+    return this.#epoch;
+  }
+
+  private canSend(): boolean {
+    return this.isOpen() && this.#engine!.readyState === "open" && !this.#engine!.hasPingExpired();
+  }
+
+  private transportWritable(): boolean {
+    return this.isOpen() && this.#engine!.transport.writable === true;
+  }
+
+  private write(chunks: readonly EncodedChunk[], compress: boolean): boolean {
+    const engine = this.#engine!;
+    if (!this.isOpen() || engine.readyState !== "open") return false;
     try {
-      if (this.#urlError) throw this.#urlError;
-      engine = new Manager.#Session(this as AnyManager, this.#origin, this.#engineOptions());
-      this.#engine = engine;
-    } catch (error) {
-      // Bad options: fail like any attempt, once the caller (io(), a constructor) has returned, so that
-      // listeners added right after it hear about it.
-      this.#phase.timeout(() => this.#onOpenFailed(toError(error)), 0);
-      return;
-    }
-    // The engine's events reach #onEngineEvent until this phase ends (as listeners would be removed then).
-    const phase = this.#phase;
-    this.#listened = engine;
-    const timeout = this.#timeout;
-    this.#openTimer =
-      timeout === false ? undefined : phase.timeout(() => this.#onOpenFailed(new TimeoutError("timeout")), timeout);
-    try {
-      engine.open();
-    } catch (error) {
-      // Replaces the connect timeout (this fires first anyway), so that an open cancels it as well.
-      this.#openTimer?.();
-      this.#openTimer = phase.timeout(() => this.#onOpenFailed(toError(error)), 0);
+      for (const chunk of chunks) engine.write(chunk as RawData, compress ? COMPRESSED : UNCOMPRESSED);
+      return true;
+    } catch {
+      // The session started closing under us (its close event follows); the caller keeps the packet.
+      return false;
     }
   }
 
-  #engineOptions(): EngineOptions {
-    // rememberUpgrade means "start with WebSocket if an earlier session of this Manager upgraded to it".
-    const remember = this.opts.rememberUpgrade === true && this.#upgradedBefore;
-    // The engine only reads its options: share ours (as socket.io-client does) unless the flag must differ.
-    if (!this.opts.rememberUpgrade || remember) return this.opts;
-    return Object.assign({}, this.opts, { rememberUpgrade: remember });
+  private protocolError(error: Error): void {
+    if (this.isOpen()) this.#closeSession("parse error", error);
   }
 
-  #onOpenFailed(error: Error): void {
-    this.#endPhase();
-    const engine = this.#engine;
-    // Abandon the attempt: an engine still opening (connect timeout) must not open later.
-    if (engine !== undefined && engine.readyState !== "closed") engine.close();
-    this.#setState("closed");
-    const epoch = this.#epoch;
-    const callbacks = this.#takeOpenCallbacks();
-    const reconnecting = this.#attempts > 0;
-
-    this.#notifySockets((hooks) => hooks.onError(error));
-    this.#emitSafely("error", error);
-    for (const callback of callbacks) this.#safely(() => callback(error));
-    if (this.#epoch !== epoch) return; // a listener opened or closed the Manager meanwhile
-    if (error === this.#urlError) {
-      // The URL will not get better: no reconnection loop.
-      this.#attempts = 0;
-      this.#notifySockets((hooks) => hooks.onStopped());
-    } else if (reconnecting) {
-      this.#emitSafely("reconnect_error", error);
-      if (this.#epoch !== epoch) return;
-      this.#scheduleReconnect();
-    } else if (callbacks.length === 0) {
-      // The first open failed and nobody asked to be told instead: start the reconnection loop.
-      this.#scheduleReconnect();
-    }
-  }
-
-  /** The events of the engine of the current phase (see #Session): opening or open, by this Manager's state. */
-  #onEngineEvent(engine: EngineSession, event: keyof EngineEvents, args: readonly unknown[]): void {
-    if (engine !== this.#listened) return;
-    const opening = this.#state === "opening";
-    switch (event) {
-      case "data":
-        this.#onData(args[0] as RawData);
-        break;
-      case "open":
-        if (opening) this.#onEngineOpen(engine);
-        break;
-      case "error":
-        if (opening) {
-          this.#onOpenFailed(args[0] as Error);
-        } else {
-          this.#notifySockets((hooks) => hooks.onError(args[0] as Error));
-          this.#emitSafely("error", args[0] as Error);
-        }
-        break;
-      case "close": {
-        const [reason, details] = args as [EngineCloseReason, CloseDetails | Error | undefined];
-        if (opening) {
-          this.#onOpenFailed(
-            details instanceof Error ? details : new TransportError(DEV ? `the connection closed before it opened (${reason})` : `${reason}`, details),
-          );
-        } else {
-          this.#onSessionClosed(reason, details);
-        }
-        break;
-      }
-      case "ping":
-        this.#emitSafely("ping");
-        break;
-      case "latency": {
-        const sample = args[0] as number;
-        // The first sample stands alone (`?? sample`).
-        this.#latency = (1 - LATENCY_WEIGHT) * (this.#latency ?? sample) + LATENCY_WEIGHT * sample;
-        this.#emitSafely("latency", this.#latency, sample);
-        break;
-      }
-      case "upgrade":
-        this.#upgradedBefore = true;
-        break;
-    }
-  }
-
-  #onEngineOpen(engine: EngineSession): void {
-    // The engine is still heard (see #openSession); only the connect timeout goes.
-    this.#openTimer?.();
-    this.#openTimer = undefined;
-    this.#session++;
-    const decoder = new this.#parser.Decoder();
-    this.#decoder = decoder;
-    this.#inboxFirst = undefined;
-    this.#inbox = undefined;
-    const attempts = this.#attempts;
-    this.#attempts = 0;
-    this.#setState("open");
-    if (engine.transport.name === "websocket") this.#upgradedBefore = true;
-
-    if (this.#parser.Decoder === DefaultDecoder) {
-      // Our own decoder hands packets straight to the link: no listener table and closure per connection.
-      (decoder as unknown as SinkDecoder)[kDecodeSink] = this[kManagerLink];
-    } else {
-      this.#phase.on(decoder, "decoded", (packet: Packet) => this.#onDecoded(packet));
-    }
-
-    const epoch = this.#epoch;
-    const callbacks = this.#takeOpenCallbacks();
-    this.#notifySockets((hooks) => hooks.onOpen());
-    this.#emitSafely("open");
-    for (const callback of callbacks) this.#safely(() => callback());
-    if (attempts > 0 && this.#epoch === epoch) this.#emitSafely("reconnect", attempts);
-  }
-
-  #takeOpenCallbacks(): readonly OpenCallback[] {
-    const callbacks = this.#openCallbacks;
-    this.#openCallbacks = undefined;
-    return callbacks ?? NO_CALLBACKS;
-  }
-
-  #onDecoded(packet: Packet): void {
-    if (this.#inboxFirst === undefined) this.#inboxFirst = packet;
-    else (this.#inbox ??= []).push(packet);
-  }
-
-  // -------------------------------------------------------------------------------------------------------
-  // Open session
-
-  #onData(data: RawData): void {
-    const decoder = this.#decoder;
-    if (decoder === undefined) return;
-    let failure: unknown;
-    try {
-      decoder.add(data);
-    } catch (error) {
-      failure = error;
-    }
-    // Dispatch outside the try: an exception in a user listener is the user's, not a parse error.
-    const first = this.#inboxFirst;
-    if (first !== undefined) {
-      // Taken before dispatching: a listener may make the engine deliver more data (re-entering here).
-      this.#inboxFirst = undefined;
-      const rest = this.#inbox ?? NO_PACKETS;
-      this.#inbox = undefined;
-      this.#dispatch(first);
-      for (const packet of rest) {
-        if (this.#decoder !== decoder) return; // a listener closed the connection
-        this.#dispatch(packet);
-      }
-    }
-    if (failure !== undefined && this.#decoder === decoder) {
-      this.#closeSession("parse error", toError(failure), "parse error");
-    }
-  }
-
-  #dispatch(packet: Packet): void {
+  /** A decoded packet (our own decoder calls it directly: see #onEngineOpen). */
+  private onDecoded(packet: Packet): void {
     // Few apps listen to "packet": no emit (and its argument copies) for nobody.
-    if (this.hasListeners("packet")) this.#emitSafely("packet", packet);
-    const hooks = this.#attached.get(packet.nsp);
+    if (this.hasListeners("packet")) this.#emit("packet", packet);
+    const hooks = this.nspHooks(packet.nsp);
     if (hooks !== undefined) {
       try {
         hooks.onPacket(packet);
@@ -616,111 +296,177 @@ export class Manager<
     } else if (packet.type === PacketType.CONNECT) {
       // The server accepted a namespace nobody waits for any more (disconnected while connecting): leave
       // it, or the server would keep a socket for it until the whole connection closes.
-      this.#write(this[kManagerLink].encode({ type: PacketType.DISCONNECT, nsp: packet.nsp }), true);
+      this.write(this.encode({ type: PacketType.DISCONNECT, nsp: packet.nsp }), true);
     }
   }
 
-  #onSessionClosed(reason: EngineCloseReason, details: CloseDetails | Error | undefined): void {
+  // -------------------------------------------------------------------------------------------------------
+  // Internals
+
+  #kit(): TransportKit {
+    // The entry point's Manager (or a user's subclass of it) carries its kit as a static member; the base
+    // class links none, so its options are refused with ERR_INVALID_ARG.
+    return (this.constructor as { [kTransportKit]?: TransportKit })[kTransportKit] ?? { entry: "the base Manager" };
+  }
+
+  #emit<Ev extends keyof ManagerReservedEvents>(ev: Ev, ...args: Parameters<ManagerReservedEvents[Ev]>): void {
+    emitLocally(this, ev, args);
+  }
+
+  #takeCallbacks(): readonly OpenCallback[] {
+    const callbacks = this.#callbacks ?? [];
+    this.#callbacks = undefined;
+    return callbacks;
+  }
+
+  /** Replaces the timer of the state. */
+  #setTimer(fn: () => void, ms: number): void {
+    this.#clearTimer();
+    this.unref((this.#timer = this.timers.setTimeout(fn, ms)));
+  }
+
+  #clearTimer(): void {
+    this.timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /**
+   * Leaves the current state for `next`: its timer and hooks go, and the session (decoder, engine) closes.
+   * The engine is closed while the state reads "closed", so its close event is not taken for this Manager's.
+   */
+  #halt(next: ManagerState): void {
+    this.#clearTimer();
+    this.#offLifecycle?.();
+    this.#offLifecycle = undefined;
+    this.#state = "closed";
+    this.#decoder?.destroy();
+    this.#decoder = undefined;
+    const engine = this.#engine;
+    if (engine !== undefined && engine.readyState !== "closed") engine.close();
+    this.#state = next;
+    this.#epoch++;
+  }
+
+  #engineOptions(): EngineOptions {
+    // rememberUpgrade means "start with WebSocket if an earlier session of this Manager upgraded to it".
+    // The engine only reads its options: share ours (as socket.io-client does) unless the flag must differ.
+    return this.opts.rememberUpgrade && !this.#upgraded ? { ...this.opts, rememberUpgrade: false } : this.opts;
+  }
+
+  /** The events of its engine, while the Manager is opening or open (see #Session). */
+  #onEngineEvent(engine: EngineSession, event: keyof EngineEvents, [arg, details]: readonly unknown[]): void {
+    const opening = this.#state === "opening";
+    if (engine !== this.#engine || !(opening || this.#state === "open")) return;
+    if (event === "data") {
+      const decoder = this.#decoder;
+      try {
+        decoder?.add(arg);
+      } catch (error) {
+        // Packets are dispatched from inside add(), where every listener's exception is caught: this is the
+        // parser refusing the data.
+        if (decoder === this.#decoder) this.#closeSession("parse error", toError(error));
+      }
+    } else if (event === "open") {
+      if (opening) this.#onEngineOpen(engine);
+    } else if (event === "error") {
+      if (opening) {
+        this.#failed(arg as Error);
+      } else {
+        this.notify("onError", arg);
+        this.#emit("error", arg as Error);
+      }
+    } else if (event === "close") {
+      const reason = arg as EngineCloseReason;
+      if (!opening) this.#closeSession(reason, details as CloseDetails | Error | undefined);
+      else this.#failed(details instanceof Error ? details : new TransportError(DEV ? `the connection closed before it opened (${reason})` : `${reason}`, details));
+    } else if (event === "ping") {
+      this.#emit("ping");
+    } else if (event === "latency") {
+      // The first sample stands alone (`?? sample`); then each weighs a quarter.
+      this.#latency = 0.75 * (this.#latency ?? (arg as number)) + 0.25 * (arg as number);
+      this.#emit("latency", this.#latency, arg as number);
+    } else if (event === "upgrade") {
+      this.#upgraded = true;
+    }
+  }
+
+  #onEngineOpen(engine: EngineSession): void {
+    this.#clearTimer();
+    const decoder = (this.#decoder = new ((this.opts.parser ?? defaultParser) as Parser).Decoder());
+    const attempts = this.#attempts;
+    this.#attempts = 0;
+    this.#state = "open";
+    this.#epoch++;
+    if (engine.transport.name === "websocket") this.#upgraded = true;
+    if (kDecodeSink in decoder) {
+      // Our own decoders hand packets straight to us: no listener table and closure per connection.
+      (decoder as unknown as SinkDecoder)[kDecodeSink] = this as never;
+    } else {
+      decoder.on("decoded", (packet: Packet) => {
+        if (decoder === this.#decoder) this.onDecoded(packet);
+      });
+    }
+    const epoch = this.#epoch;
+    const callbacks = this.#takeCallbacks();
+    this.notify("onOpen");
+    this.#emit("open");
+    for (const callback of callbacks) safely(callback, undefined);
+    if (attempts > 0 && this.#epoch === epoch) this.#emit("reconnect", attempts);
+  }
+
+  /** The attempt failed (an engine error or close before open, the connect timeout, bad options or URL). */
+  #failed(error: Error): void {
+    const callbacks = this.#takeCallbacks();
+    const reconnecting = this.#attempts > 0;
+    // Abandons the attempt: an engine still opening (connect timeout) must not open later.
+    this.#halt("closed");
+    const epoch = this.#epoch;
+    this.notify("onError", error);
+    this.#emit("error", error);
+    for (const callback of callbacks) safely(callback, error);
+    if (this.#epoch !== epoch) return; // a listener opened or closed the Manager meanwhile
+    if (error === this.#target) {
+      // The URL will not get better: no reconnection loop.
+      this.#attempts = 0;
+      this.notify("onStopped");
+    } else if (reconnecting) {
+      this.#emit("reconnect_error", error);
+      if (this.#epoch === epoch) this.#reconnect();
+    } else if (callbacks.length === 0) {
+      // The first open failed and nobody asked to be told instead: start the reconnection loop.
+      this.#reconnect();
+    }
+  }
+
+  /** The open session ended: the engine closed, or the server broke the protocol ("parse error"). */
+  #closeSession(reason: EngineCloseReason, details: CloseDetails | Error | undefined): void {
+    this.#halt("closed");
+    this.#attempts = 0;
+    const epoch = this.#epoch;
     // "forced close" from the engine itself means user code closed `manager.engine` directly: to the
     // sockets that is a lost connection, and it is followed by reconnection, as in socket.io-client.
     const socketReason: DisconnectReason = reason === "forced close" ? "transport close" : reason;
-    this.#closeSession(reason, details, socketReason);
+    this.notify("onClose", socketReason, details);
+    this.#emit("close", reason, details);
+    if (this.#epoch === epoch) this.#reconnect();
   }
 
-  #closeSession(
-    reason: EngineCloseReason,
-    details: CloseDetails | Error | undefined,
-    socketReason: DisconnectReason,
-  ): void {
-    this.#endPhase();
-    this.#decoder?.destroy();
-    this.#decoder = undefined;
-    this.#inboxFirst = undefined;
-    this.#inbox = undefined;
-    const engine = this.#engine;
-    if (engine !== undefined && engine.readyState !== "closed") engine.close();
-    this.#attempts = 0;
-    this.#setState("closed");
-    const epoch = this.#epoch;
-    const description: DisconnectDescription | undefined = details;
-    this.#notifySockets((hooks) => hooks.onClose(socketReason, description));
-    if (description === undefined) this.#emitSafely("close", reason);
-    else this.#emitSafely("close", reason, description);
-    if (this.#epoch === epoch) this.#scheduleReconnect();
-  }
-
-  // -------------------------------------------------------------------------------------------------------
-  // Reconnection
-
-  #scheduleReconnect(): void {
-    if (!this.#reconnection) return;
-    if (this.#attempts >= this.#reconnectionAttempts) {
+  #reconnect(): void {
+    if (!this.reconnection()) return;
+    if (this.#attempts >= this.reconnectionAttempts()) {
       this.#attempts = 0;
-      this.#setState("closed");
-      this.#emitSafely("reconnect_failed");
+      this.#emit("reconnect_failed");
       return;
     }
-    this.#attempts++;
-    const delay = backoffDelay(this.#attempts, {
-      min: this.#reconnectionDelay,
-      max: this.#reconnectionDelayMax,
-      jitter: this.#randomizationFactor,
-    });
-    this.#setState("reconnecting");
-    this.#phase.timeout(() => this.#onReconnectTimer(), delay);
+    this.#state = "reconnecting";
+    const delay = backoffDelay(++this.#attempts, this.reconnectionDelay(), this.reconnectionDelayMax(), this.randomizationFactor());
+    this.#setTimer(() => this.open(), delay);
     if (this.opts.reconnectOnNetworkReturn !== false) {
       // Browsers: the network or the page is back, so the wait has no reason left. Only while waiting: the
-      // phase removes these listeners with the timer.
+      // next transition removes these hooks with the timer.
       const now = () => this.reconnectNow();
-      this.#phase.add(this.#platform.onLifecycle({ online: now, visible: now }));
+      this.#offLifecycle = (this.opts.platform ?? defaultPlatform).onLifecycle({ online: now, visible: now });
     }
-  }
-
-  #onReconnectTimer(): void {
-    const epoch = this.#epoch;
-    this.#emitSafely("reconnect_attempt", this.#attempts);
-    // A listener may have closed the Manager or turned reconnection off.
-    if (this.#epoch !== epoch || this.#state !== "reconnecting") return;
-    this.#openSession(undefined);
-  }
-
-  // -------------------------------------------------------------------------------------------------------
-  // Plumbing
-
-  #write(chunks: readonly EncodedChunk[], compress: boolean): boolean {
-    const engine = this.#engine;
-    if (this.#state !== "open" || engine === undefined || engine.readyState !== "open") return false;
-    try {
-      const options = compress ? COMPRESSED : UNCOMPRESSED;
-      for (const chunk of chunks) engine.write(chunk as RawData, options);
-      return true;
-    } catch {
-      // The session started closing under us (its close event follows); the caller keeps the packet.
-      return false;
-    }
-  }
-
-  #unref(handle: TimerHandle): void {
-    if (this.opts.autoUnref) this.#platform.unref(handle);
-  }
-
-  /** Runs `fn` for each attached socket, on a snapshot: sockets may detach from inside their listeners. */
-  #notifySockets(fn: (hooks: NamespaceHooks) => void): void {
-    for (const [nsp, hooks] of this.#attached.entries()) {
-      if (this.#attached.get(nsp) === hooks) this.#safely(() => fn(hooks));
-    }
-  }
-
-  #safely(fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      rethrowLater(error);
-    }
-  }
-
-  #emitSafely<Ev extends keyof ManagerReservedEvents>(ev: Ev, ...args: Parameters<ManagerReservedEvents[Ev]>): void {
-    emitLocally(this, ev, args);
   }
 
   /**
@@ -732,7 +478,7 @@ export class Manager<
     readonly #manager: AnyManager;
 
     constructor(manager: AnyManager, uri: string, opts: EngineOptions) {
-      super(uri, opts, manager.#kit);
+      super(uri, opts, manager.#kit());
       this.#manager = manager;
     }
 
@@ -741,101 +487,4 @@ export class Manager<
       return super._emitReserved(ev, ...args);
     }
   };
-
-  /**
-   * The link handed to Sockets and to the io() cache. Nested here so its methods may reach the Manager's
-   * private members: one small object per Manager, its methods shared on the prototype (no closures).
-   */
-  static readonly #Link = class ManagerLinkImpl implements ManagerLink, ManagerCacheHooks {
-    readonly #manager: AnyManager;
-    readonly timers: Timers;
-
-    constructor(manager: AnyManager) {
-      this.#manager = manager;
-      this.timers = manager.#timers;
-    }
-
-    get autoConnect(): boolean {
-      return this.#manager.#autoConnect;
-    }
-
-    unref(handle: TimerHandle): void {
-      this.#manager.#unref(handle);
-    }
-
-    isOpen(): boolean {
-      return this.#manager.#state === "open";
-    }
-
-    isWaitingToReconnect(): boolean {
-      return this.#manager.#state === "reconnecting";
-    }
-
-    session(): number {
-      return this.#manager.#session;
-    }
-
-    open(): void {
-      this.#manager.open();
-    }
-
-    attach(nsp: string, hooks: NamespaceHooks): void {
-      this.#manager.#attached.set(nsp, hooks);
-    }
-
-    detach(nsp: string, hooks: NamespaceHooks): void {
-      const attached = this.#manager.#attached;
-      if (attached.get(nsp) === hooks) attached.delete(nsp);
-      if (attached.size === 0) this.#manager.close();
-    }
-
-    /** Our own decoder's packets (see #onEngineOpen). */
-    onDecoded(packet: Packet): void {
-      this.#manager.#onDecoded(packet);
-    }
-
-    encode(packet: Packet): EncodedChunk[] {
-      // Some parsers return one chunk rather than an array of them.
-      const chunks: EncodedChunk[] | EncodedChunk = this.#manager.#encoder.encode(packet);
-      return Array.isArray(chunks) ? chunks : [chunks];
-    }
-
-    canSend(): boolean {
-      const manager = this.#manager;
-      const engine = manager.#engine;
-      return manager.#state === "open" && engine !== undefined && engine.readyState === "open" && !engine.hasPingExpired();
-    }
-
-    transportWritable(): boolean {
-      return this.#manager.#state === "open" && this.#manager.#engine?.transport.writable === true;
-    }
-
-    write(chunks: readonly EncodedChunk[], compress: boolean): boolean {
-      return this.#manager.#write(chunks, compress);
-    }
-
-    protocolError(error: Error): void {
-      if (this.#manager.#state === "open") this.#manager.#closeSession("parse error", error, "parse error");
-    }
-
-    hasNamespace(nsp: string): boolean {
-      return this.#manager.#nsps.has(nsp);
-    }
-
-    onClosed(observer: () => void): () => void {
-      const observers = (this.#manager.#closedObservers ??= new Set());
-      observers.add(observer);
-      return () => {
-        observers.delete(observer);
-      };
-    }
-  };
-}
-
-/** What the io() cache needs from a Manager. @internal */
-export interface ManagerCacheHooks {
-  /** Whether a Socket exists for `nsp` (io() then creates a separate Manager, as socket.io-client does). */
-  hasNamespace(nsp: string): boolean;
-  /** Called once when the Manager is closed for good (close(), or its last active socket disconnected). */
-  onClosed(observer: () => void): () => void;
 }

@@ -3,7 +3,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { backoffDelay } from "../src/backoff";
+import { backoffDelay as delay } from "../src/backoff";
+
+/** The options by name (backoffDelay takes them as positional arguments). */
+const backoffDelay = (attempt: number, o: { min: number; max: number; jitter: number }, random?: () => number) =>
+  delay(attempt, o.min, o.max, o.jitter, random);
 
 const opts = { min: 1000, max: 5000, jitter: 0.5 };
 const mid = () => 0.5; // the nominal delay: (2r - 1) = 0 and, at the cap, half the jitter

@@ -1,4 +1,4 @@
-// The heartbeat: pings answered at once, silence detected as "ping timeout", any packet counting as a sign of
+// The heartbeat (driven by hand through a stand-in transport, then against fake servers): pings answered at once, silence detected as "ping timeout", any packet counting as a sign of
 // life, the wall-clock check for frozen timers, and autoUnref letting Node exit with a session still open.
 
 import assert from "node:assert/strict";
@@ -6,13 +6,13 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
-import { Heartbeat } from "../src/engine/heartbeat";
-import { EngineSession } from "../src/engine/session";
-import type { EngineCloseReason } from "../src/engine/types";
+import { BaseEngineSession, EngineSession } from "../src/engine/session";
+import type { EngineCloseReason, EnginePacket } from "../src/engine/types";
+import type { TransportConstructor } from "../src/transports/index";
+import type { TransportSink } from "../src/transports/transport";
 import type { TimerHandle, Timers } from "../src/internal/timers";
-import { nodePlatform } from "../src/platform/node";
 import { openPacket, startFakeEngine, sessionOnce } from "./helpers/fake-engine";
 import { startServer } from "./helpers/server";
 import { once } from "./helpers/wait";
@@ -50,53 +50,92 @@ class ManualTimers implements Timers {
   }
 }
 
-test("Heartbeat: times out pingInterval + pingTimeout after the last ping, resets on each ping", (t) => {
+/** A transport the test drives by hand: it opens at once, takes every send and reports through its sink. */
+class HandTransport {
+  readonly name = "websocket";
+  sink: TransportSink | null = null;
+  sid: string | null = null;
+  state = "idle";
+  readonly sent: EnginePacket[] = [];
+  get writable(): boolean {
+    return this.state === "open";
+  }
+  get pipelinable(): boolean {
+    return false;
+  }
+  open(): void {
+    this.state = "open";
+  }
+  send(packets: EnginePacket[]): void {
+    this.sent.push(...packets);
+  }
+  close(): void {
+    this.state = "closed";
+  }
+}
+
+/** A session over a HandTransport, its timers and Date.now() driven by hand, opened with this heartbeat. */
+function handSession(t: TestContext, pingInterval: number, pingTimeout: number) {
   const timers = new ManualTimers();
   t.mock.method(Date, "now", () => timers.now);
-  let timeouts = 0;
-  const heartbeat = new Heartbeat(timers, nodePlatform, false, () => timeouts++);
-  heartbeat.start(100, 50);
+  t.mock.method(globalThis, "setTimeout", ((fn: () => void, ms: number) => timers.setTimeout(fn, ms)) as never);
+  t.mock.method(globalThis, "clearTimeout", ((handle: TimerHandle | undefined) => timers.clearTimeout(handle)) as never);
+  let transport!: HandTransport;
+  const kit = {
+    entry: "test",
+    websocket: class extends HandTransport {
+      constructor() {
+        super();
+        transport = this;
+      }
+    } as unknown as TransportConstructor,
+  };
+  const session = new BaseEngineSession("http://127.0.0.1:1", { transports: ["websocket"] }, kit);
+  const closes: EngineCloseReason[] = [];
+  session.on("close", (reason) => closes.push(reason));
+  assert.equal(session.hasPingExpired(), false, "no deadline before the handshake");
+  session.open();
+  const receive = (packet: EnginePacket): void => transport.sink!.onTransportPacket(packet);
+  receive({ type: "open", data: JSON.stringify({ sid: "s", upgrades: [], pingInterval, pingTimeout, maxPayload: 1000 }) });
+  assert.equal(session.readyState, "open");
+  return { timers, session, closes, receive, transport: () => transport };
+}
+
+test("the heartbeat times out pingInterval + pingTimeout after the last ping; each ping restarts it and is answered", (t) => {
+  const { timers, session, closes, receive, transport } = handSession(t, 100, 50);
   timers.advance(140);
-  heartbeat.onPing();
+  receive({ type: "ping" });
   timers.advance(140);
-  heartbeat.onPing();
+  receive({ type: "ping" });
+  assert.deepEqual(transport().sent.map((packet) => packet.type), ["pong", "pong"]);
   timers.advance(149);
-  assert.equal(timeouts, 0);
-  assert.equal(heartbeat.expired(), false);
+  assert.deepEqual(closes, []);
+  assert.equal(session.hasPingExpired(), false);
   timers.advance(2);
-  assert.equal(timeouts, 1);
-  assert.equal(heartbeat.running, false);
+  assert.deepEqual(closes, ["ping timeout"]);
+  assert.equal(transport().state, "closed");
   assert.equal(timers.pending, 0, "no timer left behind");
 });
 
-test("Heartbeat: any packet pushes the deadline without re-arming a timer per packet", (t) => {
-  const timers = new ManualTimers();
-  t.mock.method(Date, "now", () => timers.now);
-  let timeouts = 0;
-  const heartbeat = new Heartbeat(timers, nodePlatform, false, () => timeouts++);
-  heartbeat.start(100, 50);
+test("any packet pushes the heartbeat deadline without arming a timer per packet", (t) => {
+  const { timers, closes, receive } = handSession(t, 100, 50);
   for (let i = 0; i < 20; i++) {
     timers.advance(100);
-    heartbeat.onActivity();
+    receive({ type: "message", data: "x" });
     assert.ok(timers.pending <= 1, "one timer at most");
   }
-  assert.equal(timeouts, 0);
+  assert.deepEqual(closes, []);
   timers.advance(150);
-  assert.equal(timeouts, 1);
+  assert.deepEqual(closes, ["ping timeout"]);
 });
 
-test("Heartbeat: expired() follows the wall clock even when the timer never fires; stop() clears all", (t) => {
-  const timers = new ManualTimers();
-  t.mock.method(Date, "now", () => timers.now);
-  let timeouts = 0;
-  const heartbeat = new Heartbeat(timers, nodePlatform, false, () => timeouts++);
-  assert.equal(heartbeat.expired(), false, "no deadline before start");
-  heartbeat.start(1000, 500);
+test("the heartbeat deadline follows the wall clock even when its timer never fires; close() clears it", (t) => {
+  const { timers, session, closes } = handSession(t, 1000, 500);
   timers.now += 1501; // the clock moves, the timer is frozen
-  assert.equal(heartbeat.expired(), true);
-  assert.equal(timeouts, 0);
-  heartbeat.stop();
-  assert.equal(heartbeat.expired(), false);
+  assert.equal(session.hasPingExpired(), true);
+  assert.throws(() => session.write("late"), { code: "ERR_INVALID_STATE" });
+  assert.deepEqual(closes, ["ping timeout"]);
+  assert.equal(session.hasPingExpired(), false, "a closed session has no deadline");
   assert.equal(timers.pending, 0);
 });
 

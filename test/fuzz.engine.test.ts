@@ -1,7 +1,7 @@
 // Fuzzes the whole receive path (Engine.IO decoding in the transports, the session's packet handling, the
 // Manager's decoder and the Socket's dispatch) through an in-memory Platform: a fake WebSocket fed random and
-// mutated frames, and a fake HTTP layer answering polls with random and mutated bodies, decoded by
-// engine.io-parser's decodePayload as src/transports/polling.ts uses it. Proves that nothing thrown ever
+// mutated frames, and a fake HTTP layer answering polls with random and mutated bodies, decoded as
+// src/transports/polling.ts decodes them (src/transports/wire.ts). Proves that nothing thrown ever
 // escapes to the platform's callbacks or the process, that the only errors reported are siolink's typed
 // ones, that the client ends either still connected and usable or closed with a known reason, that
 // Object.prototype is untouched, and that no timer outlives the runs.

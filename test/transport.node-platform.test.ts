@@ -43,20 +43,24 @@ test("the default platform in Node is the Node platform", () => {
 });
 
 test("request: any status with its UTF-8 body; POST bodies and headers reach the server", async (t) => {
-  const seen: Array<{ method: string | undefined; length: string | undefined; header: string; body: string }> = [];
+  const seen: Array<{ method: string | undefined; length: string | undefined; type?: string; header: string; body: string }> = [];
   const { base } = await httpServer(t, (req, res) => {
     let body = "";
     req.setEncoding("utf8");
     req.on("data", (chunk: string) => (body += chunk));
     req.on("end", () => {
-      seen.push({ method: req.method, length: req.headers["content-length"], header: req.headers["x-test"] as string, body });
+      const type = req.headers["content-type"];
+      seen.push({ method: req.method, length: req.headers["content-length"], ...(type ? { type } : {}), header: req.headers["x-test"] as string, body });
       res.writeHead(req.url === "/missing" ? 404 : 200).end(req.url === "/missing" ? "nope" : "héllo ✓");
     });
   });
   assert.deepEqual(await call({ method: "GET", url: `${base}/` }), { status: 200, body: "héllo ✓" });
   assert.deepEqual(await call({ method: "GET", url: `${base}/missing` }), { status: 404, body: "nope" });
   await call({ method: "POST", url: `${base}/`, body: "ééé", headers: { "X-Test": "yes" } });
-  assert.deepEqual(seen.at(-1), { method: "POST", length: "6", header: "yes", body: "ééé" });
+  // A text body is labelled as browsers label it, unless the caller set a Content-Type.
+  assert.deepEqual(seen.at(-1), { method: "POST", length: "6", type: "text/plain;charset=UTF-8", header: "yes", body: "ééé" });
+  await call({ method: "POST", url: `${base}/`, body: "x", headers: { "content-type": "application/json", "X-Test": "own" } });
+  assert.equal(seen.at(-1)?.type, "application/json");
 });
 
 test("request: abort() means no callback at all; a refused connection reports an error", async (t) => {

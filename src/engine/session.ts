@@ -1,15 +1,19 @@
-// The Engine.IO v4 session: picks a transport (falling back when the WebSocket cannot open), validates the
-// handshake, keeps the heartbeat, buffers writes in order, upgrades polling to WebSocket and closes once.
+// The Engine.IO v4 session: picks a transport (falling back when one cannot open), validates the handshake,
+// keeps the heartbeat, buffers writes in order and closes once. Upgrading polling to another transport lives in
+// upgrade.ts and is reached only through the kit (entry points without polling never link it).
 
 import { Emitter } from "@socket.io/component-emitter";
 import { invalidArg, invalidState, ProtocolError, TransportError } from "../errors";
 import { COMPRESSED, UNCOMPRESSED } from "../internal/constants";
+import { DEV } from "../internal/dev";
 import { pickTimers, type TimerHandle, type Timers } from "../internal/timers";
 import { defaultPlatform } from "../platform/default";
 import type { Platform } from "../platform/platform";
 import { pickConnectOptions, type Transport, type TransportOptions, type TransportSink } from "../transports/transport";
 import { parseHandshake } from "./handshake";
-import { Heartbeat, type HeartbeatOwner } from "./heartbeat";
+import { fullKit } from "./kit";
+import { isRawData, parseTarget, resolveOptions, type TransportKit } from "./options";
+import type { UpgradeCancel } from "./upgrade";
 import type {
   CloseDetails,
   EngineCloseReason,
@@ -23,19 +27,17 @@ import type {
   TransportInfo,
   TransportName,
 } from "./types";
-import { fullKit, isRawData, parseTarget, resolveOptions, type Target, type TransportKit } from "./options";
-import type { Upgrade, UpgradeHost } from "./upgrade";
-import { DEV } from "../internal/dev";
 
-export { checkEngineOptions, fullKit, kTransportKit, type TransportKit } from "./options";
+export { checkEngineOptions, kTransportKit, type TransportKit } from "./options";
+export { fullKit } from "./kit";
 
-/** Key of the session on the options it gives its transports (read by their binaryType() and maxPayload()). */
-const kOptionsSession = Symbol("siolink.optionsSession");
-
-type SessionTransportOptions = TransportOptions & { [kOptionsSession]: BaseEngineSession };
-
-/** "idle" is the time between the constructor and open(); it reads as "opening" from outside. */
-type SessionState = "idle" | EngineState;
+// The states, in order. IDLE (constructed, not opened) reads as "opening" from outside.
+const IDLE = 0;
+const OPENING = 1;
+const OPEN = 2;
+const CLOSING = 3;
+const CLOSED = 4;
+const STATE_NAMES: readonly EngineState[] = ["opening", "opening", "open", "closing", "closed"];
 
 /**
  * Packets queued while the previous send has not drained yet, past which they are sent at once on a
@@ -44,89 +46,107 @@ type SessionState = "idle" | EngineState;
  */
 const EAGER_FLUSH_PACKETS = 256;
 
-/** What a polling session upgrades to, in order of preference, when the server offers it. */
-const UPGRADES: readonly TransportName[] = ["webtransport", "websocket"];
-
 /** socket.io-client's Node default: compressing tiny frames costs more than it saves. */
 const DEFAULT_PER_MESSAGE_DEFLATE = { threshold: 1024 };
+
+/** Key of the session on the options it gives its transports (read by their binaryType() and maxPayload()). */
+const kSession = Symbol();
+
+type SessionTransportOptions = TransportOptions & { [kSession]: BaseEngineSession };
+
+/** What every transport of a session gets as it is (see #transportOptions). */
+type Fixed = TransportOptions & { uriQuery: Record<string, string>; fallbackTimeout: number };
 
 /**
  * One Engine.IO connection over the transports of `kit`. It does not connect until open(); it closes exactly
  * once and is not reusable. EngineSession is the same with every transport linked.
+ *
+ * The session is its transports' sink (the `onTransport*` methods): they report to it by direct calls.
  */
-export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements EngineSessionApi {
+export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements EngineSessionApi, TransportSink {
   binaryType: "nodebuffer" | "arraybuffer" | "blob";
 
   readonly #opts: EngineOptions;
   readonly #kit: TransportKit;
   readonly #platform: Platform;
   readonly #timers: Timers;
-  readonly #target: Target;
-  readonly #allowed: readonly TransportName[];
-  /** Polling's browser requests: fetch or XMLHttpRequest, when a `Fetch` or `XHR` transport export asked. */
-  readonly #client: "fetch" | "xhr" | undefined;
-  readonly #fallbackTimeout: number;
-  readonly #maxReceiveSize: number;
-  readonly #heartbeat: Heartbeat;
+  /**
+   * Resolved once per session: the server's address, the platform, the timers and the checked options, which
+   * every transport's options are built from (see #transportOptions) and the upgrade reads.
+   */
+  readonly #fixed: Fixed;
 
-  #state: SessionState = "idle";
-  #id: string | null = null;
-  #handshake: HandshakeData | null = null;
-  /** Transports still to try if the current one cannot open. */
+  #state = IDLE;
+  #handshake: HandshakeData | undefined;
+  /**
+   * Usable transports not tried yet, in order: the fallbacks while opening, then what polling may upgrade to
+   * (a failed probe is taken out).
+   */
   #candidates: TransportName[];
-  /** Created on the first failure: most sessions never fall back. */
-  #failed: Set<TransportName> | undefined;
   #transport: Transport;
-  /** The transport #sink is attached to. */
-  #attached: Transport | null = null;
-  readonly #sink: TransportSink & UpgradeHost & HeartbeatOwner;
-  #fallbackTimer: TimerHandle | undefined;
-  #undoLifecycle: (() => void) | null = null;
+  /**
+   * The one timer: while opening, the deadline of a transport that has a fallback; once open, the heartbeat
+   * (see #onTimer).
+   */
+  #timer: TimerHandle | undefined;
+  /** pingInterval + pingTimeout, once open. */
+  #pingDelay = 0;
+  /** Wall-clock time (ms) after which the server counts as silent; 0 while no heartbeat runs. */
+  #deadline = 0;
+  #undoLifecycle: (() => void) | undefined;
 
   /** Queued packets in order, not yet handed to the transport. */
   #writeBuffer: EnginePacket[] = [];
-  /** write() callbacks by packet: few writes have one, so the packets themselves are queued as they are. */
-  #writeCallbacks: Map<EnginePacket, () => void> | undefined;
-  /** Something was handed to the transport and its drain has not come yet. */
-  #awaitingDrain = false;
-  /** Protocol packets that must precede the buffered ones (the "upgrade" packet). */
-  #control: EnginePacket[] = [];
+  /** The write() callbacks of the buffered packets, in order (few writes have one). */
+  #callbacks: Array<() => void> | undefined;
 
-  /** The polling → WebSocket upgrade in progress; while it is `switching`, writes stay buffered. */
-  #upgrade: Upgrade | null = null;
+  /** Cancels the upgrade in progress (see upgrade.ts); `force` also while the transports are switching. */
+  #upgrade: UpgradeCancel | undefined;
   /** When the current transport started opening (performance.now()): the handshake's round trip starts there. */
   #openedAt = 0;
 
   constructor(uri: string, opts: EngineOptions, kit: TransportKit) {
     super();
-    this.#sink = new BaseEngineSession.#Sink(this);
     this.#opts = opts;
     this.#kit = kit;
-    this.#platform = opts.platform ?? defaultPlatform;
-    this.#timers = pickTimers(opts.useNativeTimers);
-    this.#target = parseTarget(uri);
-    const checked = resolveOptions(opts, kit);
-    this.#allowed = checked.order;
-    this.#client = checked.client;
-    this.#fallbackTimeout = checked.fallbackTimeout;
-    this.#maxReceiveSize = checked.maxReceiveSize;
-    this.binaryType = opts.binaryType ?? this.#platform.defaultBinaryType;
-    this.#heartbeat = new Heartbeat(this.#timers, this.#platform, opts.autoUnref === true, this.#sink);
-
+    const platform = (this.#platform = opts.platform ?? defaultPlatform);
+    const timers = (this.#timers = pickTimers(opts.useNativeTimers));
+    const [allowed, client, fallbackTimeout, maxReceiveSize] = resolveOptions(opts, kit);
+    const [secure, url] = parseTarget(uri);
+    // One literal: every session's object shares one hidden class (heap per client).
+    this.#fixed = {
+      secure,
+      hostname: url.hostname,
+      port: url.port,
+      uriQuery: Object.fromEntries(url.searchParams),
+      platform,
+      timers,
+      // Shared functions that find this session through the options object they are called on (see kSession):
+      // two closures per transport are memory on every client of a load test.
+      binaryType: BaseEngineSession.#optionsBinaryType,
+      maxPayload: BaseEngineSession.#optionsMaxPayload,
+      maxReceiveSize,
+      // Polling's browser requests: fetch or XMLHttpRequest, when a `Fetch` or `XHR` transport export asked.
+      client,
+      webtransport: opts.transportOptions?.webtransport,
+      fallbackTimeout,
+    } as Partial<Fixed> as Fixed;
+    this.binaryType = opts.binaryType ?? platform.defaultBinaryType;
     // Skip transports the runtime cannot create, unless none is left (then open() reports why).
-    const order = this.#allowed.filter((name) => this.#usable(name));
-    const first = order.shift() ?? this.#allowed[0]!;
+    const order = allowed.filter((name) =>
+      name === "websocket" ? platform.hasWebSocket() : kit[name]!.usable?.(this.#fixed) !== false,
+    );
+    this.#transport = this.#create(order.shift() ?? allowed[0]!);
     this.#candidates = order;
-    this.#transport = this.#createTransport(first);
   }
 
   /** The Engine.IO session id (`sid`), null until the handshake and again after the close. */
   get id(): string | null {
-    return this.#id;
+    return this.#state === OPEN || this.#state === CLOSING ? this.#handshake!.sid : null;
   }
 
   get readyState(): EngineState {
-    return this.#state === "idle" ? "opening" : this.#state;
+    return STATE_NAMES[this.#state]!;
   }
 
   /** The transport in use now; replaced when an upgrade completes or a fallback happens. */
@@ -135,30 +155,25 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   }
 
   open(): void {
-    if (this.#state !== "idle") {
-      throw invalidState(DEV ? `cannot open: the session is already ${this.readyState}` : `${this.readyState}`);
+    if (this.#state !== IDLE) {
+      throw invalidState(DEV ? `cannot open: the session is already ${this.readyState}` : this.readyState);
     }
-    this.#setState("opening");
-    const hooks: Parameters<Platform["onLifecycle"]>[0] = {
-      offline: () => this.#onClose("transport close", { description: DEV ? "network connection lost" : "offline" }),
-    };
-    if (this.#opts.closeOnBeforeunload) {
-      hooks.beforeunload = () => this.#onClose("transport close", { description: DEV ? "page unloading" : "beforeunload" });
-    }
+    this.#state = OPENING;
+    const close = (description: string) => () => this.#onClose("transport close", { description });
+    const hooks: Parameters<Platform["onLifecycle"]>[0] = { offline: close(DEV ? "network connection lost" : "offline") };
+    if (this.#opts.closeOnBeforeunload) hooks.beforeunload = close(DEV ? "page unloading" : "beforeunload");
     this.#undoLifecycle = this.#platform.onLifecycle(hooks);
     this.#start(this.#transport);
   }
 
   write(data: RawData, options?: { compress?: boolean }, callback?: () => void): this {
-    if ((this.#state === "open" || this.#state === "closing") && this.#heartbeat.expired()) {
-      // A frozen timer (sleeping laptop, background tab) must not let a dead session swallow writes.
-      this.#onClose("ping timeout");
-    }
-    if (this.#state === "closing" || this.#state === "closed") {
-      throw invalidState(DEV ? `cannot write: the session is ${this.#state}` : `${this.#state}`);
+    // A frozen timer (sleeping laptop, background tab) must not let a dead session swallow writes.
+    if (this.#expired()) this.#onClose("ping timeout");
+    if (this.#state > OPEN) {
+      throw invalidState(DEV ? `cannot write: the session is ${this.readyState}` : this.readyState);
     }
     if (!isRawData(data)) {
-      throw invalidArg(DEV ? `cannot write ${typeof data}: a message is a string or binary data` : `${typeof data}`);
+      throw invalidArg(DEV ? `cannot write ${typeof data}: a message is a string or binary data` : typeof data);
     }
     this.#queue({ type: "message", data, options: options?.compress === false ? UNCOMPRESSED : COMPRESSED }, callback);
     return this;
@@ -169,258 +184,191 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   }
 
   close(): this {
-    switch (this.#state) {
-      case "idle":
-      case "opening":
-        // Nothing can be flushed before the handshake: close now rather than wait on a server that may never answer.
-        this.#onClose("forced close");
-        break;
-      case "open":
-        this.#setState("closing");
-        if (!this.#upgrade?.switching) this.#cancelUpgrade();
-        this.#maybeFinishClose();
-        break;
-      case "closing":
-      case "closed":
-        break;
+    if (this.#state < OPEN) {
+      // Nothing can be flushed before the handshake: close now rather than wait on a server that may never answer.
+      this.#onClose("forced close");
+    } else if (this.#state === OPEN) {
+      this.#state = CLOSING;
+      // A probe is abandoned; a switch already under way completes first (it holds the writes).
+      this.#upgrade?.();
+      this.#maybeFinishClose();
     }
     return this;
   }
 
   hasPingExpired(): boolean {
-    const expired = (this.#state === "open" || this.#state === "closing") && this.#heartbeat.expired();
-    if (expired) {
-      // Closing later keeps the caller's code free of re-entrant close events.
-      this.#platform.nextTick(() => {
-        if (this.#heartbeat.expired()) this.#onClose("ping timeout");
-      });
-    }
+    const expired = this.#expired();
+    // Closing later keeps the caller's code free of re-entrant close events.
+    if (expired) this.#platform.nextTick(() => this.#expired() && this.#onClose("ping timeout"));
     return expired;
   }
 
-  #setState(state: SessionState): void {
-    this.#state = state;
+  // ---- TransportSink: how the current transport reports to its session ----
+
+  /** @internal */
+  onTransportPacket(packet: EnginePacket): void {
+    // Only the current transport reports here, and only from open() until the close (which detaches it).
+    // Events nobody listens to are skipped on this per-message path (an emit copies its arguments).
+    // Every packet is a sign of life, the open packet included (as in socket.io-client).
+    if (this.#emitIfHeard("packet", packet) || this.#emitIfHeard("heartbeat")) return;
+    const { type, data } = packet;
+    if (this.#handshake === undefined) {
+      if (type === "open") this.#onHandshake(data);
+      else this.#fail(new ProtocolError(DEV ? `expected an open packet first, got "${type}"` : type, { code: "ERR_HANDSHAKE" }));
+      return;
+    }
+    this.#deadline = Date.now() + this.#pingDelay;
+    if (type === "ping") {
+      this.#queue({ type: "pong" }, undefined);
+      this._emitReserved("ping");
+    } else if (type === "message") {
+      this._emitReserved("data", data!);
+      this.#state !== CLOSED && this.#emitIfHeard("message", data!);
+    } else if (type === "error") {
+      this.#fail(new ProtocolError(DEV ? "the server sent data the Engine.IO parser cannot decode" : ""));
+    }
+    // noop (server-side poll cycle), late pongs and a repeated open carry nothing for us.
   }
 
-  /** Re-reads the state after an emit: a listener may have closed the session meanwhile. */
-  #isClosed(): boolean {
-    return this.#state === "closed";
+  /** @internal */
+  onTransportDrain(): void {
+    if (this.#writeBuffer.length > 0) {
+      this.#flush();
+    } else {
+      this._emitReserved("drain");
+      this.#maybeFinishClose();
+    }
+  }
+
+  /** @internal */
+  onTransportError(error: TransportError): void {
+    if (this.#state === OPENING && this.#candidates.length > 0) {
+      this.#fallBack();
+    } else {
+      this.#fail(error, "transport error");
+    }
+  }
+
+  /** @internal */
+  onTransportClose(details: CloseDetails): void {
+    if (this.#state === OPENING) {
+      const { name } = this.#transport;
+      this.onTransportError(new TransportError(DEV ? `${name} closed before the handshake` : name, details.description, details));
+    } else {
+      this.#onClose("transport close", details);
+    }
+  }
+
+  /** @internal */
+  onTransportRtt(ms: number): void {
+    this._emitReserved("latency", ms);
+  }
+
+  // ---- internals ----
+
+  /** Emits a per-message event only when someone listens; true when a listener closed the session. */
+  #emitIfHeard<E extends "packet" | "heartbeat" | "message">(event: E, ...args: Parameters<EngineEvents[E]>): boolean {
+    if (this.hasListeners(event)) this._emitReserved(event, ...args);
+    return this.#state === CLOSED;
   }
 
   #transportOptions(name: TransportName): TransportOptions {
-    // Object.assign, not spreads: the merged objects then share a hidden class (less heap per client).
-    const merged: EngineOptions = Object.assign({}, this.#opts, this.#opts.transportOptions?.[name]);
-    // Cookies (Node) only go with, and are only taken from, transports that have withCredentials. Cleared
-    // here rather than deleted from the result, which would put every transport's options in dictionary mode.
-    if (!merged.withCredentials) merged.cookieJar = undefined;
-    // The fixed fields are written in the literal and the connect options copied in after: a literal that
-    // starts with a spread gets the spread object's few in-object slots, and the rest go to a separate
-    // property array (about 140 bytes on every client of a load test).
-    const options: SessionTransportOptions = {
-      secure: this.#target.secure,
-      hostname: this.#target.hostname,
-      port: this.#target.port,
+    const opts = this.#opts;
+    const fixed = this.#fixed;
+    const merged: EngineOptions = Object.assign({}, opts, opts.transportOptions?.[name]);
+    // Every field written in one literal, in one order: the options of every client's transports then share one
+    // hidden class (spreads or a loop of keyed stores give each object its own map: about 700 bytes a client).
+    const o: TransportOptions = {
+      secure: fixed.secure,
+      hostname: fixed.hostname,
+      port: fixed.port,
       path: merged.path ?? "/engine.io",
       addTrailingSlash: merged.addTrailingSlash ?? true,
-      query: { ...this.#target.query, ...merged.query },
+      query: { ...fixed.uriQuery, ...merged.query },
       timestampRequests: merged.timestampRequests ?? true,
       timestampParam: merged.timestampParam ?? "t",
-      forceBase64: merged.forceBase64 ?? false,
-      withCredentials: merged.withCredentials ?? false,
+      forceBase64: !!merged.forceBase64,
+      withCredentials: !!merged.withCredentials,
       perMessageDeflate: merged.perMessageDeflate ?? DEFAULT_PER_MESSAGE_DEFLATE,
-      autoUnref: merged.autoUnref ?? false,
-      platform: this.#platform,
-      timers: this.#timers,
-      // Shared functions that find this session through the options object they are called on (see
-      // kOptionsSession): two closures per transport are memory on every client of a load test.
-      binaryType: BaseEngineSession.#optionsBinaryType,
-      maxPayload: BaseEngineSession.#optionsMaxPayload,
-      maxReceiveSize: this.#maxReceiveSize,
-      [kOptionsSession]: this,
-    };
-    Object.assign(options, pickConnectOptions(merged));
-    if (merged.protocols !== undefined) options.protocols = merged.protocols;
-    if (merged.extraHeaders !== undefined) options.extraHeaders = merged.extraHeaders;
-    if (name === "webtransport") options.webtransport = this.#opts.transportOptions?.webtransport;
-    if (this.#client !== undefined) options.client = this.#client;
-    return options;
-  }
-
-  /** Whether the runtime can create this transport (a WebSocket, a WebTransport implementation). */
-  #usable(name: TransportName): boolean {
-    return name === "websocket"
-      ? this.#platform.hasWebSocket()
-      : this.#kit[name]?.usable?.(this.#transportOptions(name)) !== false;
+      autoUnref: !!merged.autoUnref,
+      platform: fixed.platform,
+      timers: fixed.timers,
+      binaryType: fixed.binaryType,
+      maxPayload: fixed.maxPayload,
+      maxReceiveSize: fixed.maxReceiveSize,
+      webtransport: fixed.webtransport,
+      [kSession]: this,
+    } as SessionTransportOptions;
+    // The TLS and agent options that are set (cookies only with withCredentials); then the optional fields.
+    if (!merged.withCredentials) merged.cookieJar = undefined;
+    Object.assign(o, pickConnectOptions(merged));
+    if (merged.protocols !== undefined) o.protocols = merged.protocols;
+    if (merged.extraHeaders !== undefined) o.extraHeaders = merged.extraHeaders;
+    if (fixed.client) o.client = fixed.client;
+    return o;
   }
 
   static #optionsBinaryType(this: TransportOptions): ReturnType<TransportOptions["binaryType"]> {
-    return (this as SessionTransportOptions)[kOptionsSession].binaryType;
+    return (this as SessionTransportOptions)[kSession].binaryType;
   }
 
   static #optionsMaxPayload(this: TransportOptions): number {
-    return (this as SessionTransportOptions)[kOptionsSession].#handshake?.maxPayload ?? 0;
+    return (this as SessionTransportOptions)[kSession].#handshake?.maxPayload ?? 0;
   }
 
-  #createTransport(name: TransportName): Transport {
-    // transportOrder() let through only names the kit has.
+  #create(name: TransportName): Transport {
+    // resolveOptions() let through only names the kit has.
     return new this.#kit[name]!(this.#transportOptions(name));
   }
 
-  /** Opens a transport as the session's current one, with a deadline if another one could still be tried. */
-  #start(transport: Transport): void {
+  /** Makes `transport` the current one: it reports to this session from now on, the previous one no more. */
+  #use(transport: Transport): void {
+    this.#transport.sink = null;
+    transport.sink = this;
     this.#transport = transport;
-    this.#attach(transport);
-    if (this.#candidates.length > 0) {
-      this.#fallbackTimer = this.#timers.setTimeout(() => {
-        this.#fallbackTimer = undefined;
-        if (this.#state === "opening" && this.#transport === transport) {
-          this.#fallBack();
-        }
-      }, this.#fallbackTimeout);
-      if (this.#opts.autoUnref) this.#platform.unref(this.#fallbackTimer);
-    }
-    this.#openedAt = performance.now();
-    transport.open();
-  }
-
-  #attach(transport: Transport): void {
-    transport.sink = this.#sink;
-    this.#attached = transport;
-  }
-
-  #detach(): void {
-    const transport = this.#attached;
-    this.#attached = null;
-    if (transport !== null && transport.sink === this.#sink) transport.sink = null;
-  }
-
-  /**
-   * How the session hears its transport (see TransportSink) and how its upgrade reaches it (UpgradeHost).
-   * Nested to reach the session's private members.
-   */
-  static readonly #Sink = class SessionSink implements TransportSink, UpgradeHost, HeartbeatOwner {
-    readonly #session: BaseEngineSession;
-
-    constructor(session: BaseEngineSession) {
-      this.#session = session;
-    }
-
-    onHeartbeatTimeout(): void {
-      this.#session.#onClose("ping timeout");
-    }
-
-    onTransportPacket(packet: EnginePacket): void {
-      this.#session.#onPacket(packet);
-    }
-
-    onTransportDrain(): void {
-      this.#session.#onDrain();
-    }
-
-    onTransportError(error: TransportError): void {
-      this.#session.#onTransportError(error);
-    }
-
-    onTransportClose(details: CloseDetails): void {
-      this.#session.#onTransportClose(details);
-    }
-
-    onTransportRtt(ms: number): void {
-      this.#session._emitReserved("latency", ms);
-    }
-
-    // UpgradeHost: what the upgrade (upgrade.ts, linked only with polling) may do to its session.
-    // The overloads of UpgradeHost.emit pair each event with its argument; this one body serves both.
-    emit(event: "upgrading" | "upgradeError", value: TransportInfo & TransportError): void {
-      this.#session._emitReserved(event, value);
-    }
-
-    switchTo(websocket: Transport): void {
-      this.#session.#switchTo(websocket);
-    }
-
-    release(): void {
-      const session = this.#session;
-      // The probed transport failed: another one the server offers may still be tried.
-      (session.#failed ??= new Set()).add(session.#upgrade!.transport.name);
-      session.#upgrade = null;
-      session.#flush();
-      session.#maybeFinishClose();
-      if (session.#state === "open") session.#maybeUpgrade();
-    }
-  };
-
-  #clearFallbackTimer(): void {
-    this.#timers.clearTimeout(this.#fallbackTimer);
-    this.#fallbackTimer = undefined;
   }
 
   /** The current transport could not open: try the next one, silently (the user sees one open or one close). */
   #fallBack(): void {
-    this.#clearFallbackTimer();
-    const failed = this.#transport;
-    this.#detach();
-    failed.close();
-    (this.#failed ??= new Set()).add(failed.name);
-    const next = this.#candidates.shift() as TransportName;
-    this.#start(this.#createTransport(next));
+    this.#transport.close();
+    this.#start(this.#create(this.#candidates.shift()!));
   }
 
-  #onTransportError(error: TransportError): void {
-    if (this.#state === "opening" && this.#candidates.length > 0) {
+  /** Opens a transport as the current one, with a deadline if another one could still be tried. */
+  #start(transport: Transport): void {
+    this.#use(transport);
+    if (this.#candidates.length > 0) this.#arm(this.#fixed.fallbackTimeout);
+    else this.#timers.clearTimeout(this.#timer);
+    this.#openedAt = performance.now();
+    transport.open();
+  }
+
+  #arm(ms: number): void {
+    this.#timers.clearTimeout(this.#timer);
+    const armedFor = this.#deadline;
+    this.#timer = this.#timers.setTimeout(() => this.#onTimer(armedFor), ms);
+    if (this.#opts.autoUnref) this.#platform.unref(this.#timer);
+  }
+
+  /**
+   * While opening: the transport took too long, fall back. Once open: the heartbeat. Packets only move the
+   * deadline (re-arming a timer per message would cost more than the messages), so the timer checks whether it
+   * moved since it was armed and waits for the rest, bounded by the full delay so a clock jump cannot stall it.
+   */
+  #onTimer(armedFor: number): void {
+    this.#timer = undefined;
+    if (this.#state === OPENING) {
       this.#fallBack();
-      return;
+    } else if (this.#deadline > armedFor) {
+      this.#arm(Math.min(Math.max(this.#deadline - Date.now(), 1), this.#pingDelay));
+    } else {
+      this.#onClose("ping timeout");
     }
-    this._emitReserved("error", error);
-    this.#onClose("transport error", error);
   }
 
-  #onTransportClose(details: CloseDetails): void {
-    if (this.#state === "opening") {
-      const error = new TransportError(DEV ? `${this.#transport.name} closed before the handshake` : `${this.#transport.name}`, details.description, details);
-      this.#onTransportError(error);
-      return;
-    }
-    this.#onClose("transport close", details);
-  }
-
-  #onPacket(packet: EnginePacket): void {
-    if (this.#state === "idle" || this.#state === "closed") return;
-    // Events nobody listens to are skipped on this per-message path (an emit copies its arguments).
-    if (this.hasListeners("packet")) {
-      this._emitReserved("packet", packet);
-      if (this.#isClosed()) return;
-    }
-    // Every packet is a sign of life, the open packet included (as in socket.io-client).
-    if (this.hasListeners("heartbeat")) {
-      this._emitReserved("heartbeat");
-      if (this.#isClosed()) return;
-    }
-
-    if (this.#handshake === null) {
-      if (packet.type === "open") this.#onHandshake(packet.data);
-      else this.#onProtocolError(new ProtocolError(DEV ? `expected an open packet first, got "${packet.type}"` : `${packet.type}`, { code: "ERR_HANDSHAKE" }));
-      return;
-    }
-
-    this.#heartbeat.onActivity();
-    switch (packet.type) {
-      case "ping":
-        this.#heartbeat.onPing();
-        this.#queue({ type: "pong" }, undefined);
-        this._emitReserved("ping");
-        break;
-      case "message":
-        this._emitReserved("data", packet.data as RawData);
-        if (!this.#isClosed() && this.hasListeners("message")) this._emitReserved("message", packet.data as RawData);
-        break;
-      case "error":
-        this.#onProtocolError(new ProtocolError(DEV ? "the server sent data the Engine.IO parser cannot decode" : ""));
-        break;
-      default:
-        // noop (server-side poll cycle), late pongs and a repeated open carry nothing for us.
-        break;
-    }
+  /** True when the server's heartbeat deadline has passed by the wall clock, even if the timer never fired. */
+  #expired(): boolean {
+    return (this.#state === OPEN || this.#state === CLOSING) && Date.now() > this.#deadline;
   }
 
   #onHandshake(data: RawData | undefined): void {
@@ -428,139 +376,90 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     try {
       handshake = parseHandshake(data);
     } catch (error) {
-      this.#onProtocolError(error as ProtocolError);
+      this.#fail(error as ProtocolError);
       return;
     }
-    this.#clearFallbackTimer();
-    this.#candidates = [];
     this.#handshake = handshake;
-    this.#id = handshake.sid;
     this.#transport.sid = handshake.sid;
-    this.#heartbeat.start(handshake.pingInterval, handshake.pingTimeout);
-    this.#setState("open");
+    this.#pingDelay = handshake.pingInterval + handshake.pingTimeout;
+    this.#deadline = Date.now() + this.#pingDelay;
+    this.#arm(this.#pingDelay);
+    this.#state = OPEN;
     // Includes connecting (TCP, TLS, HTTP upgrade): the only sample a browser WebSocket can give.
     this._emitReserved("latency", performance.now() - this.#openedAt);
     this._emitReserved("handshake", handshake);
-    if (this.#state !== "open") return;
+    if (this.#state !== OPEN) return;
     this._emitReserved("open");
-    if (this.#state !== "open" && this.#state !== "closing") return;
     this.#flush();
-    if (this.#state === "open") this.#maybeUpgrade();
+    this.#maybeUpgrade();
   }
 
-  #onProtocolError(error: ProtocolError): void {
+  /** Full kit only: from polling, probe what the server offers (see upgrade.ts). */
+  #maybeUpgrade(): void {
+    // `control` creates a transport by name, or ends the upgrade: switched to `transport`, or failed.
+    this.#upgrade = this.#kit.upgrade?.(this, this.#fixed, this.#opts, this.#transport, this.#candidates, this.#handshake!.upgrades, (control) => {
+      if (typeof control === "string") return this.#create(control);
+      this.#upgrade = undefined;
+      if (control) this.#use(control);
+      else this.#maybeUpgrade();
+      return undefined;
+    });
+  }
+
+  /** Emits `error`, then closes with it: a failed transport, or what the server sent that we refuse. */
+  #fail(error: Error, reason: EngineCloseReason = "parse error"): void {
     this._emitReserved("error", error);
-    this.#onClose("parse error", error);
+    this.#onClose(reason, error);
   }
 
   #queue(packet: EnginePacket, callback: (() => void) | undefined): void {
     if (this.hasListeners("packetCreate")) {
       this._emitReserved("packetCreate", packet);
-      if (this.#state === "closed") return;
+      if (this.#state === CLOSED) return;
     }
-    this.#writeBuffer.push(packet);
-    if (callback !== undefined) (this.#writeCallbacks ??= new Map()).set(packet, callback);
-    this.#flush(this.#awaitingDrain && this.#writeBuffer.length >= EAGER_FLUSH_PACKETS);
+    const buffer = this.#writeBuffer;
+    buffer.push(packet);
+    if (callback) (this.#callbacks ??= []).push(callback);
+    this.#flush(buffer.length >= EAGER_FLUSH_PACKETS);
   }
 
-  /** Hands the buffered packets to the transport; `eager`: without waiting for the previous send's drain. */
-  #flush(eager = false): void {
-    if (this.#state !== "open" && this.#state !== "closing") return;
-    if (this.#upgrade?.switching) return;
-    if (eager ? !this.#transport.pipelinable : this.#awaitingDrain || !this.#transport.writable) return;
-    if (this.#writeBuffer.length === 0 && this.#control.length === 0) return;
+  /**
+   * Hands the buffered packets to the transport when it can take them: when writable (nothing in flight, not
+   * paused for an upgrade), or, `eager`, when it takes sends back to back (a burst past EAGER_FLUSH_PACKETS).
+   */
+  #flush(eager?: boolean): void {
+    const packets = this.#writeBuffer;
+    const transport = this.#transport;
+    if (this.#state !== OPEN && this.#state !== CLOSING) return;
+    if (packets.length === 0 || !(transport.writable || (eager && transport.pipelinable))) return;
     // The whole buffer is handed over as it is (no copy per flush); later writes start a new one.
-    const handed = this.#writeBuffer;
-    const packets = this.#control.length === 0 ? handed : this.#control.concat(handed);
-    const callbacks = this.#writeCallbacks;
+    const callbacks = this.#callbacks;
     this.#writeBuffer = [];
-    this.#writeCallbacks = undefined;
-    this.#control = [];
-    this.#awaitingDrain = true;
-    this.#transport.send(packets);
+    this.#callbacks = undefined;
+    transport.send(packets);
     this._emitReserved("flush");
-    if (callbacks !== undefined) {
-      for (const packet of handed) callbacks.get(packet)?.();
-    }
-  }
-
-  #onDrain(): void {
-    this.#awaitingDrain = false;
-    if (this.#writeBuffer.length === 0 && this.#control.length === 0) {
-      this._emitReserved("drain");
-      this.#maybeFinishClose();
-    } else {
-      this.#flush();
-    }
+    if (callbacks) for (const callback of callbacks) callback();
   }
 
   #maybeFinishClose(): void {
-    if (this.#state !== "closing" || this.#upgrade?.switching || this.#awaitingDrain) return;
-    if (this.#writeBuffer.length > 0 || this.#control.length > 0) return;
-    this.#onClose("forced close");
-  }
-
-  #maybeUpgrade(): void {
-    const handshake = this.#handshake!;
-    const Upgrader = this.#kit.upgrade;
-    // Only from polling: servers offer no upgrade from WebSocket.
-    if (Upgrader === undefined || this.#opts.upgrade === false || this.#transport.name !== "polling") return;
-    const target = UPGRADES.find(
-      (name) =>
-        handshake.upgrades.includes(name) &&
-        this.#allowed.includes(name) &&
-        this.#failed?.has(name) !== true &&
-        this.#usable(name),
-    );
-    if (target === undefined) return;
-    const transport = this.#createTransport(target);
-    transport.sid = handshake.sid;
-    const upgrade = new Upgrader(this.#sink, this.#transport, transport, this.#timers, this.#platform, {
-      autoUnref: this.#opts.autoUnref === true,
-      timeoutMs: this.#fallbackTimeout,
-    });
-    this.#upgrade = upgrade;
-    upgrade.start();
-  }
-
-  /** Called by the upgrade once polling has paused (and been closed). */
-  #switchTo(websocket: Transport): void {
-    this.#upgrade = null;
-    this.#detach();
-    websocket.sid = this.#id;
-    this.#transport = websocket;
-    this.#attach(websocket);
-    // "5" goes first on the new transport: the server switches on it, then the buffered writes follow in order.
-    this.#control.push({ type: "upgrade" });
-    this.#flush();
-    this._emitReserved("upgrade", websocket);
-    this.#maybeFinishClose();
-  }
-
-  #cancelUpgrade(): void {
-    const upgrade = this.#upgrade;
-    this.#upgrade = null;
-    upgrade?.cancel();
+    // Writable: nothing in flight, and not paused for an upgrade's switch.
+    if (this.#state === CLOSING && this.#writeBuffer.length === 0 && this.#transport.writable) this.#onClose("forced close");
   }
 
   #onClose(reason: EngineCloseReason, details?: CloseDetails | Error): void {
-    if (this.#state === "closed") return;
-    this.#setState("closed");
-    this.#clearFallbackTimer();
-    this.#heartbeat.stop();
-    this.#cancelUpgrade();
+    if (this.#state === CLOSED) return;
+    this.#state = CLOSED;
+    this.#timers.clearTimeout(this.#timer);
+    this.#deadline = 0;
+    this.#upgrade?.(true);
     this.#undoLifecycle?.();
-    this.#undoLifecycle = null;
     const transport = this.#transport;
-    this.#detach();
+    transport.sink = null;
     transport.close();
-    this.#id = null;
     this._emitReserved("close", reason, details);
     // Cleared after the event so listeners could still inspect what was pending; nothing will send it now.
     this.#writeBuffer = [];
-    this.#writeCallbacks = undefined;
-    this.#control = [];
-    this.#awaitingDrain = false;
+    this.#callbacks = undefined;
   }
 }
 

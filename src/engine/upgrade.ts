@@ -1,148 +1,104 @@
-// The polling → WebSocket upgrade of a session: probe a second transport with the same sid ("2probe" →
-// "3probe"), pause polling, then hand the WebSocket to the session, which sends "5" and its held writes.
-// Only entry points that link polling link this (see TransportKit in session.ts).
+// The upgrade of a polling session: probe a transport the server offers with the same sid ("2probe" →
+// "3probe"), pause polling once it answered, then send "5" on the new transport and hand it to the session.
+// Only entry points that link polling link this (see fullKit in kit.ts): the session reaches it through its kit.
 
 import { TransportError } from "../errors";
-import type { TimerHandle, Timers } from "../internal/timers";
-import type { Platform } from "../platform/platform";
-import type { PollingTransport } from "../transports/polling";
-import type { Transport } from "../transports/transport";
-import type { CloseDetails, EnginePacket, TransportInfo } from "./types";
 import { DEV } from "../internal/dev";
+import type { PollingTransport } from "../transports/polling";
+import type { Transport, TransportOptions } from "../transports/transport";
+import type { EngineEvents, EngineOptions, EngineSessionApi, TransportName } from "./types";
+
+/** Abandons the upgrade in progress; a switch already under way is finished unless `force`. */
+export type UpgradeCancel = (force?: boolean) => void;
 
 /**
- * What an upgrade needs of its session (the session's private side implements it). A session that closes
- * cancels its upgrade first, so an active upgrade always has an open (or closing) session.
+ * What the session lets its upgrade do: create a transport by name (with the session's options and sid), or
+ * end the upgrade, switched to a transport (sink moved to the session) or failed (undefined: try the next).
  */
-export interface UpgradeHost {
-  emit(event: "upgrading", transport: TransportInfo): void;
-  emit(event: "upgradeError", error: TransportError): void;
-  /** Makes `websocket` the session's transport: "5" first, then the writes held during the switch. */
-  switchTo(websocket: Transport): void;
-  /** The upgrade is over without a switch: the session forgets it and sends what it held. */
-  release(): void;
-}
+export type UpgradeControl = (control: TransportName | Transport | undefined) => Transport | undefined;
 
-export interface UpgradeOptions {
-  autoUnref: boolean;
-  /** How long the WebSocket may take to answer the probe. */
-  timeoutMs: number;
-}
+/** What a polling session upgrades to, in order of preference, when the server offers it. */
+const UPGRADES: readonly TransportName[] = ["webtransport", "websocket"];
 
-export class Upgrade {
-  /** The probed WebSocket, the session's transport once the switch is done. */
-  readonly transport: Transport;
-  /** Between the probe's answer and the switch: the session holds writes so that none overtakes the switch. */
-  switching = false;
-  readonly #host: UpgradeHost;
-  /** The session's transport, which the upgrade replaces. */
-  readonly #polling: PollingTransport;
-  readonly #timers: Timers;
-  readonly #platform: Platform;
-  readonly #options: UpgradeOptions;
-  #timer: TimerHandle | undefined;
-  #active = false;
+type Emit = <E extends "upgrading" | "upgrade" | "upgradeError">(event: E, ...args: Parameters<EngineEvents[E]>) => void;
 
-  readonly #onOpen = (): void => {
-    try {
-      this.transport.send([{ type: "ping", data: "probe" }]);
-    } catch (error) {
-      this.#fail(DEV ? "could not send the probe" : "", error);
-    }
+/**
+ * `fixed`: the session's resolved values (timers, platform, fallbackTimeout); `opts`: the user's options.
+ * Starts upgrading `polling` to the best of `candidates` the server `offered`; undefined when there is none, the
+ * session is not open on polling, or `upgrade: false`. A failed probe is taken out of `candidates`.
+ */
+export function upgrade(
+  session: object,
+  fixed: TransportOptions & { fallbackTimeout: number },
+  opts: EngineOptions,
+  polling: Transport,
+  candidates: TransportName[],
+  offered: readonly TransportName[],
+  control: UpgradeControl,
+): UpgradeCancel | undefined {
+  const name =
+    opts.upgrade !== false && polling.name === "polling" && (session as EngineSessionApi).readyState === "open"
+      ? UPGRADES.find((n) => candidates.includes(n) && offered.includes(n))
+      : undefined;
+  if (name === undefined) return undefined;
+  // The session's own emit, which its Manager hears as well (component-emitter's, protected in its typings).
+  const emit = ((session as { _emitReserved: Emit })._emitReserved as Emit).bind(session) as Emit;
+  const transport = control(name)!;
+  transport.sid = polling.sid;
+  const { timers, fallbackTimeout: timeoutMs } = fixed;
+  /** Between the probe's answer and the switch: polling is pausing, the session holds its writes. */
+  let switching = false;
+  let active = true;
+
+  const cancel: UpgradeCancel = (force) => {
+    if (!active || (switching && !force)) return;
+    active = false;
+    timers.clearTimeout(timer);
+    transport.sink = null;
+    transport.close();
   };
 
-  readonly #onPacket = (packet: EnginePacket): void => {
-    if (packet.type === "pong" && packet.data === "probe") this.#onProbed();
-    else this.#fail(`unexpected "${packet.type}" packet in answer to the probe`, packet);
-  };
-
-  readonly #onError = (error: TransportError): void => this.#fail("transport error", error);
-  readonly #onClose = (details: CloseDetails): void => this.#fail("transport closed", details);
-
-  constructor(
-    host: UpgradeHost,
-    polling: Transport,
-    websocket: Transport,
-    timers: Timers,
-    platform: Platform,
-    options: UpgradeOptions,
-  ) {
-    this.#host = host;
-    this.#polling = polling as PollingTransport;
-    this.transport = websocket;
-    this.#timers = timers;
-    this.#platform = platform;
-    this.#options = options;
-  }
-
-  start(): void {
-    this.#active = true;
-    const { transport } = this;
-    transport.on("open", this.#onOpen);
-    transport.on("packet", this.#onPacket);
-    transport.on("error", this.#onError);
-    transport.on("close", this.#onClose);
-    // A WebSocket that never answers (a proxy holding the upgrade) must not block the session forever.
-    this.#timer = this.#timers.setTimeout(() => {
-      this.#timer = undefined;
-      this.#fail(`no answer within ${this.#options.timeoutMs} ms`);
-    }, this.#options.timeoutMs);
-    if (this.#options.autoUnref) this.#platform.unref(this.#timer);
-    transport.open();
-  }
-
-  /** Abandons the upgrade without reporting anything (the session closed or no longer needs it). */
-  cancel(): void {
-    if (!this.#active) return;
-    this.#stop();
-    this.transport.close();
-  }
-
-  #onProbed(): void {
-    this.#clearTimer();
-    const host = this.#host;
-    const polling = this.#polling;
-    if (polling.state !== "open") {
-      this.cancel();
-      host.release();
-      return;
-    }
-    this.switching = true;
-    host.emit("upgrading", this.transport);
-    // A listener may have closed the session (which cancels this) meanwhile.
-    if (!this.#active) return;
-    polling.pause(() => {
-      if (!this.#active) return;
-      this.#stop();
-      polling.close();
-      host.switchTo(this.transport);
-    });
-  }
-
-  #fail(reason: string, cause?: unknown): void {
-    if (!this.#active) return;
-    const paused = this.switching;
-    this.cancel();
-    if (paused) this.#polling.resume();
+  const fail = (reason: string, cause?: unknown): void => {
+    if (!active) return;
+    const paused = switching;
+    cancel(true);
+    if (paused) (polling as PollingTransport).resume();
+    candidates.splice(candidates.indexOf(name), 1);
     // `transport`: the transport that failed, as socket.io-client's upgradeError errors carry it.
-    this.#host.emit("upgradeError", Object.assign(new TransportError(`probe error: ${reason}`, cause), { transport: this.transport.name }));
-    this.#host.release();
-  }
+    emit("upgradeError", Object.assign(new TransportError(`probe error: ${reason}`, cause), { transport: name }));
+    control(undefined);
+  };
 
-  #clearTimer(): void {
-    this.#timers.clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
+  // A transport that never answers (a proxy holding the upgrade) must not block the session forever.
+  const timer = timers.setTimeout(() => fail(DEV ? `no answer within ${timeoutMs} ms` : ""), timeoutMs);
+  if (opts.autoUnref) fixed.platform.unref(timer);
 
-  /** The probe stops listening: the transport is handed over, closed, or left to the session. */
-  #stop(): void {
-    this.#active = false;
-    this.switching = false;
-    this.#clearTimer();
-    const { transport } = this;
-    transport.off("open", this.#onOpen);
-    transport.off("packet", this.#onPacket);
-    transport.off("error", this.#onError);
-    transport.off("close", this.#onClose);
-  }
+  transport.sink = {
+    onTransportPacket(packet) {
+      if (packet.type !== "pong" || packet.data !== "probe") {
+        fail(DEV ? `unexpected "${packet.type}" packet in answer to the probe` : "", packet);
+        return;
+      }
+      timers.clearTimeout(timer);
+      switching = true;
+      emit("upgrading", transport);
+      // A listener may have closed the session, which cancels this.
+      if (!active) return;
+      (polling as PollingTransport).pause(() => {
+        if (!active) return;
+        active = false;
+        polling.close();
+        // "5" goes first on the new transport: the server switches on it; the session's held writes follow at its drain.
+        transport.send([{ type: "upgrade" }]);
+        control(transport);
+        emit("upgrade", transport);
+      });
+    },
+    onTransportDrain() {},
+    onTransportError: (error) => fail(DEV ? "transport error" : "", error),
+    onTransportClose: (details) => fail(DEV ? "transport closed" : "", details),
+  };
+  transport.once("open", () => transport.send([{ type: "ping", data: "probe" }]));
+  transport.open();
+  return cancel;
 }

@@ -4,7 +4,7 @@
 
 import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from "node:http";
 import { request as httpsRequest, type RequestOptions as HttpsRequestOptions } from "node:https";
-import { connect as netConnect, type Socket } from "node:net";
+import { connect as netConnect, type NetConnectOpts, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
 import WebSocket from "ws";
 import { TransportError } from "../errors";
@@ -34,19 +34,40 @@ function isUnrefable(handle: unknown): handle is Unrefable {
   );
 }
 
+const NODE_CONNECT_KEYS = ["agent", "pfx", "key", "passphrase", "cert", "ca", "ciphers", "rejectUnauthorized", "localAddress", "proxy", "cookieJar"] as const;
+
+/** The TLS, agent, proxy and cookie fields of `from` that are set (see NodeConnectOptions). */
+export function pickConnectOptions(from: NodeConnectOptions): NodeConnectOptions {
+  const picked: Record<string, unknown> = {};
+  for (const key of NODE_CONNECT_KEYS) {
+    if (from[key] !== undefined) picked[key] = from[key];
+  }
+  return picked as NodeConnectOptions;
+}
+
+/** Received binary as `binaryType` asks: a Buffer (the default), an ArrayBuffer of exactly its bytes, or a Blob. */
+export function toBinary(data: ArrayBuffer | Uint8Array | Blob, binaryType: string): Buffer | ArrayBuffer | Blob {
+  if (binaryType == "blob") return data instanceof Blob ? data : new Blob([data as BlobPart]);
+  const view = ArrayBuffer.isView(data) ? data : new Uint8Array(data as ArrayBuffer);
+  if (binaryType == "arraybuffer") {
+    const { buffer, byteOffset, byteLength } = view;
+    return byteLength == buffer.byteLength ? (buffer as ArrayBuffer) : (buffer.slice(byteOffset, byteOffset + byteLength) as ArrayBuffer);
+  }
+  return Buffer.isBuffer(view) ? view : Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+}
+
+export function base64Encode(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+}
+
+export function base64Decode(text: string): Uint8Array {
+  return Buffer.from(text, "base64");
+}
+
 /** Only the TLS and agent fields, so unrelated init fields never leak into node:https options. */
 function connectOptions(init: NodeConnectOptions): HttpsRequestOptions {
-  const out: HttpsRequestOptions = {};
-  if (init.agent !== undefined) out.agent = init.agent as HttpAgent | boolean;
-  if (init.pfx !== undefined) out.pfx = init.pfx as HttpsRequestOptions["pfx"];
-  if (init.key !== undefined) out.key = init.key as HttpsRequestOptions["key"];
-  if (init.passphrase !== undefined) out.passphrase = init.passphrase;
-  if (init.cert !== undefined) out.cert = init.cert as HttpsRequestOptions["cert"];
-  if (init.ca !== undefined) out.ca = init.ca as HttpsRequestOptions["ca"];
-  if (init.ciphers !== undefined) out.ciphers = init.ciphers;
-  if (init.rejectUnauthorized !== undefined) out.rejectUnauthorized = init.rejectUnauthorized;
-  if (init.localAddress !== undefined) out.localAddress = init.localAddress;
-  return out;
+  const { proxy: _proxy, cookieJar: _jar, ...out } = pickConnectOptions(init);
+  return out as HttpsRequestOptions;
 }
 
 /** The TLS fields alone, for the connection to the target inside a proxy tunnel. */
@@ -114,141 +135,148 @@ function textOf(data: WebSocket.RawData): string {
 }
 
 /**
- * The adapter a `ws` client reports to, kept on the client itself: its listeners are then shared functions
- * that find the adapter through `this` (an EventEmitter calls listeners on itself), not closures per
- * connection (about 300 bytes on every client of a load test).
+ * The socket the connection factories below created last, read by the constructor that called them: `ws`
+ * calls its `createConnection` synchronously while it is constructed. Shared functions instead of one closure
+ * per connection (about 100 bytes on every client of a load test).
  */
-const kAdapter = Symbol("siolink.adapter");
+let created: Socket | undefined;
 
-type OwnedWs = WebSocket & { [kAdapter]: NodeWebSocket };
+function createNetConnection(options: NetConnectOpts): Socket {
+  return (created = netConnect(options));
+}
+
+function createTlsConnection(options: ConnectionOptions): Socket {
+  return (created = tlsConnect(options));
+}
+
+/** The proxy connection of a proxied WebSocket. */
+interface Proxied {
+  /** The socket to the proxy for the whole life of the WebSocket: with TLS inside, the WebSocket's socket wraps it. */
+  socket?: Socket;
+  /** The same while the tunnel and upgrade are under way: closing early must end it too. */
+  tunnel?: Socket | undefined;
+}
+
+/** The cookie jar of a WebSocket with withCredentials, and what it needs to store the upgrade's cookies. */
+interface Jarred {
+  jar: CookieJar;
+  url: string;
+  /** Set when the server refused the upgrade and we read its response for cookies. */
+  refusal?: Error | undefined;
+}
 
 /**
- * Adapts a `ws` client to WebSocketLike. `ws` reports text frames as Buffers through its EventEmitter API,
- * so the adapter turns them back into strings; it also owns the TCP socket so autoUnref can release it.
+ * A `ws` client that is its own WebSocketLike: one object per connection, whose `ws` listeners are shared
+ * functions called on it (an EventEmitter calls listeners on itself). `ws` reports text frames as Buffers
+ * through its EventEmitter API, so they are turned back into strings here; the class also keeps the TCP
+ * socket, so autoUnref can release it and a burst of frames can go in one write.
  */
-class NodeWebSocket implements WebSocketLike {
-  onopen: ((event: unknown) => void) | null = null;
-  onclose: ((event: { code: number; reason: string; wasClean?: boolean }) => void) | null = null;
-  onerror: ((event: unknown) => void) | null = null;
-  onmessage: ((event: { data: unknown }) => void) | null = null;
+class NodeWebSocket extends WebSocket implements WebSocketLike {
+  // Own fields: they shadow the WHATWG-style handler accessors of `ws` (which wrap every event in an object).
+  override onopen: WebSocketLike["onopen"] = null;
+  override onclose: WebSocketLike["onclose"] = null;
+  override onerror: WebSocketLike["onerror"] = null;
+  override onmessage: WebSocketLike["onmessage"] = null;
 
-  readonly #ws: WebSocket;
   #socket: Socket | undefined;
-  /** The socket to the proxy while the tunnel and upgrade are under way: closing early must end it too. */
-  #tunnel: Socket | undefined;
-  /** The socket to the proxy for the whole life of a proxied WebSocket: with TLS inside, #socket wraps it. */
-  #proxySocket: Socket | undefined;
   #unrefWanted = false;
   /** The ping frame in flight (see ping()): when it was sent, and who waits for its pong. */
   #ping: { at: number; onRtt: (ms: number) => void } | undefined;
-  /** Set when the server refused the upgrade and we read its response for cookies. */
-  #refusal: Error | undefined;
-  /** The URL cookies are stored for; "" without a jar. */
-  readonly #url: string;
-  readonly #cookies: CookieJar | undefined;
   /** maxPayload given to `ws`, to name it when `ws` refuses a frame. */
   readonly #limit: number | undefined;
+  readonly #proxied: Proxied | undefined;
+  readonly #jarred: Jarred | undefined;
 
   constructor(url: string, init: WebSocketInit) {
-    const secure = url.startsWith("wss:") || url.startsWith("https:");
     const options: WebSocket.ClientOptions = {
       ...(connectOptions(init) as unknown as WebSocket.ClientOptions),
       perMessageDeflate: (init.perMessageDeflate ?? true) as WebSocket.ClientOptions["perMessageDeflate"],
     };
-    const headers = withCookies(init.headers ?? {}, init.cookieJar, url);
+    const jar = init.cookieJar;
+    const headers = withCookies(init.headers ?? {}, jar, url);
     if (Object.keys(headers).length > 0) options.headers = headers;
     // 0 means "no limit" to `ws`; its own default (100 MiB) applies when the caller sets none.
     if (init.maxPayload !== undefined) options.maxPayload = init.maxPayload;
-    const tunnel = proxyConnection(url, init, (socket) => {
-      this.#tunnel = socket;
-      this.#proxySocket = socket;
-      this.#adopt(socket);
-    });
+    const proxied: Proxied = {};
+    const tunnel = proxyConnection(url, init, (socket) => (proxied.socket = proxied.tunnel = socket));
     if (tunnel !== undefined) {
       options.createConnection = tunnel as unknown as WebSocket.ClientOptions["createConnection"];
     } else if (init.agent === undefined) {
       // Owning the connection lets unref() reach the socket during the HTTP upgrade as well as after it.
-      const create = (opts: ConnectionOptions & { path?: string }): Socket => {
-        const socket = secure ? tlsConnect(opts) : netConnect(opts as Parameters<typeof netConnect>[0]);
-        this.#adopt(socket);
-        return socket;
-      };
-      options.createConnection = create as unknown as WebSocket.ClientOptions["createConnection"];
+      options.createConnection = (url.startsWith("wss:") || url.startsWith("https:")
+        ? createTlsConnection
+        : createNetConnection) as unknown as WebSocket.ClientOptions["createConnection"];
     }
-    // The URL is only read to store cookies: without a jar, its string is not kept for the connection's life.
-    this.#url = init.cookieJar === undefined ? "" : url;
-    this.#cookies = init.cookieJar;
+    created = undefined;
+    if (init.protocols === undefined) super(url, options);
+    else super(url, init.protocols, options);
+    this.#socket = created;
+    created = undefined;
     this.#limit = options.maxPayload;
-    const ws = (init.protocols === undefined ? new WebSocket(url, options) : new WebSocket(url, init.protocols, options)) as OwnedWs;
-    this.#ws = ws;
-    ws[kAdapter] = this;
-    ws.on("upgrade", NodeWebSocket.#onUpgrade);
-    // Listening replaces ws's own handling of a refused upgrade, so it is only done when a jar needs the response.
-    if (this.#cookies !== undefined) ws.on("unexpected-response", NodeWebSocket.#onUnexpectedResponse);
-    ws.on("open", NodeWebSocket.#onOpen);
-    ws.on("message", NodeWebSocket.#onMessage);
-    ws.on("error", NodeWebSocket.#onError);
-    ws.on("close", NodeWebSocket.#onClose);
+    if (tunnel !== undefined) this.#proxied = proxied;
+    // The URL is only kept to store cookies: without a jar, its string is not kept for the connection's life.
+    if (jar !== undefined) this.#jarred = { jar, url };
   }
 
-  // The `ws` client's listeners: `this` is the client (see kAdapter).
-
-  static #onUpgrade(this: WebSocket, response: IncomingMessage): void {
-    const self = (this as OwnedWs)[kAdapter];
-    self.#tunnel = undefined;
-    self.#adopt(response.socket);
-    self.#refusal = keepCookies(self.#cookies, self.#url, response);
-    // Still before "open": terminating fails the handshake, with the jar's error.
-    if (self.#refusal !== undefined) this.terminate();
-  }
-
-  static #onUnexpectedResponse(this: WebSocket, _request: unknown, response: IncomingMessage): void {
-    // Fails the same way ws would have without this listener.
-    const self = (this as OwnedWs)[kAdapter];
-    self.#refusal =
-      keepCookies(self.#cookies, self.#url, response) ?? new Error(`Unexpected server response: ${response.statusCode ?? 0}`);
-    this.terminate();
-  }
-
-  static #onOpen(this: WebSocket): void {
-    (this as OwnedWs)[kAdapter].onopen?.({ type: "open" });
-  }
-
-  static #onMessage(this: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
-    (this as OwnedWs)[kAdapter].onmessage?.({ data: isBinary ? data : textOf(data) });
-  }
-
-  static #onError(this: WebSocket, raw: Error): void {
-    const self = (this as OwnedWs)[kAdapter];
-    const error = self.#refusal ?? raw;
-    const limit = self.#limit;
-    const code = (error as { code?: unknown }).code;
-    self.onerror?.(code === WS_TOO_LARGE && limit !== undefined ? tooLarge("a WebSocket frame", limit, error) : error);
-  }
-
-  static #onClose(this: WebSocket, code: number, reason: Buffer): void {
-    const self = (this as OwnedWs)[kAdapter];
-    // A close before the upgrade leaves the proxy connection to us.
-    self.#tunnel?.destroy();
-    self.#tunnel = undefined;
-    self.onclose?.({ code, reason: reason.toString("utf8"), wasClean: code === 1000 });
-  }
-
-  get binaryType(): string {
-    return this.#ws.binaryType;
-  }
-
-  set binaryType(type: string) {
-    // `ws` silently ignores names it does not know ("blob" on runtimes without Blob).
-    this.#ws.binaryType = type as WebSocket["binaryType"];
-  }
-
-  get readyState(): number {
-    return this.#ws.readyState;
-  }
-
-  send(data: string | ArrayBuffer | ArrayBufferView | Blob): void {
-    this.#ws.send(data as Parameters<WebSocket["send"]>[0]);
+  /**
+   * Where `ws` reports everything: its events go straight to the WebSocketLike handlers, with no listener
+   * registered (an EventEmitter's listener table is a hash table of a few hundred bytes on every client).
+   */
+  override emit(event: string | symbol, ...args: any[]): boolean {
+    switch (event) {
+      case "message":
+        // Text frames arrive as Buffers: handed on as strings.
+        this.onmessage?.({ data: args[1] ? args[0] : textOf(args[0]) });
+        return true;
+      case "pong": {
+        const ping = this.#ping;
+        this.#ping = undefined;
+        ping?.onRtt(performance.now() - ping.at);
+        return true;
+      }
+      case "open":
+        this.onopen?.({ type: "open" });
+        return true;
+      case "upgrade": {
+        // The upgrade hands over the socket where it was not created here (an agent, a proxy tunnel), and cookies.
+        const response = args[0] as IncomingMessage;
+        if (this.#proxied) this.#proxied.tunnel = undefined;
+        this.#socket = response.socket;
+        if (this.#unrefWanted) response.socket.unref();
+        const jarred = this.#jarred;
+        // Still before "open": terminating fails the handshake, with the jar's error.
+        if (jarred && (jarred.refusal = keepCookies(jarred.jar, jarred.url, response))) this.terminate();
+        return true;
+      }
+      case "unexpected-response": {
+        // Without a jar, false lets ws fail the handshake its own way; with one, the response's cookies are kept
+        // first, and the handshake fails the same way.
+        const jarred = this.#jarred;
+        if (!jarred) return false;
+        const response = args[1] as IncomingMessage;
+        jarred.refusal = keepCookies(jarred.jar, jarred.url, response) ?? new Error(`Unexpected server response: ${response.statusCode ?? 0}`);
+        this.terminate();
+        return true;
+      }
+      case "error": {
+        const error = this.#jarred?.refusal ?? (args[0] as Error);
+        const limit = this.#limit;
+        this.onerror?.((error as { code?: unknown }).code === WS_TOO_LARGE && limit !== undefined ? tooLarge("a WebSocket frame", limit, error) : error);
+        return true;
+      }
+      case "close": {
+        const proxied = this.#proxied;
+        // A close before the upgrade leaves the proxy connection to us.
+        if (proxied) {
+          proxied.tunnel?.destroy();
+          proxied.tunnel = undefined;
+        }
+        const code = args[0] as number;
+        this.onclose?.({ code, reason: (args[1] as Buffer).toString("utf8"), wasClean: code === 1000 });
+        return true;
+      }
+    }
+    return super.emit(event, ...args);
   }
 
   sendBatch(frames: ReadonlyArray<string | ArrayBuffer | ArrayBufferView | Blob>): void {
@@ -256,42 +284,26 @@ class NodeWebSocket implements WebSocketLike {
     const socket = this.#socket;
     socket?.cork();
     try {
-      for (const frame of frames) this.#ws.send(frame as Parameters<WebSocket["send"]>[0]);
+      for (const frame of frames) this.send(frame as Parameters<WebSocket["send"]>[0]);
     } finally {
       socket?.uncork();
     }
   }
 
   /** See WebSocketLike.ping: one ping frame in flight at most. */
-  ping(onRtt: (ms: number) => void): void {
-    if (this.#ping !== undefined || this.#ws.readyState !== WebSocket.OPEN) return;
-    // The pong listener is added on the first ping, not per socket up front: a listener is heap on every client.
-    if (this.#ws.listenerCount("pong") === 0) {
-      this.#ws.on("pong", () => {
-        const ping = this.#ping;
-        this.#ping = undefined;
-        ping?.onRtt(performance.now() - ping.at);
-      });
-    }
+  override ping(onRtt: (ms: number) => void): void {
+    if (this.#ping !== undefined || this.readyState !== WebSocket.OPEN) return;
     this.#ping = { at: performance.now(), onRtt };
-    this.#ws.ping();
-  }
-
-  close(code?: number, reason?: string): void {
-    this.#ws.close(code, reason);
+    super.ping();
   }
 
   /** Lets the process exit while this WebSocket is the only thing left (autoUnref). */
   unref(): void {
     this.#unrefWanted = true;
     this.#socket?.unref();
-    this.#proxySocket?.unref();
+    this.#proxied?.socket?.unref();
   }
 
-  #adopt(socket: Socket): void {
-    this.#socket = socket;
-    if (this.#unrefWanted) socket.unref();
-  }
 }
 
 function noLifecycleToUndo(): void {}
@@ -331,7 +343,11 @@ export function request(init: HttpRequestInit, callback: HttpCallback): RequestH
     return Object.assign(() => void (settled = true), { unref: () => undefined });
   }
 
-  if (init.body !== undefined) headers["Content-Length"] = Buffer.byteLength(init.body);
+  if (init.body !== undefined) {
+    headers["Content-Length"] = Buffer.byteLength(init.body);
+    // What browsers send with a text body on their own.
+    if (!Object.keys(headers).some((name) => name.toLowerCase() == "content-type")) headers["Content-Type"] = "text/plain;charset=UTF-8";
+  }
 
   const refuse = (received: string): void => {
     if (settled) return;

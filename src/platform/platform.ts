@@ -79,25 +79,25 @@ export interface CookieJar {
 }
 
 export interface WebSocketInit extends NodeConnectOptions {
-  protocols?: string | string[];
+  protocols?: string | string[] | undefined;
   /** Sent with the upgrade request in Node; browsers cannot set WebSocket headers and ignore them. */
-  headers?: Record<string, string>;
-  perMessageDeflate?: boolean | Record<string, unknown>;
+  headers?: Record<string, string> | undefined;
+  perMessageDeflate?: boolean | Record<string, unknown> | undefined;
   /**
    * Largest incoming frame (bytes) the socket may read. Where the platform can enforce it while reading
    * (Node's `ws`), a larger frame makes the socket fail without buffering it: onerror receives a
    * TransportError (from src/errors.ts) naming the limit, then onclose follows. Browsers cannot limit a
    * WebSocket before a frame is complete; the transport checks the size of each message it gets instead.
    */
-  maxPayload?: number;
+  maxPayload?: number | undefined;
 }
 
 export interface HttpRequestInit extends NodeConnectOptions {
   method: "GET" | "POST";
   url: string;
   /** A POST body: Engine.IO payloads are always text (binary travels as base64 over polling). */
-  body?: string;
-  headers?: Record<string, string>;
+  body?: string | undefined;
+  headers?: Record<string, string> | undefined;
   withCredentials?: boolean;
   /**
    * Browsers: make the request with fetch or XMLHttpRequest (the `Fetch` and `XHR` transports). By default,
@@ -109,7 +109,7 @@ export interface HttpRequestInit extends NodeConnectOptions {
    * grows past the limit while it streams in, is aborted at once (nothing more is buffered) and the callback
    * gets a TransportError (from src/errors.ts) naming the limit. Undefined: no limit.
    */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
 }
 
 export interface HttpResponse {

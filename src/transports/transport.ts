@@ -1,9 +1,9 @@
 // The transport base: one state machine, URL building and the event contract the Engine session relies on.
-// Concrete transports (websocket.ts, polling.ts) only implement the do* hooks.
+// Concrete transports (websocket.ts, polling.ts, webtransport.ts) implement the hooks; wire.ts encodes packets.
 
 import { Emitter } from "@socket.io/component-emitter";
 import type { CloseDetails, EnginePacket, TransportInfo, TransportName, WebTransportOptions } from "../engine/types";
-import { invalidState, type TransportError } from "../errors";
+import { invalidState, TransportError } from "../errors";
 import type { Timers } from "../internal/timers";
 import type { NodeConnectOptions, Platform } from "../platform/platform";
 import { DEV } from "../internal/dev";
@@ -62,23 +62,18 @@ export interface TransportOptions extends NodeConnectOptions {
   /** The handshake's maxPayload, 0 until known. */
   maxPayload: () => number;
   /** Largest WebSocket frame or polling response body (bytes) accepted from the server; undefined: no limit. */
-  maxReceiveSize?: number;
+  maxReceiveSize?: number | undefined;
   /** `transportOptions.webtransport` as the user gave it (the WebTransport transport only). */
   webtransport?: WebTransportOptions | undefined;
   /** Polling in browsers: fetch or XMLHttpRequest (see HttpRequestInit.client). */
   client?: "fetch" | "xhr";
 }
 
-const NODE_CONNECT_KEYS = ["agent", "pfx", "key", "passphrase", "cert", "ca", "ciphers", "rejectUnauthorized", "localAddress", "proxy", "cookieJar"] as const;
-
-/** The TLS and agent fields of `from` that are set, ready to spread into a WebSocket or request init. */
-export function pickConnectOptions(from: NodeConnectOptions): NodeConnectOptions {
-  const picked: Record<string, unknown> = {};
-  for (const key of NODE_CONNECT_KEYS) {
-    if (from[key] !== undefined) picked[key] = from[key];
-  }
-  return picked as NodeConnectOptions;
-}
+/**
+ * The TLS and agent fields of an options object that are set, ready to spread into a WebSocket or request init.
+ * Browser builds get one that returns nothing: browsers have no use for any of them.
+ */
+export { pickConnectOptions } from "../platform/default";
 
 export abstract class Transport extends Emitter<{}, {}, TransportEvents> implements TransportInfo {
   abstract readonly name: TransportName;
@@ -86,29 +81,18 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
   protected readonly opts: TransportOptions;
   /** Set by the session while this is its transport. */
   sink: TransportSink | null = null;
-  #state: TransportState = "idle";
-  #sid: string | null = null;
+  /** Changed only by the transport itself. */
+  state: TransportState = "idle";
+  /** The Engine.IO session id sent in the query once the handshake is done. */
+  sid: string | null = null;
 
   constructor(opts: TransportOptions) {
     super();
     this.opts = opts;
   }
 
-  get state(): TransportState {
-    return this.#state;
-  }
-
-  /** The Engine.IO session id sent in the query once the handshake is done. */
-  get sid(): string | null {
-    return this.#sid;
-  }
-
-  set sid(sid: string | null) {
-    this.#sid = sid;
-  }
-
   get writable(): boolean {
-    return this.#state === "open" && this.isIdle();
+    return this.state == "open" && this.isIdle();
   }
 
   /**
@@ -116,101 +100,85 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
    * the earlier ones (WebSocket). A session uses it to start sending a large burst before it ends.
    */
   get pipelinable(): boolean {
-    return this.#state === "open" && this.pipelines();
+    return this.state == "open" && this.pipelines();
   }
 
   open(): void {
-    if (this.#state !== "idle") {
-      throw invalidState(DEV ? `cannot open: ${this.name} transport is ${this.#state}` : `${this.name} ${this.#state}`);
-    }
-    this.setState("opening");
+    if (this.state != "idle") throw this.#misuse("open");
+    this.state = "opening";
     this.doOpen();
   }
 
   /** Closes from this side: emits nothing. Safe in any state, idempotent. */
   close(): void {
-    const previous = this.#state;
-    if (previous === "closed") return;
-    this.setState("closed");
-    this.doClose(previous);
+    this.end();
   }
 
   send(packets: EnginePacket[]): void {
-    if (this.#state !== "open") {
-      throw invalidState(DEV ? `cannot send: ${this.name} transport is ${this.#state}` : `${this.name} ${this.#state}`);
-    }
-    if (!this.isIdle() && !this.pipelines()) {
-      throw invalidState(DEV ? `cannot send: ${this.name} transport is still writing` : `${this.name}`);
-    }
+    if (!this.writable && !this.pipelinable) throw this.#misuse("send");
     this.doSend(packets);
+  }
+
+  #misuse(what: string): Error {
+    const { name, state } = this;
+    return invalidState(DEV ? `cannot ${what}: ${name} transport is ${state == "open" ? "still writing" : state}` : `${name} ${state}`);
   }
 
   /** The URL of the next connection or request; `extra` query parameters go last (polling's timestamp). */
   url(extra?: Record<string, string>): string {
-    const { opts } = this;
+    const { opts, name } = this;
+    const { hostname } = opts;
+    let search = "";
+    for (const [key, value] of Object.entries({ ...opts.query, EIO: "4", transport: name, sid: this.sid, ...extra })) {
+      // No sid before the handshake, even one from the user's query.
+      if (value != null) search += `&${encodeURIComponent(key)}=${encodeURIComponent(value)}`;
+    }
     // WebTransport is HTTP/3: always over TLS.
-    const scheme =
-      this.name === "websocket" ? (opts.secure ? "wss" : "ws") : opts.secure || this.name === "webtransport" ? "https" : "http";
-    const host = opts.hostname.includes(":") && !opts.hostname.startsWith("[") ? `[${opts.hostname}]` : opts.hostname;
-    const port = opts.port ? `:${opts.port}` : "";
-    let path = opts.path.replace(/\/+$/, "");
-    if (!path.startsWith("/")) path = `/${path}`;
-    if (opts.addTrailingSlash || path === "") path += "/";
-
-    const query: Record<string, string> = { ...opts.query, EIO: "4", transport: this.name };
-    if (this.#sid !== null) query.sid = this.#sid;
-    else delete query.sid;
-    Object.assign(query, extra);
-    const search = Object.entries(query)
-      .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
-      .join("&");
-    return `${scheme}://${host}${port}${path}?${search}`;
-  }
-
-  /** The single place where the state changes. */
-  protected setState(state: TransportState): void {
-    this.#state = state;
+    return `${name == "websocket" ? "ws" : "http"}${opts.secure || name == "webtransport" ? "s" : ""}://${
+      hostname.includes(":") && hostname[0] != "[" ? `[${hostname}]` : hostname
+    }${opts.port ? ":" + opts.port : ""}/${opts.path.replace(/^\/|\/+$/g, "")}${opts.addTrailingSlash ? "/" : ""}?${search.slice(1)}`;
   }
 
   /** Called by subclasses when the transport can carry packets. */
-  protected onOpened(): void {
-    if (this.#state !== "opening") return;
-    this.setState("open");
-    this._emitReserved("open");
+  protected opened(): void {
+    if (this.state == "opening") {
+      this.state = "open";
+      this._emitReserved("open");
+    }
   }
 
   /** Called by subclasses for every decoded packet; false when the transport closed while it was delivered. */
-  protected onPacket(packet: EnginePacket): boolean {
-    if (this.#state === "closed" || this.#state === "idle") return false;
+  protected packet(packet: EnginePacket): boolean {
+    if (this.state == "closed") return false;
     this.sink?.onTransportPacket(packet);
     // Per message: skip building an emit nobody listens to.
     if (this.hasListeners("packet")) this._emitReserved("packet", packet);
-    return this.state !== "closed";
+    return (this.state as TransportState) != "closed";
   }
 
-  protected onDrained(): void {
-    if (this.#state === "closed") return;
-    this.sink?.onTransportDrain();
-    this._emitReserved("drain");
+  protected drained(): void {
+    if (this.state != "closed") {
+      this.sink?.onTransportDrain();
+      this._emitReserved("drain");
+    }
   }
 
-  /** The peer closed: release resources, then tell the session once. */
-  protected onClosedByPeer(details: CloseDetails): void {
-    const previous = this.#state;
-    if (previous === "closed") return;
-    this.setState("closed");
-    this.release();
-    this.sink?.onTransportClose(details);
-    this._emitReserved("close", details);
-  }
-
-  protected onFailed(error: TransportError): void {
-    const previous = this.#state;
-    if (previous === "closed") return;
-    this.setState("closed");
-    this.release();
-    this.sink?.onTransportError(error);
-    this._emitReserved("error", error);
+  /**
+   * Closes the transport once: from this side without `reason` (close()); with one when the peer closed it (a
+   * close's details) or it failed (a TransportError), which is then reported after the resources are released.
+   */
+  protected end(reason?: TransportError | CloseDetails): void {
+    const previous = this.state;
+    if (previous == "closed") return;
+    this.state = "closed";
+    this.release(reason ? undefined : previous);
+    if (reason instanceof TransportError) {
+      this.sink?.onTransportError(reason);
+      this._emitReserved("error", reason);
+    } else if (reason) {
+      this.sink?.onTransportClose(reason);
+      this._emitReserved("close", reason);
+    }
   }
 
   /** True when nothing written is still in flight. */
@@ -221,8 +189,9 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
   }
   protected abstract doOpen(): void;
   protected abstract doSend(packets: EnginePacket[]): void;
-  /** Closing from this side; `previous` tells whether a close packet makes sense. */
-  protected abstract doClose(previous: TransportState): void;
-  /** Drops sockets and requests without sending anything (after a peer close or a failure). */
-  protected abstract release(): void;
+  /**
+   * Drops sockets and requests. `previous`: the state before a close() from this side, which may say goodbye
+   * to the server; undefined after a peer close or a failure (nothing is sent then).
+   */
+  protected abstract release(previous?: TransportState): void;
 }

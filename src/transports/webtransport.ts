@@ -7,45 +7,25 @@
 // the first transport (the server answers with the handshake), with {"sid"} when it joins an existing
 // session as an upgrade (the probe follows).
 
-import { encodePacket } from "engine.io-parser";
 import type { EnginePacket, TransportName } from "../engine/types";
 import { tooLargeError, TransportError } from "../errors";
 import { DEV } from "../internal/dev";
 import { createWebTransport, findWebTransport, type WebTransportLike } from "../platform/webtransport";
-import { Transport, type TransportOptions, type TransportState } from "./transport";
-import { decodeFrame } from "./websocket";
+import { Transport, type TransportOptions } from "./transport";
+import { bytesOf, decodeFrame, encodeAll, type Frame } from "./wire";
 
-/** One packet as its frame: header and payload in one buffer (resolves later for a Blob or base64 encoding). */
-export function encodeFrame(packet: EnginePacket, binary: boolean): Promise<Uint8Array> {
-  return new Promise<string | ArrayBuffer | ArrayBufferView | Blob>((done) =>
-    encodePacket(packet as Parameters<typeof encodePacket>[0], binary, done),
-  )
-    .then((data) =>
-      typeof data === "string"
-        ? new TextEncoder().encode(data)
-        : data instanceof ArrayBuffer || ArrayBuffer.isView(data)
-          ? new Uint8Array(ArrayBuffer.isView(data) ? data.buffer : data, (data as Uint8Array).byteOffset ?? 0, data.byteLength)
-          : (data as Blob).arrayBuffer().then((buffer) => new Uint8Array(buffer)),
-    )
-    .then((payload) => {
-      const length = payload.length;
-      const size = length < 126 ? 1 : length < 65536 ? 3 : 9;
-      const frame = new Uint8Array(size + length);
-      const view = new DataView(frame.buffer);
-      if (size === 1) frame[0] = length;
-      else if (size === 3) {
-        frame[0] = 126;
-        view.setUint16(1, length);
-      } else {
-        frame[0] = 127;
-        view.setUint32(1, Math.floor(length / 2 ** 32));
-        view.setUint32(5, length >>> 0);
-      }
-      // A binary packet is one whose data is not text; everything else went through as "<type><text>".
-      if (packet.data !== undefined && typeof packet.data !== "string" && binary) frame[0] |= 0x80;
-      frame.set(payload, size);
-      return frame;
-    });
+/** One encoded packet as its frame: header and payload in one buffer. */
+async function toFrame(data: Frame): Promise<Uint8Array> {
+  const payload = typeof data == "string" ? new TextEncoder().encode(data) : bytesOf(data instanceof Blob ? await data.arrayBuffer() : data);
+  const length = payload.length;
+  const size = length < 126 ? 1 : length < 65536 ? 3 : 9;
+  const frame = new Uint8Array(size + length);
+  // The length, big-endian, after the first byte (Uint8Array keeps the low 8 bits of each value).
+  for (let at = size, rest = length; --at; rest = Math.floor(rest / 256)) frame[at] = rest;
+  // A binary packet is one the encoder left as bytes; everything else went through as "<type><text>".
+  frame[0] = (size < 3 ? length : size < 9 ? 126 : 127) | (typeof data == "string" ? 0 : 0x80);
+  frame.set(payload, size);
+  return frame;
 }
 
 export class WebTransportTransport extends Transport {
@@ -70,7 +50,7 @@ export class WebTransportTransport extends Transport {
   #needed = 1;
 
   protected override isIdle(): boolean {
-    return this.#pending === 0;
+    return !this.#pending;
   }
 
   protected override pipelines(): boolean {
@@ -78,56 +58,44 @@ export class WebTransportTransport extends Transport {
   }
 
   protected override doOpen(): void {
-    const { opts } = this;
-    const init = opts.webtransport ?? {};
+    const init = this.opts.webtransport ?? {};
+    // One session per transport: once the transport is closed, nothing its promises report matters any more
+    // (end() does nothing then).
+    const fail = (error: unknown): void => this.end(new TransportError("webtransport error", error));
     let session: WebTransportLike;
     try {
-      session = createWebTransport(init.WebTransport, this.url(), init);
+      session = this.#session = createWebTransport(init.WebTransport, this.url(), init);
     } catch (error) {
-      opts.platform.nextTick(() => this.#fail(error));
+      this.opts.platform.nextTick(() => fail(error));
       return;
     }
-    this.#session = session;
-    session.closed.then(
-      (info) => this.#owns(session) && this.onClosedByPeer({ description: DEV ? "webtransport session closed" : "", context: info }),
-      (error) => this.#owns(session) && this.#fail(error),
-    );
+    session.closed.then((info) => this.end({ description: DEV ? "webtransport session closed" : "", context: info }), fail);
+    const read = (reader: ReadableStreamDefaultReader<Uint8Array>): unknown =>
+      reader.read().then(({ done, value }) => {
+        if (this.state == "closed") return;
+        if (done) this.end({ description: DEV ? "webtransport stream closed" : "" });
+        else if (this.#receive(value)) read(reader);
+      }, fail);
     session.ready
       .then(() => session.createBidirectionalStream())
       .then((stream) => {
-        if (!this.#owns(session)) return;
+        if (this.state == "closed") return;
         this.#writer = stream.writable.getWriter();
-        this.#read(session, (this.#reader = stream.readable.getReader()));
-        const sid = this.sid;
-        return this.#write(session, [sid === null ? { type: "open" } : { type: "open", data: `{"sid":"${sid}"}` }]);
+        read((this.#reader = stream.readable.getReader()));
+        const { sid } = this;
+        return this.#write([sid === null ? { type: "open" } : { type: "open", data: `{"sid":"${sid}"}` }]);
       })
-      .then(() => this.#owns(session) && this.onOpened(), (error) => this.#owns(session) && this.#fail(error));
-  }
-
-  /** True while `session` is this transport's current one (not released, not replaced). */
-  #owns(session: WebTransportLike): boolean {
-    return this.#session === session && this.state !== "closed";
-  }
-
-  #read(session: WebTransportLike, reader: ReadableStreamDefaultReader<Uint8Array>): void {
-    reader.read().then(
-      ({ done, value }) => {
-        if (!this.#owns(session)) return;
-        if (done) this.onClosedByPeer({ description: DEV ? "webtransport stream closed" : "" });
-        else if (this.#receive(value)) this.#read(session, reader);
-      },
-      (error) => this.#owns(session) && this.#fail(error),
-    );
+      .then(() => this.opened(), fail);
   }
 
   /** Parses the frames complete so far; false when the transport closed meanwhile. */
   #receive(chunk: Uint8Array): boolean {
     this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
-    if (this.#buffered < this.#needed) return true;
+    if ((this.#buffered += chunk.length) < this.#needed) return true;
     // Joined once per complete frame (or frames), not once per chunk of a large one.
-    let bytes = this.#chunks.length === 1 ? chunk : new Uint8Array(this.#buffered);
-    if (bytes !== chunk) {
+    let bytes = chunk;
+    if (this.#chunks.length > 1) {
+      bytes = new Uint8Array(this.#buffered);
       let at = 0;
       for (const part of this.#chunks) bytes.set(part, (at += part.length) - part.length);
     }
@@ -135,72 +103,59 @@ export class WebTransportTransport extends Transport {
     let offset = 0;
     for (;;) {
       const available = bytes.length - offset;
-      let start = offset + 1;
+      // Past the end, the header byte reads as undefined, which masks to 0: one byte needed.
       let length = bytes[offset]! & 0x7f;
-      if (length === 126) start += 2;
-      else if (length === 127) start += 8;
-      if (available < 1 || available < start - offset) {
-        this.#needed = Math.max(1, start - offset);
+      const start = length < 126 ? 1 : length < 127 ? 3 : 9;
+      if (available < start) {
+        this.#needed = start;
         break;
       }
-      if (length > 125) {
-        const view = new DataView(bytes.buffer, bytes.byteOffset + offset + 1);
-        length = length === 126 ? view.getUint16(0) : view.getUint32(0) * 2 ** 32 + view.getUint32(4);
+      if (start > 1) {
+        length = 0;
+        for (let at = 1; at < start; at++) length = length * 256 + bytes[offset + at]!;
       }
       if (length > limit) {
-        this.onFailed(tooLargeError("a WebTransport packet", limit));
+        this.end(tooLargeError(DEV ? "a WebTransport packet" : "", limit));
         return false;
       }
-      if (available < start - offset + length) {
-        this.#needed = start - offset + length;
+      if (available < start + length) {
+        this.#needed = start + length;
         break;
       }
-      const payload = bytes.subarray(start, start + length);
+      const payload = bytes.subarray(offset + start, offset + start + length);
       const binary = bytes[offset]! > 0x7f;
-      offset = start + length;
+      offset += start + length;
       // slice(): the parser hands an ArrayBuffer view's whole buffer on, so binary gets one of its own.
-      const packet = decodeFrame(binary ? payload.slice() : new TextDecoder().decode(payload), this.opts.binaryType());
-      if (!this.onPacket(packet)) return false;
+      if (!this.packet(decodeFrame(binary ? payload.slice() : new TextDecoder().decode(payload), this.opts.binaryType()))) return false;
     }
     bytes = bytes.subarray(offset);
-    this.#chunks = bytes.length > 0 ? [bytes] : [];
+    this.#chunks = bytes.length ? [bytes] : [];
     this.#buffered = bytes.length;
     return true;
   }
 
-  #fail(cause: unknown): void {
-    this.onFailed(new TransportError("webtransport error", cause));
-  }
-
   /** Encodes `packets` and writes them after everything written before; resolves once the stream took them. */
-  #write(session: WebTransportLike, packets: EnginePacket[]): Promise<unknown> {
-    const binary = !this.opts.forceBase64;
-    const frames = Promise.all(packets.map((packet) => encodeFrame(packet, binary)));
+  #write(packets: EnginePacket[]): Promise<unknown> {
+    const frames = new Promise<Frame[]>((done) => encodeAll(packets, !this.opts.forceBase64, done)).then((encoded) =>
+      Promise.all(encoded.map(toFrame)),
+    );
     return (this.#written = Promise.all([frames, this.#written]).then<unknown>(
-      ([encoded]) => this.#owns(session) && Promise.all(encoded.map((frame) => this.#writer!.write(frame))),
+      ([framed]) => this.state != "closed" && Promise.all(framed.map((frame) => this.#writer!.write(frame))),
     ));
   }
 
   protected override doSend(packets: EnginePacket[]): void {
-    const session = this.#session!;
     this.#pending++;
-    this.#write(session, packets).then(
-      () => {
-        if (--this.#pending === 0 && this.#owns(session)) this.onDrained();
-      },
-      (error) => this.#owns(session) && this.#fail(error),
+    this.#write(packets).then(
+      () => --this.#pending || this.drained(),
+      (error) => this.end(new TransportError("webtransport error", error)),
     );
   }
 
-  protected override doClose(_previous: TransportState): void {
-    // Closing the session is the goodbye: the server closes the Engine.IO socket with it.
-    this.release();
-  }
-
+  /** Closing the session is the goodbye: the server closes the Engine.IO socket with it. */
   protected override release(): void {
     const session = this.#session;
-    this.#session = null;
-    this.#writer = null;
+    this.#session = this.#writer = null;
     this.#pending = 0;
     this.#chunks = [];
     this.#reader?.cancel().catch(ignore);

@@ -282,7 +282,8 @@ test("createWebSocket passes the URL and protocols to the global WebSocket", (t)
   assert.equal(browserPlatform.hasWebSocket(), true);
   assert.ok(browserPlatform.createWebSocket("ws://a/", {}) instanceof RecordingWebSocket);
   browserPlatform.createWebSocket("ws://b/", { protocols: ["v1"], headers: { ignored: "in browsers" } });
-  assert.deepEqual(made, [["ws://a/"], ["ws://b/", ["v1"]]]);
+  // No protocols: passed as undefined, which WebSocket treats as not given.
+  assert.deepEqual(made, [["ws://a/", undefined], ["ws://b/", ["v1"]]]);
 });
 
 test("nextTick runs after the current stack and before timers", async () => {

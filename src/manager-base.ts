@@ -1,0 +1,255 @@
+// What a Manager is besides its connection's state machine (src/manager.ts): its options and settings, and the
+// table of its namespaces (their Sockets and the hooks of the attached ones).
+
+import { defaultParser } from "./codec/default";
+import type { EncodedChunk, Encoder, Packet } from "./codec/packet";
+import type { EngineSession } from "./engine/session";
+import type { RawData } from "./engine/types";
+import { invalidState, nonNegative } from "./errors";
+import { DEV } from "./internal/dev";
+import { kManagerLink } from "./internal/constants";
+import { TypedEmitter } from "./internal/emitter";
+import { rethrowLater } from "./internal/subscriptions";
+import { pickTimers, type TimerHandle, type Timers } from "./internal/timers";
+import type { ManagerLink, NamespaceHooks } from "./link";
+import type { Manager, ManagerState } from "./manager";
+import { checkParser, DEFAULTS } from "./manager-options";
+import { defaultPlatform } from "./platform/default";
+import { Socket } from "./socket";
+import type { DefaultEventsMap, EventsMap, ManagerOptions, ManagerReservedEvents, SocketOptions } from "./types";
+
+/** The settings read and written by reconnectionAttempts(), reconnectionDelay()... (kept in `opts`). */
+type Setting = "reconnectionAttempts" | "reconnectionDelay" | "reconnectionDelayMax" | "randomizationFactor" | "timeout";
+
+/** Checks a setting's value (a non-negative number; `timeout` may also be false). */
+function check(name: Setting, value: unknown): void {
+  if (!(name === "timeout" && value === false)) nonNegative(name, value);
+}
+
+/** Calls `fn(arg)`; its exception is rethrown on its own stack, never into our state machine. */
+export function safely<T>(fn: (arg: T) => void, arg: T): void {
+  try {
+    fn(arg);
+  } catch (error) {
+    rethrowLater(error);
+  }
+}
+
+/**
+ * The part of a Manager that does not depend on its connection's state: see Manager. Its members marked private
+ * or protected are the link its Sockets and the io() cache use (src/link.ts), reached through `[kManagerLink]`.
+ */
+export abstract class ManagerBase<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+> extends TypedEmitter<{}, ManagerReservedEvents> {
+  /**
+   * The options this Manager was created with (a copy: path defaulted, URL query merged in). The settings
+   * (reconnectionDelay()...) write theirs here.
+   */
+  readonly opts: ManagerOptions;
+  /**
+   * component-emitter's emit, which calls this Manager's own listeners. Typed as in socket.io-client, whose
+   * Manager declares no event to emit.
+   */
+  declare emit: (ev: never, ...args: never[]) => this;
+  readonly #encoder: Encoder;
+  /** The Socket of each namespace (almost always one; an exact-size array costs less than a Map). */
+  #sockets: Socket<ListenEvents, EmitEvents>[] = [];
+  /** The attached namespaces, as [nsp, hooks, nsp, hooks...]; replaced, never changed, so a loop reads a snapshot. */
+  #attached: readonly unknown[] = [];
+
+  /** @throws SioError ERR_INVALID_ARG for an invalid setting or parser. */
+  constructor(opts: ManagerOptions) {
+    super();
+    this.opts = opts;
+    for (const name of ["reconnectionAttempts", "reconnectionDelay", "reconnectionDelayMax", "randomizationFactor", "timeout"] as const) {
+      check(name, opts[name]);
+    }
+    this.#encoder = new (checkParser(opts.parser ?? defaultParser).Encoder)();
+  }
+
+  /** Where the connection is in its lifecycle. */
+  abstract get state(): ManagerState;
+  /** The current Engine.IO session (see Manager). */
+  abstract get engine(): EngineSession;
+  abstract open(fn?: (err?: Error) => void): this;
+  abstract close(): this;
+
+  /** Alias of open(). */
+  connect(fn?: (err?: Error) => void): this {
+    return this.open(fn);
+  }
+
+  /** Alias of close(). */
+  disconnect(): this {
+    return this.close();
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // socket.io-client's underscore members: its typings declare them public, so its TypeScript users call
+  // them (`_close()` is the only close its typings give a Manager). Same behaviour, on siolink's state.
+
+  /** socket.io-client's close: as close(). */
+  _close(): void {
+    this.close();
+  }
+
+  /**
+   * Encodes a Socket.IO packet (namespace "/" when it has none) and writes it to the engine, through
+   * `engine.write` (replaced or not), which queues it while the connection opens.
+   * @throws SioError ERR_INVALID_STATE when there is no connection to write to, ERR_INVALID_ARG for a packet
+   * the parser cannot encode.
+   */
+  _packet(packet: Partial<Packet> & { options?: { compress?: boolean } }): void {
+    const engine = this.engine as EngineSession | undefined;
+    if (engine === undefined) throw invalidState(DEV ? "cannot write a packet: the Manager never opened" : "");
+    // The namespace defaults to "/", as with socket.io-parser.
+    for (const chunk of this.encode({ ...packet, nsp: packet.nsp ?? "/" } as Packet)) engine.write(chunk as RawData, packet.options);
+  }
+
+  /** socket.io-client's state: "opening" during an attempt, "open", else "closed" (see `state`). */
+  get _readyState(): "opening" | "open" | "closed" {
+    const state = this.state;
+    return state === "opening" || state === "open" ? state : "closed";
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Settings (no argument: read; with one: write and return the Manager, as in socket.io-client)
+
+  reconnectionAttempts(): number;
+  reconnectionAttempts(v: number): this;
+  reconnectionAttempts(v?: number): number | this {
+    return this.#setting("reconnectionAttempts", v, v === undefined);
+  }
+
+  reconnectionDelay(): number;
+  reconnectionDelay(v: number): this;
+  reconnectionDelay(v?: number): number | this {
+    return this.#setting("reconnectionDelay", v, v === undefined);
+  }
+
+  reconnectionDelayMax(): number;
+  reconnectionDelayMax(v: number): this;
+  reconnectionDelayMax(v?: number): number | this {
+    return this.#setting("reconnectionDelayMax", v, v === undefined);
+  }
+
+  randomizationFactor(): number;
+  randomizationFactor(v: number): this;
+  randomizationFactor(v?: number): number | this {
+    return this.#setting("randomizationFactor", v, v === undefined);
+  }
+
+  timeout(): number | false;
+  timeout(v: number | false): this;
+  timeout(v?: number | false): number | false | this {
+    return this.#setting("timeout", v, arguments.length === 0);
+  }
+
+  #setting<T>(name: Setting, v: unknown, read: boolean): T {
+    const opts = this.opts as Record<string, unknown>;
+    if (read) return (opts[name] ?? DEFAULTS[name]) as T;
+    check(name, v);
+    opts[name] = v;
+    return this as unknown as T;
+  }
+
+  /** Whether Sockets connect as soon as they are created (the `autoConnect` option); writable. */
+  get _autoConnect(): boolean {
+    return this.opts.autoConnect !== false;
+  }
+
+  set _autoConnect(value: boolean) {
+    this.opts.autoConnect = value;
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Namespaces
+
+  /**
+   * The Socket for namespace `nsp`, created on first use (one per namespace per Manager).
+   *
+   * @example
+   * const admin = manager.socket("/admin", { auth: { token } });
+   */
+  socket(nsp: string, opts?: SocketOptions): Socket<ListenEvents, EmitEvents> {
+    let socket = this.#socketOf(nsp);
+    if (socket === undefined) {
+      socket = new Socket<ListenEvents, EmitEvents>(this as unknown as Manager<ListenEvents, EmitEvents>, nsp, opts);
+      this.#sockets = this.#sockets.concat(socket);
+    } else if (this._autoConnect && !socket.active) {
+      socket.connect();
+    }
+    return socket;
+  }
+
+  /** socket.io-client calls it when `socket` disconnects: closes the connection once no Socket is active. */
+  _destroy(_socket: Socket<ListenEvents, EmitEvents>): void {
+    if (!this.#sockets.some((socket) => socket.active)) this.close();
+  }
+
+  #socketOf(nsp: string): Socket<ListenEvents, EmitEvents> | undefined {
+    return this.#sockets.find((socket) => socket.nsp === nsp);
+  }
+
+  /** The hooks of the socket attached for `nsp`. */
+  protected nspHooks(nsp: string): NamespaceHooks | undefined {
+    const i = this.#attached.indexOf(nsp);
+    return i < 0 ? undefined : (this.#attached[i + 1] as NamespaceHooks);
+  }
+
+  #without(nsp: string): readonly unknown[] {
+    const i = this.#attached.indexOf(nsp);
+    return i < 0 ? this.#attached : this.#attached.filter((_, j) => j !== i && j !== i + 1);
+  }
+
+  /** Calls `method` of each attached socket, on a snapshot: sockets may detach from inside their listeners. */
+  protected notify(method: keyof NamespaceHooks, ...args: unknown[]): void {
+    const attached = this.#attached;
+    for (let i = 1; i < attached.length; i += 2) {
+      const hooks = attached[i] as Record<string, (...args: unknown[]) => void>;
+      if (this.#attached.includes(hooks)) safely(() => hooks[method]!(...args), undefined);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // The link members that do not depend on the connection (the others are Manager's). Private to TypeScript
+  // users; reached through [kManagerLink].
+
+  /** @internal */
+  get [kManagerLink](): ManagerLink & { hasNamespace(nsp: string): boolean } {
+    return this as never;
+  }
+
+  protected get timers(): Timers {
+    return pickTimers(this.opts.useNativeTimers);
+  }
+
+  private get autoConnect(): boolean {
+    return this._autoConnect;
+  }
+
+  protected unref(handle: TimerHandle): void {
+    if (this.opts.autoUnref) (this.opts.platform ?? defaultPlatform).unref(handle);
+  }
+
+  private attach(nsp: string, hooks: NamespaceHooks): void {
+    this.#attached = this.#without(nsp).concat(nsp, hooks);
+  }
+
+  private detach(nsp: string, hooks: NamespaceHooks): void {
+    if (this.nspHooks(nsp) === hooks) this.#attached = this.#without(nsp);
+    if (this.#attached.length === 0) this.close();
+  }
+
+  private hasNamespace(nsp: string): boolean {
+    return this.#socketOf(nsp) !== undefined;
+  }
+
+  protected encode(packet: Packet): EncodedChunk[] {
+    // Some parsers return one chunk rather than an array of them.
+    const chunks: EncodedChunk[] | EncodedChunk = this.#encoder.encode(packet);
+    return Array.isArray(chunks) ? chunks : [chunks];
+  }
+}
