@@ -41,15 +41,10 @@ export function editListeners(listeners: readonly AnyListener[], listener: AnyLi
 /** The base of Socket: its listener API. */
 export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmitter<ListenEvents, SocketReservedEvents> {
   /** @internal What the Manager this socket rides on lends it (timers, writes, attach/detach). */
-  protected readonly link: ManagerLink;
+  protected abstract readonly link: ManagerLink;
   #anyListeners = NO_LISTENERS;
   /** Listeners added with `{ signal }`, as flat (event, listener, release) triples. */
   #bound: unknown[] | undefined;
-
-  constructor(link: ManagerLink) {
-    super();
-    this.link = link;
-  }
 
   /**
    * @internal Calls the catch-all listeners, then the listeners of the event (`args[0]`), as component-emitter's

@@ -120,8 +120,8 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
   /** The one `buffer.maxAgeMs` timer: set while the socket is active and something waits. */
   #expiry: TimerHandle | undefined;
 
-  constructor(link: ManagerLink, opts: SocketOptions) {
-    super(link);
+  constructor(opts: SocketOptions) {
+    super();
     // Kept only when it sets what is read later: the caller's object (often a fresh literal per io() call, with
     // the Manager's options too) need not live as long as the socket.
     this.opts = opts.ackTimeout === undefined && !opts.retries && !opts.buffer ? NO_OPTIONS : opts;

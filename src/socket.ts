@@ -9,7 +9,7 @@ import { CLIENT_ID_KEY, newClientId } from "./exactly-once";
 import { kManagerLink, RESERVED_EVENTS } from "./internal/constants";
 import { emitLocally } from "./internal/emitter";
 import { rethrowLater } from "./internal/subscriptions";
-import type { NamespaceHooks } from "./link";
+import type { ManagerLink, NamespaceHooks } from "./link";
 import type { Manager } from "./manager";
 import { checkSocketOptions, Outbox, type AckCallback, type EmitFlags } from "./outbox";
 import type {
@@ -94,7 +94,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   constructor(io: Manager<ListenEvents, EmitEvents>, nsp: string, opts: SocketOptions = {}) {
     checkSocketOptions(opts);
-    super(io[kManagerLink], opts);
+    super(opts);
     this.io = io;
     this.nsp = nsp;
     this.auth = opts.auth;
@@ -109,6 +109,11 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   set receiveBuffer(buffer: Array<ReadonlyArray<unknown>>) {
     this.#received = buffer;
+  }
+
+  /** @internal What the Manager lends this socket (timers, writes, attach/detach): read from it, not kept. */
+  protected get link(): ManagerLink {
+    return this.io[kManagerLink];
   }
 
   // What the Manager tells this socket once attached (NamespaceHooks, src/link.ts): TypeScript-private
