@@ -84,11 +84,11 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   #flags = NO_FLAGS;
   /** Bumped whenever a pending auth step must be ignored (disconnect, connection closed, new attempt). */
   #attempt = 0;
-  /** Connection state recovery: the server's private session id and the offset of the last event seen. */
-  #pid: string | undefined;
-  #offset: string | undefined;
-  /** exactlyOnce: the socket's id sent with every CONNECT (see src/exactly-once.ts). */
-  readonly #clientId: string | undefined;
+  /**
+   * Made only for the sockets that use them: connection state recovery (the server's private session id, the
+   * offset of the last event seen) and exactlyOnce (the socket's id sent with every CONNECT, src/exactly-once.ts).
+   */
+  #ids: { pid?: string | undefined; offset?: string | undefined; client?: string } | undefined;
   /** The array behind receiveBuffer, made on first use. */
   #received: Array<ReadonlyArray<unknown>> | undefined;
 
@@ -98,7 +98,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.io = io;
     this.nsp = nsp;
     this.auth = opts.auth;
-    this.#clientId = opts.exactlyOnce ? newClientId() : undefined;
+    if (opts.exactlyOnce) this.#ids = { client: newClientId() };
     if (this.link.autoConnect) this.open();
   }
 
@@ -399,8 +399,9 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       if (ok) {
         // With a session to recover, CONNECT tells the server which one and the last event seen (the user's
         // auth fields win on a clash, as in socket.io-client); with exactlyOnce, the socket's client id.
-        let data = this.#pid === undefined ? value : { pid: this.#pid, offset: this.#offset, ...(isObject(value) ? value : {}) };
-        if (this.#clientId) data = { ...(isObject(data) ? data : {}), [CLIENT_ID_KEY]: this.#clientId };
+        const ids = this.#ids;
+        let data = ids?.pid === undefined ? value : { pid: ids.pid, offset: ids.offset, ...(isObject(value) ? value : {}) };
+        if (ids?.client) data = { ...(isObject(data) ? data : {}), [CLIENT_ID_KEY]: ids.client };
         try {
           // On failure to write, the session is closing: its close event puts us back to waiting.
           link.write(link.encode({ type: PacketType.CONNECT, nsp: this.nsp, data }), true);
@@ -458,8 +459,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       }
       const pid = (data as { pid?: unknown }).pid;
       this.id = sid;
-      this.recovered = pid !== undefined && pid === this.#pid;
-      this.#pid = typeof pid === "string" ? pid : undefined;
+      this.recovered = pid !== undefined && pid === this.#ids?.pid;
+      if (typeof pid === "string" || this.#ids) (this.#ids ??= {}).pid = typeof pid === "string" ? pid : undefined;
       this.#set(CONNECTED);
       this.flushOnConnect();
       // A status:change listener may have disconnected us.
@@ -492,7 +493,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   #deliver(args: readonly unknown[]): void {
     const last = args[args.length - 1];
     // With recovery on, the server appends each event's offset as its last argument.
-    if (this.#pid !== undefined && typeof last === "string") this.#offset = last;
+    const ids = this.#ids;
+    if (ids?.pid !== undefined && typeof last === "string") ids.offset = last;
     this.dispatch(args);
   }
 }
