@@ -3,7 +3,7 @@
 // waitFor(), and the dispatch of a received event to all of them.
 
 import { TimeoutError, nonNegative, AbortError } from "./errors";
-import { emitterOff, emitWithName, TypedEmitter } from "./internal/emitter";
+import { emitterOff, TypedEmitter } from "./internal/emitter";
 import type { ManagerLink } from "./link";
 import type {
   AnyEventListener,
@@ -16,6 +16,8 @@ import type {
   WaitForOptions,
 } from "./types";
 import { DEV } from "./internal/dev";
+
+type Fn = (...args: unknown[]) => void;
 
 /** The arguments a listener of type L receives (waitFor resolves with them). */
 export type ListenerArgs<L> = L extends (...args: infer P) => unknown ? P : never;
@@ -39,20 +41,25 @@ export function editListeners(listeners: readonly AnyListener[], listener: AnyLi
 /** The base of Socket: its listener API. */
 export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmitter<ListenEvents, SocketReservedEvents> {
   /** @internal What the Manager this socket rides on lends it (timers, writes, attach/detach). */
-  protected readonly link: ManagerLink;
+  protected abstract readonly link: ManagerLink;
   #anyListeners = NO_LISTENERS;
   /** Listeners added with `{ signal }`, as flat (event, listener, release) triples. */
   #bound: unknown[] | undefined;
 
-  constructor(link: ManagerLink) {
-    super();
-    this.link = link;
-  }
-
-  /** @internal Calls the catch-all listeners, then the listeners of the event (`args[0]`). */
+  /**
+   * @internal Calls the catch-all listeners, then the listeners of the event (`args[0]`), as component-emitter's
+   * emit would (same table, same order, listeners added meanwhile wait for the next event), without its copies
+   * on the receive path: the arguments are sliced once, and the listener list is only copied when it has
+   * several (a once() listener removes itself while they run).
+   */
   protected dispatch(args: readonly unknown[]): void {
-    for (const listener of this.#anyListeners) (listener as (...a: unknown[]) => void).apply(this, args as unknown[]);
-    emitWithName(this, args);
+    for (const listener of this.#anyListeners) (listener as Fn).apply(this, args as unknown[]);
+    let fns = (this as unknown as { _callbacks?: Record<string, Fn[]> })._callbacks?.["$" + (args[0] as string)];
+    if (!fns) return;
+    const rest = args.slice(1);
+    const n = fns.length;
+    if (n > 1) fns = fns.slice();
+    for (let i = 0; i < n; i++) (fns[i] as Fn).apply(this, rest);
   }
 
   /**
@@ -95,6 +102,12 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
       }
       this.#bound = live.length > 0 ? live : undefined;
     }
+    // component-emitter deletes the key of an event left without listeners, which turns its table into a
+    // dictionary (about 250 B, kept for the socket's life; every once() listener does it): rebuilt as a
+    // plain object, or dropped when empty (component-emitter makes a new one when needed).
+    const self = this as unknown as { _callbacks?: object | undefined };
+    const table = self._callbacks;
+    self._callbacks = table && Object.keys(table).length ? { ...table } : undefined;
     return this;
   }
 

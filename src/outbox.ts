@@ -59,6 +59,9 @@ const IDLE = 0;
 const FLUSHING = 1;
 const HOLDING = 2;
 
+/** The options of a socket without ackTimeout, retries or buffer. */
+const NO_OPTIONS: SocketOptions = Object.freeze({});
+
 const overflowError = (): SioError => new SioError("ERR_BUFFER_OVERFLOW", DEV ? "emit dropped: send buffer full" : "");
 
 /**
@@ -99,8 +102,8 @@ export function checkSocketOptions(opts: SocketOptions): void {
 }
 
 export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<ListenEvents> {
-  /** Emits waiting for the connection; sent in order on connect. Assign `[]` to drop them. */
-  sendBuffer: Packet[] = [];
+  /** The queue behind sendBuffer: made on first use, as most sockets never queue anything. */
+  #buffer: Packet[] | undefined;
   abstract readonly nsp: string;
   abstract readonly connected: boolean;
   abstract readonly active: boolean;
@@ -117,9 +120,20 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
   /** The one `buffer.maxAgeMs` timer: set while the socket is active and something waits. */
   #expiry: TimerHandle | undefined;
 
-  constructor(link: ManagerLink, opts: SocketOptions) {
-    super(link);
-    this.opts = opts;
+  constructor(opts: SocketOptions) {
+    super();
+    // Kept only when it sets what is read later: the caller's object (often a fresh literal per io() call, with
+    // the Manager's options too) need not live as long as the socket.
+    this.opts = opts.ackTimeout === undefined && !opts.retries && !opts.buffer ? NO_OPTIONS : opts;
+  }
+
+  /** Emits waiting for the connection; sent in order on connect. Assign `[]` to drop them. */
+  get sendBuffer(): Packet[] {
+    return (this.#buffer ??= []);
+  }
+
+  set sendBuffer(buffer: Packet[]) {
+    this.#buffer = buffer;
   }
 
   /** Adds a listener called for every outgoing event (acknowledgement callbacks excluded), when it is sent. */
@@ -177,11 +191,11 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     };
     let sent = false;
     if (volatile) {
-      sent = this.connected && this.#phase !== FLUSHING && !this.sendBuffer.length && this.link.transportWritable() && this.#transmit(data, chunks, compress);
+      sent = this.connected && this.#phase !== FLUSHING && !this.#buffer?.length && this.link.transportWritable() && this.#transmit(data, chunks, compress);
     } else if (this.connected && !this.#phase) {
       // Never overtake what waits.
       this.#flush();
-      if (!this.sendBuffer.length && !this.#inflight) {
+      if (!this.#buffer?.length && !this.#inflight) {
         if (retried) {
           QUEUED.set(packet, queued);
           this.#inflight = packet;
@@ -350,7 +364,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
           if (!this.#try(inflight)) return;
           continue;
         }
-        const packet = this.sendBuffer.shift() as OutgoingPacket | undefined;
+        const packet = this.#buffer?.shift() as OutgoingPacket | undefined;
         if (!packet) return;
         const queued = QUEUED.get(packet);
         if (queued?.n !== undefined) {

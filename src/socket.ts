@@ -9,7 +9,7 @@ import { CLIENT_ID_KEY, newClientId } from "./exactly-once";
 import { kManagerLink, RESERVED_EVENTS } from "./internal/constants";
 import { emitLocally } from "./internal/emitter";
 import { rethrowLater } from "./internal/subscriptions";
-import type { NamespaceHooks } from "./link";
+import type { ManagerLink, NamespaceHooks } from "./link";
 import type { Manager } from "./manager";
 import { checkSocketOptions, Outbox, type AckCallback, type EmitFlags } from "./outbox";
 import type {
@@ -78,28 +78,42 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   recovered = false;
   /** Sent with every CONNECT packet: an object, `(cb) => cb(data)`, or an async function returning the data. */
   auth: AuthOption | undefined;
-  /** Events received before the namespace handshake completed; delivered right after `connect`. */
-  receiveBuffer: Array<ReadonlyArray<unknown>> = [];
 
   #state = INACTIVE;
   #status: SocketStatus = "disconnected";
   #flags = NO_FLAGS;
   /** Bumped whenever a pending auth step must be ignored (disconnect, connection closed, new attempt). */
   #attempt = 0;
-  /** Connection state recovery: the server's private session id and the offset of the last event seen. */
-  #pid: string | undefined;
-  #offset: string | undefined;
-  /** exactlyOnce: the socket's id sent with every CONNECT (see src/exactly-once.ts). */
-  readonly #clientId: string | undefined;
+  /**
+   * Made only for the sockets that use them: connection state recovery (the server's private session id, the
+   * offset of the last event seen) and exactlyOnce (the socket's id sent with every CONNECT, src/exactly-once.ts).
+   */
+  #ids: { pid?: string | undefined; offset?: string | undefined; client?: string } | undefined;
+  /** The array behind receiveBuffer, made on first use. */
+  #received: Array<ReadonlyArray<unknown>> | undefined;
 
   constructor(io: Manager<ListenEvents, EmitEvents>, nsp: string, opts: SocketOptions = {}) {
     checkSocketOptions(opts);
-    super(io[kManagerLink], opts);
+    super(opts);
     this.io = io;
     this.nsp = nsp;
     this.auth = opts.auth;
-    this.#clientId = opts.exactlyOnce ? newClientId() : undefined;
+    if (opts.exactlyOnce) this.#ids = { client: newClientId() };
     if (this.link.autoConnect) this.open();
+  }
+
+  /** Events received before the namespace handshake completed; delivered right after `connect`. */
+  get receiveBuffer(): Array<ReadonlyArray<unknown>> {
+    return (this.#received ??= []);
+  }
+
+  set receiveBuffer(buffer: Array<ReadonlyArray<unknown>>) {
+    this.#received = buffer;
+  }
+
+  /** @internal What the Manager lends this socket (timers, writes, attach/detach): read from it, not kept. */
+  protected get link(): ManagerLink {
+    return this.io[kManagerLink];
   }
 
   // What the Manager tells this socket once attached (NamespaceHooks, src/link.ts): TypeScript-private
@@ -385,8 +399,9 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       if (ok) {
         // With a session to recover, CONNECT tells the server which one and the last event seen (the user's
         // auth fields win on a clash, as in socket.io-client); with exactlyOnce, the socket's client id.
-        let data = this.#pid === undefined ? value : { pid: this.#pid, offset: this.#offset, ...(isObject(value) ? value : {}) };
-        if (this.#clientId) data = { ...(isObject(data) ? data : {}), [CLIENT_ID_KEY]: this.#clientId };
+        const ids = this.#ids;
+        let data = ids?.pid === undefined ? value : { pid: ids.pid, offset: ids.offset, ...(isObject(value) ? value : {}) };
+        if (ids?.client) data = { ...(isObject(data) ? data : {}), [CLIENT_ID_KEY]: ids.client };
         try {
           // On failure to write, the session is closing: its close event puts us back to waiting.
           link.write(link.encode({ type: PacketType.CONNECT, nsp: this.nsp, data }), true);
@@ -444,17 +459,17 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       }
       const pid = (data as { pid?: unknown }).pid;
       this.id = sid;
-      this.recovered = pid !== undefined && pid === this.#pid;
-      this.#pid = typeof pid === "string" ? pid : undefined;
+      this.recovered = pid !== undefined && pid === this.#ids?.pid;
+      if (typeof pid === "string" || this.#ids) (this.#ids ??= {}).pid = typeof pid === "string" ? pid : undefined;
       this.#set(CONNECTED);
       this.flushOnConnect();
       // A status:change listener may have disconnected us.
       if (!this.connected) return;
       emitLocally(this, "connect", []);
       // Events received before the CONNECT reply, delivered in order while connected.
-      while (this.receiveBuffer.length && this.connected) {
+      while (this.#received?.length && this.connected) {
         try {
-          this.#deliver(this.receiveBuffer.shift() as unknown[]);
+          this.#deliver(this.#received.shift() as unknown[]);
         } catch (error) {
           rethrowLater(error);
         }
@@ -478,7 +493,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   #deliver(args: readonly unknown[]): void {
     const last = args[args.length - 1];
     // With recovery on, the server appends each event's offset as its last argument.
-    if (this.#pid !== undefined && typeof last === "string") this.#offset = last;
+    const ids = this.#ids;
+    if (ids?.pid !== undefined && typeof last === "string") ids.offset = last;
     this.dispatch(args);
   }
 }

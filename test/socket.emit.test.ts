@@ -176,3 +176,21 @@ test("events the server sends under reserved names reach no listener, not even o
   assert.deepEqual(seen, []);
   assert.equal(client.connected, true);
 });
+
+test("a received event reaches the listeners registered when it arrived: once() ones once, ones added meanwhile from the next event", async (t) => {
+  const { client, serverSocket } = await pair(t);
+  const calls: string[] = [];
+  const late = (n: number): number => calls.push(`late ${n}`);
+  client.on("e", (n: number) => {
+    calls.push(`first ${n}`);
+    if (n === 1) client.on("e", late);
+  });
+  client.once("e", (n: number) => calls.push(`once ${n}`));
+  client.on("e", (n: number, extra: unknown) => calls.push(`last ${n} ${String(extra)}`));
+  const done = once(client, "done");
+  serverSocket.emit("e", 1);
+  serverSocket.emit("e", 2, "x");
+  serverSocket.emit("done");
+  await done;
+  assert.deepEqual(calls, ["first 1", "once 1", "last 1 undefined", "first 2", "last 2 x", "late 2"]);
+});

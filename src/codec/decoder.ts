@@ -164,7 +164,9 @@ export class Decoder
       slots.forEach(([holder, key], num) => setOwn(holder, key, received[num]));
       packet = assembled;
     } else {
-      this.#fail(
+      // A partial binary packet is dropped: the decoder stays usable.
+      this.#pending = undefined;
+      throw new ProtocolError(
         DEV
           ? typeof chunk === "string"
             ? `got a text packet while ${pending![1].length - pending![2].length} binary attachment(s) were still expected`
@@ -182,10 +184,5 @@ export class Decoder
   /** Drops a partially received binary packet. The decoder stays usable. */
   destroy(): void {
     this.#pending = undefined;
-  }
-
-  #fail(message: string): never {
-    this.#pending = undefined;
-    throw new ProtocolError(message);
   }
 }

@@ -24,6 +24,8 @@ export function checkPacket({ type, nsp, data, id }: Packet): void {
   }
 }
 
+let shared: Encoder | undefined;
+
 /**
  * Socket.IO v5 encoder. EVENT and ACK packets whose data holds binary (ArrayBuffer, any TypedArray,
  * DataView, Buffer, Blob) anywhere are sent as BINARY_EVENT / BINARY_ACK: the text carries placeholders
@@ -37,6 +39,11 @@ export function checkPacket({ type, nsp, data, id }: Packet): void {
  * @throws SioError ERR_INVALID_ARG when the packet is malformed or its data cannot be serialised.
  */
 export class Encoder implements EncoderContract {
+  constructor() {
+    // Stateless: every `new Encoder()` (one per Manager) is the same object, subclasses excepted.
+    if (new.target === Encoder) return (shared ??= this);
+  }
+
   encode(packet: Packet): EncodedChunk[] {
     checkPacket(packet);
     const { nsp, id, data } = packet;

@@ -30,11 +30,3 @@ export function emitLocally(target: object, event: string, args: readonly unknow
     rethrowLater(error);
   }
 }
-
-/**
- * Same, with the event name as the first element of `eventAndArgs` (a received event's data as it is):
- * no copy of the arguments on the way to the listeners. Exceptions reach the caller.
- */
-export function emitWithName(target: object, eventAndArgs: readonly unknown[]): void {
-  emitterEmit.apply(target, eventAndArgs as unknown[]);
-}
