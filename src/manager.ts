@@ -181,7 +181,11 @@ export class Manager<
         const target = this.#target;
         if (typeof target !== "string") throw target;
         // Its events reach #onEngineEvent while it is this Manager's engine and the Manager is opening or open.
-        const engine = (this.#engine = new Manager.#Session(this as AnyManager, target, this.#engineOptions()));
+        // It hands every event to #onEngineEvent first (where a listener registered at creation would have been
+        // called), then to the listeners users add.
+        const engine = (this.#engine = new BaseEngineSession(target, this.#engineOptions(), this.#kit(), (engine, event, args) =>
+          this.#onEngineEvent(engine, event, args),
+        ));
         const timeout = this.timeout();
         if (timeout !== false) this.#setTimer(() => this.#failed(new TimeoutError("timeout")), timeout);
         engine.open();
@@ -353,7 +357,7 @@ export class Manager<
     return this.opts.rememberUpgrade && !this.#upgraded ? { ...this.opts, rememberUpgrade: false } : this.opts;
   }
 
-  /** The events of its engine, while the Manager is opening or open (see #Session). */
+  /** The events of its engine, while the Manager is opening or open (see open()). */
   #onEngineEvent(engine: EngineSession, event: keyof EngineEvents, [arg, details]: readonly unknown[]): void {
     const opening = this.#state === "opening";
     if (engine !== this.#engine || !(opening || this.#state === "open")) return;
@@ -468,23 +472,4 @@ export class Manager<
       this.#offLifecycle = (this.opts.platform ?? defaultPlatform).onLifecycle({ online: now, visible: now });
     }
   }
-
-  /**
-   * The Manager's engine: it hands every event to its Manager first (where a listener registered at creation
-   * would have been called), then to the listeners users add. Nested to reach the Manager's private members;
-   * this spares a closure and a listener list per event and connection.
-   */
-  static readonly #Session = class ManagedSession extends BaseEngineSession {
-    readonly #manager: AnyManager;
-
-    constructor(manager: AnyManager, uri: string, opts: EngineOptions) {
-      super(uri, opts, manager.#kit());
-      this.#manager = manager;
-    }
-
-    protected override _emitReserved<Ev extends keyof EngineEvents>(ev: Ev, ...args: Parameters<EngineEvents[Ev]>): this {
-      this.#manager.#onEngineEvent(this, ev, args);
-      return super._emitReserved(ev, ...args);
-    }
-  };
 }

@@ -52,6 +52,12 @@ const DEFAULT_PER_MESSAGE_DEFLATE = { threshold: 1024 };
 /** Key of the session on the options it gives its transports (read by their binaryType() and maxPayload()). */
 const kSession = Symbol();
 
+/**
+ * What a session's owner hears: every event, with its arguments, before the listeners users add; a direct call
+ * rather than a listener per event and connection.
+ */
+export type EngineOwner = (engine: BaseEngineSession, event: keyof EngineEvents, args: readonly unknown[]) => void;
+
 type SessionTransportOptions = TransportOptions & { [kSession]: BaseEngineSession };
 
 /** What every transport of a session gets as it is (see #transportOptions). */
@@ -104,11 +110,15 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   #upgrade: UpgradeCancel | undefined;
   /** When the current transport started opening (performance.now()): the handshake's round trip starts there. */
   #openedAt = 0;
+  /** Hears every event first, before the listeners users add (the Manager that owns this session). */
+  readonly #owner: EngineOwner | undefined;
 
-  constructor(uri: string, opts: EngineOptions, kit: TransportKit) {
+  /** `owner`: called with every event this session emits, before its listeners (see EngineOwner). */
+  constructor(uri: string, opts: EngineOptions, kit: TransportKit, owner?: EngineOwner) {
     super();
     this.#opts = opts;
     this.#kit = kit;
+    this.#owner = owner;
     const platform = (this.#platform = opts.platform ?? defaultPlatform);
     const timers = (this.#timers = pickTimers(opts.useNativeTimers));
     const [allowed, client, fallbackTimeout, maxReceiveSize] = resolveOptions(opts, kit);
@@ -201,6 +211,12 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     // Closing later keeps the caller's code free of re-entrant close events.
     if (expired) this.#platform.nextTick(() => this.#expired() && this.#onClose("ping timeout"));
     return expired;
+  }
+
+  /** @internal Every event goes through here (upgrade.ts's too): the owner hears it first, then the listeners. */
+  protected override _emitReserved<Ev extends keyof EngineEvents>(ev: Ev, ...args: Parameters<EngineEvents[Ev]>): this {
+    this.#owner?.(this, ev, args);
+    return super._emitReserved(ev, ...args);
   }
 
   // ---- TransportSink: how the current transport reports to its session ----
