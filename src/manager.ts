@@ -5,7 +5,7 @@ import { backoffDelay } from "./backoff";
 import { defaultParser } from "./codec/default";
 import { kDecodeSink, type SinkDecoder } from "./codec/sink";
 import { PacketType, type Decoder, type EncodedChunk, type Packet, type Parser } from "./codec/packet";
-import { BaseEngineSession, checkEngineOptions, kTransportKit, type EngineSession, type TransportKit } from "./engine/session";
+import { BaseEngineSession, checkEngineOptions, kEngineEvent, kTransportKit, type EngineSession, type TransportKit } from "./engine/session";
 import type { CloseDetails, EngineCloseReason, EngineEvents, EngineOptions, RawData } from "./engine/types";
 import { AbortError, TimeoutError, TransportError } from "./errors";
 import { COMPRESSED, UNCOMPRESSED } from "./internal/constants";
@@ -180,12 +180,9 @@ export class Manager<
       try {
         const target = this.#target;
         if (typeof target !== "string") throw target;
-        // Its events reach #onEngineEvent while it is this Manager's engine and the Manager is opening or open.
-        // It hands every event to #onEngineEvent first (where a listener registered at creation would have been
+        // It hands every event to [kEngineEvent] first (where a listener registered at creation would have been
         // called), then to the listeners users add.
-        const engine = (this.#engine = new BaseEngineSession(target, this.#engineOptions(), this.#kit(), (engine, event, args) =>
-          this.#onEngineEvent(engine, event, args),
-        ));
+        const engine = (this.#engine = new BaseEngineSession(target, this.#engineOptions(), this.#kit(), this as never));
         const timeout = this.timeout();
         if (timeout !== false) this.#setTimer(() => this.#failed(new TimeoutError("timeout")), timeout);
         engine.open();
@@ -358,7 +355,8 @@ export class Manager<
   }
 
   /** The events of its engine, while the Manager is opening or open (see open()). */
-  #onEngineEvent(engine: EngineSession, event: keyof EngineEvents, [arg, details]: readonly unknown[]): void {
+  /** @internal */
+  [kEngineEvent](engine: EngineSession, event: keyof EngineEvents, [arg, details]: readonly unknown[]): void {
     const opening = this.#state === "opening";
     if (engine !== this.#engine || !(opening || this.#state === "open")) return;
     if (event === "data") {

@@ -52,11 +52,16 @@ const DEFAULT_PER_MESSAGE_DEFLATE = { threshold: 1024 };
 /** Key of the session on the options it gives its transports (read by their binaryType() and maxPayload()). */
 const kSession = Symbol();
 
+/** Key of the method by which a session's owner hears its events (see EngineOwner). */
+export const kEngineEvent: unique symbol = /* @__PURE__ */ Symbol();
+
 /**
- * What a session's owner hears: every event, with its arguments, before the listeners users add; a direct call
- * rather than a listener per event and connection.
+ * What a session's owner (its Manager) hears: every event, with its arguments, before the listeners users add;
+ * a direct call rather than a listener per event and connection, and no closure per session.
  */
-export type EngineOwner = (engine: BaseEngineSession, event: keyof EngineEvents, args: readonly unknown[]) => void;
+export interface EngineOwner {
+  [kEngineEvent](engine: BaseEngineSession, event: keyof EngineEvents, args: readonly unknown[]): void;
+}
 
 type SessionTransportOptions = TransportOptions & { [kSession]: BaseEngineSession };
 
@@ -113,7 +118,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   /** Hears every event first, before the listeners users add (the Manager that owns this session). */
   readonly #owner: EngineOwner | undefined;
 
-  /** `owner`: called with every event this session emits, before its listeners (see EngineOwner). */
+  /** `owner`: hears every event this session emits, before its listeners (see EngineOwner). */
   constructor(uri: string, opts: EngineOptions, kit: TransportKit, owner?: EngineOwner) {
     super();
     this.#opts = opts;
@@ -215,7 +220,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
   /** @internal Every event goes through here (upgrade.ts's too): the owner hears it first, then the listeners. */
   protected override _emitReserved<Ev extends keyof EngineEvents>(ev: Ev, ...args: Parameters<EngineEvents[Ev]>): this {
-    this.#owner?.(this, ev, args);
+    this.#owner?.[kEngineEvent](this, ev, args);
     return super._emitReserved(ev, ...args);
   }
 
