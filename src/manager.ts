@@ -320,15 +320,21 @@ export class Manager<
     return callbacks;
   }
 
+  /** Tells the sockets, then this Manager's listeners. */
+  #error(error: Error): void {
+    this.notify("onError", error);
+    this.#emit("error", error);
+  }
+
   /** Replaces the timer of the state. */
   #setTimer(fn: () => void, ms: number): void {
     this.#clearTimer();
     this.unref((this.#timer = this.timers.setTimeout(fn, ms)));
   }
 
+  /** The handle is kept: clearing a timer that already fired or was cleared does nothing (ids are not reused). */
   #clearTimer(): void {
     this.timers.clearTimeout(this.#timer);
-    this.#timer = undefined;
   }
 
   /**
@@ -374,8 +380,7 @@ export class Manager<
       if (opening) {
         this.#failed(arg as Error);
       } else {
-        this.notify("onError", arg);
-        this.#emit("error", arg as Error);
+        this.#error(arg as Error);
       }
     } else if (event === "close") {
       const reason = arg as EngineCloseReason;
@@ -423,8 +428,7 @@ export class Manager<
     // Abandons the attempt: an engine still opening (connect timeout) must not open later.
     this.#halt("closed");
     const epoch = this.#epoch;
-    this.notify("onError", error);
-    this.#emit("error", error);
+    this.#error(error);
     for (const callback of callbacks) safely(callback, error);
     if (this.#epoch !== epoch) return; // a listener opened or closed the Manager meanwhile
     if (error === this.#target) {

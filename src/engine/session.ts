@@ -102,7 +102,10 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   #timer: TimerHandle | undefined;
   /** pingInterval + pingTimeout, once open. */
   #pingDelay = 0;
-  /** Wall-clock time (ms) after which the server counts as silent; 0 while no heartbeat runs. */
+  /**
+   * Wall-clock time (ms) after which the server counts as silent; 0 while no heartbeat runs, that is, exactly
+   * while the session is not open or closing (id and #expired read it so).
+   */
   #deadline = 0;
   #undoLifecycle: (() => void) | undefined;
 
@@ -157,7 +160,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
   /** The Engine.IO session id (`sid`), null until the handshake and again after the close. */
   get id(): string | null {
-    return this.#state === OPEN || this.#state === CLOSING ? this.#handshake!.sid : null;
+    return this.#deadline > 0 ? this.#handshake!.sid : null;
   }
 
   get readyState(): EngineState {
@@ -389,7 +392,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
   /** True when the server's heartbeat deadline has passed by the wall clock, even if the timer never fired. */
   #expired(): boolean {
-    return (this.#state === OPEN || this.#state === CLOSING) && Date.now() > this.#deadline;
+    return this.#deadline > 0 && Date.now() > this.#deadline;
   }
 
   #onHandshake(data: RawData | undefined): void {
