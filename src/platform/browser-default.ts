@@ -1,10 +1,7 @@
 // The default platform of browser builds (rollup.config.mjs resolves ./default to this file): the browser
 // Platform without HTTP, and the `request` that polling imports on its own.
 export {
-  base64Decode,
-  base64Encode,
   browserBasePlatform as defaultPlatform,
   pickConnectOptions,
   request,
-  toBinary,
 } from "./browser";

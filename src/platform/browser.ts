@@ -7,29 +7,6 @@ import { DEV } from "../internal/dev";
 
 function noop(): void {}
 
-/** Received binary as `binaryType` asks: an ArrayBuffer (a WebSocket's, or a decoder's fresh bytes) or a Blob. */
-export function toBinary(data: ArrayBuffer | Uint8Array | Blob, binaryType: string): ArrayBuffer | Blob {
-  return binaryType == "blob"
-    ? data instanceof Blob
-      ? data
-      : new Blob([data as BlobPart])
-    : ((data as Uint8Array).buffer as ArrayBuffer | undefined) ?? (data as ArrayBuffer);
-}
-
-export function base64Encode(bytes: Uint8Array): string {
-  let text = "";
-  // In slices: fromCharCode takes its arguments on the stack.
-  for (let at = 0; at < bytes.length; at += 0x8000) text += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
-  return btoa(text);
-}
-
-export function base64Decode(text: string): Uint8Array {
-  const chars = atob(text);
-  const bytes = new Uint8Array(chars.length);
-  for (let at = 0; at < chars.length; at++) bytes[at] = chars.charCodeAt(at);
-  return bytes;
-}
-
 /** Node's connect options (TLS, agent, proxy, cookie jar): browsers have no use for any of them. */
 export function pickConnectOptions(_from: NodeConnectOptions): NodeConnectOptions {
   return {};

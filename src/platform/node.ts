@@ -45,25 +45,6 @@ export function pickConnectOptions(from: NodeConnectOptions): NodeConnectOptions
   return picked as NodeConnectOptions;
 }
 
-/** Received binary as `binaryType` asks: a Buffer (the default), an ArrayBuffer of exactly its bytes, or a Blob. */
-export function toBinary(data: ArrayBuffer | Uint8Array | Blob, binaryType: string): Buffer | ArrayBuffer | Blob {
-  if (binaryType == "blob") return data instanceof Blob ? data : new Blob([data as BlobPart]);
-  const view = ArrayBuffer.isView(data) ? data : new Uint8Array(data as ArrayBuffer);
-  if (binaryType == "arraybuffer") {
-    const { buffer, byteOffset, byteLength } = view;
-    return byteLength == buffer.byteLength ? (buffer as ArrayBuffer) : (buffer.slice(byteOffset, byteOffset + byteLength) as ArrayBuffer);
-  }
-  return Buffer.isBuffer(view) ? view : Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-}
-
-export function base64Encode(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
-}
-
-export function base64Decode(text: string): Uint8Array {
-  return Buffer.from(text, "base64");
-}
-
 /** Only the TLS and agent fields, so unrelated init fields never leak into node:https options. */
 function connectOptions(init: NodeConnectOptions): HttpsRequestOptions {
   const { proxy: _proxy, cookieJar: _jar, ...out } = pickConnectOptions(init);

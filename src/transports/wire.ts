@@ -1,16 +1,13 @@
 // Engine.IO v4 packets as the transports carry them: a type digit then the text ("4hello"); binary as raw bytes
-// (WebSocket, WebTransport) or as "b" + base64 (polling, forceBase64). The subset of engine.io-parser siolink
-// needs, in a third of its bytes; the binary conversions that differ between Node and browsers come from the
-// platform (src/platform/default.ts).
+// (WebSocket, WebTransport) or as "b" + base64 (polling, forceBase64). Each packet is framed by engine.io-parser
+// (the team's chosen Engine.IO framing, with its Node and browser builds); polling's payloads (packets joined by
+// the record separator) and the byte counting for size limits are done here.
 
-import type { EnginePacket, EnginePacketType, RawData } from "../engine/types";
-import { base64Decode, base64Encode, toBinary } from "../platform/default";
+import { decodePacket, encodePacket } from "engine.io-parser";
+import type { EnginePacket, RawData } from "../engine/types";
 
 /** An encoded packet: text, or binary where the transport carries binary. */
 export type Frame = RawData;
-
-/** Packet types by their digit. */
-const TYPES: readonly EnginePacketType[] = ["open", "close", "ping", "pong", "message", "upgrade", "noop"];
 
 /** The bytes of an ArrayBuffer or a view, without copying. */
 export const bytesOf = (data: ArrayBuffer | ArrayBufferView): Uint8Array =>
@@ -35,31 +32,23 @@ export function encodeAll(packets: EnginePacket[], binary: boolean, done: (frame
   // One more than the packets: this loop counts too, so `done` never runs before every packet was started.
   let pending = packets.length + 1;
   const ready = (): unknown => --pending || done(frames);
-  packets.forEach(({ type, data }, index) => {
-    const encoded = (frame: Frame): void => {
+  packets.forEach((packet, index) =>
+    encodePacket(packet as Parameters<typeof encodePacket>[0], binary, (frame: Frame) => {
       frames[index] = frame;
       ready();
-    };
-    if (data == null || typeof data == "string") encoded(TYPES.indexOf(type) + (data ?? ""));
-    else if (binary) encoded(data);
-    else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) encoded("b" + base64Encode(bytesOf(data)));
-    else data.arrayBuffer().then((buffer) => encoded("b" + base64Encode(new Uint8Array(buffer))));
-  });
+    }),
+  );
   ready();
 }
 
 /**
- * One received frame as a packet, binary as `binaryType` asks. Anything malformed becomes an error packet, which
- * the session turns into "parse error".
+ * One received frame as a packet, binary as `binaryType` asks. Anything malformed becomes the parser's error
+ * packet, which the session turns into "parse error".
  */
 export function decodeFrame(data: unknown, binaryType: string): EnginePacket {
   try {
-    if (typeof data != "string") return { type: "message", data: toBinary(data as Uint8Array, binaryType) };
-    if (data[0] == "b") return { type: "message", data: toBinary(base64Decode(data.slice(1)), binaryType) };
-    const type = TYPES[data[0] as unknown as number];
-    if (type) return data.length > 1 ? { type, data: data.slice(1) } : { type };
+    return decodePacket(data as string, binaryType as "nodebuffer") as EnginePacket;
   } catch {
-    // Bad base64, or binary the runtime cannot convert.
+    return { type: "error", data: "parser error" };
   }
-  return { type: "error", data: "parser error" };
 }
