@@ -55,10 +55,7 @@ const kSession = Symbol();
 /** Key of the method by which a session's owner hears its events (see EngineOwner). */
 export const kEngineEvent: unique symbol = /* @__PURE__ */ Symbol();
 
-/**
- * What a session's owner (its Manager) hears: every event, with its arguments, before the listeners users add;
- * a direct call rather than a listener per event and connection, and no closure per session.
- */
+/** What a session's owner (its Manager) hears: every event, before the listeners (no closure per session). */
 export interface EngineOwner {
   [kEngineEvent](engine: BaseEngineSession, event: keyof EngineEvents, args: readonly unknown[]): void;
 }
@@ -102,10 +99,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   #timer: TimerHandle | undefined;
   /** pingInterval + pingTimeout, once open. */
   #pingDelay = 0;
-  /**
-   * Wall-clock time (ms) after which the server counts as silent; 0 while no heartbeat runs, that is, exactly
-   * while the session is not open or closing (id and #expired read it so).
-   */
+  /** Wall-clock time (ms) after which the server counts as silent; 0 exactly while not open or closing. */
   #deadline = 0;
   #undoLifecycle: (() => void) | undefined;
 
@@ -118,7 +112,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   #upgrade: UpgradeCancel | undefined;
   /** When the current transport started opening (performance.now()): the handshake's round trip starts there. */
   #openedAt = 0;
-  /** Hears every event first, before the listeners users add (the Manager that owns this session). */
+  /** Hears every event before the listeners users add (the Manager that owns this session). */
   readonly #owner: EngineOwner | undefined;
 
   /** `owner`: hears every event this session emits, before its listeners (see EngineOwner). */
