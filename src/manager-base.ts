@@ -19,7 +19,8 @@ import { Socket } from "./socket";
 import type { DefaultEventsMap, EventsMap, ManagerOptions, ManagerReservedEvents, SocketOptions } from "./types";
 
 /** The settings read and written by reconnectionAttempts(), reconnectionDelay()... (kept in `opts`). */
-type Setting = "reconnectionAttempts" | "reconnectionDelay" | "reconnectionDelayMax" | "randomizationFactor" | "timeout";
+const SETTINGS = ["reconnectionAttempts", "reconnectionDelay", "reconnectionDelayMax", "randomizationFactor", "timeout"] as const;
+type Setting = (typeof SETTINGS)[number];
 
 /** Checks a setting's value (a non-negative number; `timeout` may also be false). */
 function check(name: Setting, value: unknown): void {
@@ -33,6 +34,20 @@ export function safely<T>(fn: (arg: T) => void, arg: T): void {
   } catch (error) {
     rethrowLater(error);
   }
+}
+
+/** The settings (made by the static block of ManagerBase): no argument reads, one writes and returns the Manager. */
+export interface ManagerBase<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents> {
+  reconnectionAttempts(): number;
+  reconnectionAttempts(v: number): this;
+  reconnectionDelay(): number;
+  reconnectionDelay(v: number): this;
+  reconnectionDelayMax(): number;
+  reconnectionDelayMax(v: number): this;
+  randomizationFactor(): number;
+  randomizationFactor(v: number): this;
+  timeout(): number | false;
+  timeout(v: number | false): this;
 }
 
 /**
@@ -63,9 +78,7 @@ export abstract class ManagerBase<
   constructor(opts: ManagerOptions) {
     super();
     this.opts = opts;
-    for (const name of ["reconnectionAttempts", "reconnectionDelay", "reconnectionDelayMax", "randomizationFactor", "timeout"] as const) {
-      check(name, opts[name]);
-    }
+    for (const name of SETTINGS) check(name, opts[name]);
     this.#encoder = new (checkParser(opts.parser ?? defaultParser).Encoder)();
   }
 
@@ -117,42 +130,17 @@ export abstract class ManagerBase<
   // -------------------------------------------------------------------------------------------------------
   // Settings (no argument: read; with one: write and return the Manager, as in socket.io-client)
 
-  reconnectionAttempts(): number;
-  reconnectionAttempts(v: number): this;
-  reconnectionAttempts(v?: number): number | this {
-    return this.#setting("reconnectionAttempts", v, v === undefined);
-  }
-
-  reconnectionDelay(): number;
-  reconnectionDelay(v: number): this;
-  reconnectionDelay(v?: number): number | this {
-    return this.#setting("reconnectionDelay", v, v === undefined);
-  }
-
-  reconnectionDelayMax(): number;
-  reconnectionDelayMax(v: number): this;
-  reconnectionDelayMax(v?: number): number | this {
-    return this.#setting("reconnectionDelayMax", v, v === undefined);
-  }
-
-  randomizationFactor(): number;
-  randomizationFactor(v: number): this;
-  randomizationFactor(v?: number): number | this {
-    return this.#setting("randomizationFactor", v, v === undefined);
-  }
-
-  timeout(): number | false;
-  timeout(v: number | false): this;
-  timeout(v?: number | false): number | false | this {
-    return this.#setting("timeout", v, arguments.length === 0);
-  }
-
-  #setting<T>(name: Setting, v: unknown, read: boolean): T {
-    const opts = this.opts as Record<string, unknown>;
-    if (read) return (opts[name] ?? DEFAULTS[name]) as T;
-    check(name, v);
-    opts[name] = v;
-    return this as unknown as T;
+  static {
+    for (const name of SETTINGS) {
+      // No argument reads (undefined too, except for timeout, where it is a value to refuse).
+      (this.prototype as unknown as Record<Setting, unknown>)[name] = function (this: ManagerBase, v?: unknown) {
+        const opts = this.opts as Record<string, unknown>;
+        if (arguments.length === 0 || (v === undefined && name !== "timeout")) return opts[name] ?? DEFAULTS[name];
+        check(name, v);
+        opts[name] = v;
+        return this;
+      };
+    }
   }
 
   /** Whether Sockets connect as soon as they are created (the `autoConnect` option); writable. */

@@ -5,7 +5,7 @@ import { backoffDelay } from "./backoff";
 import { defaultParser } from "./codec/default";
 import { kDecodeSink, type SinkDecoder } from "./codec/sink";
 import { PacketType, type Decoder, type EncodedChunk, type Packet, type Parser } from "./codec/packet";
-import { BaseEngineSession, checkEngineOptions, kTransportKit, type EngineSession, type TransportKit } from "./engine/session";
+import { BaseEngineSession, checkEngineOptions, kEngineEvent, kTransportKit, type EngineSession, type TransportKit } from "./engine/session";
 import type { CloseDetails, EngineCloseReason, EngineEvents, EngineOptions, RawData } from "./engine/types";
 import { AbortError, TimeoutError, TransportError } from "./errors";
 import { COMPRESSED, UNCOMPRESSED } from "./internal/constants";
@@ -180,8 +180,9 @@ export class Manager<
       try {
         const target = this.#target;
         if (typeof target !== "string") throw target;
-        // Its events reach #onEngineEvent while it is this Manager's engine and the Manager is opening or open.
-        const engine = (this.#engine = new Manager.#Session(this as AnyManager, target, this.#engineOptions()));
+        // It hands every event to [kEngineEvent] first (where a listener registered at creation would have been
+        // called), then to the listeners users add.
+        const engine = (this.#engine = new BaseEngineSession(target, this.#engineOptions(), this.#kit(), this as never));
         const timeout = this.timeout();
         if (timeout !== false) this.#setTimer(() => this.#failed(new TimeoutError("timeout")), timeout);
         engine.open();
@@ -319,15 +320,21 @@ export class Manager<
     return callbacks;
   }
 
+  /** Tells the sockets, then this Manager's listeners. */
+  #error(error: Error): void {
+    this.notify("onError", error);
+    this.#emit("error", error);
+  }
+
   /** Replaces the timer of the state. */
   #setTimer(fn: () => void, ms: number): void {
     this.#clearTimer();
     this.unref((this.#timer = this.timers.setTimeout(fn, ms)));
   }
 
+  /** The handle is kept: clearing a timer that already fired or was cleared does nothing (ids are not reused). */
   #clearTimer(): void {
     this.timers.clearTimeout(this.#timer);
-    this.#timer = undefined;
   }
 
   /**
@@ -353,8 +360,9 @@ export class Manager<
     return this.opts.rememberUpgrade && !this.#upgraded ? { ...this.opts, rememberUpgrade: false } : this.opts;
   }
 
-  /** The events of its engine, while the Manager is opening or open (see #Session). */
-  #onEngineEvent(engine: EngineSession, event: keyof EngineEvents, [arg, details]: readonly unknown[]): void {
+  /** The events of its engine, while the Manager is opening or open (see open()). */
+  /** @internal */
+  [kEngineEvent](engine: EngineSession, event: keyof EngineEvents, [arg, details]: readonly unknown[]): void {
     const opening = this.#state === "opening";
     if (engine !== this.#engine || !(opening || this.#state === "open")) return;
     if (event === "data") {
@@ -372,8 +380,7 @@ export class Manager<
       if (opening) {
         this.#failed(arg as Error);
       } else {
-        this.notify("onError", arg);
-        this.#emit("error", arg as Error);
+        this.#error(arg as Error);
       }
     } else if (event === "close") {
       const reason = arg as EngineCloseReason;
@@ -421,8 +428,7 @@ export class Manager<
     // Abandons the attempt: an engine still opening (connect timeout) must not open later.
     this.#halt("closed");
     const epoch = this.#epoch;
-    this.notify("onError", error);
-    this.#emit("error", error);
+    this.#error(error);
     for (const callback of callbacks) safely(callback, error);
     if (this.#epoch !== epoch) return; // a listener opened or closed the Manager meanwhile
     if (error === this.#target) {
@@ -468,23 +474,4 @@ export class Manager<
       this.#offLifecycle = (this.opts.platform ?? defaultPlatform).onLifecycle({ online: now, visible: now });
     }
   }
-
-  /**
-   * The Manager's engine: it hands every event to its Manager first (where a listener registered at creation
-   * would have been called), then to the listeners users add. Nested to reach the Manager's private members;
-   * this spares a closure and a listener list per event and connection.
-   */
-  static readonly #Session = class ManagedSession extends BaseEngineSession {
-    readonly #manager: AnyManager;
-
-    constructor(manager: AnyManager, uri: string, opts: EngineOptions) {
-      super(uri, opts, manager.#kit());
-      this.#manager = manager;
-    }
-
-    protected override _emitReserved<Ev extends keyof EngineEvents>(ev: Ev, ...args: Parameters<EngineEvents[Ev]>): this {
-      this.#manager.#onEngineEvent(this, ev, args);
-      return super._emitReserved(ev, ...args);
-    }
-  };
 }

@@ -31,17 +31,12 @@ type AnyManager = Manager<EventsMap, EventsMap>;
 /** Options that never change the connection, hence never split the cache. */
 const NOT_CONNECTION_OPTIONS = ["forceNew", "multiplex", "force new connection", "auth", "ackTimeout", "retries", "exactlyOnce", "buffer", "path"];
 
-interface CacheEntry {
-  /** The Manager class of the entry point (io() of siolink/websocket never gets a siolink Manager, or back). */
-  readonly type: typeof Manager;
-  /** Origin and path: the server. */
-  readonly key: string;
-  readonly manager: AnyManager;
-  readonly options: Record<string, string>;
-}
-
-/** The cached Managers, oldest first. */
-const cache: CacheEntry[] = [];
+/**
+ * The cached Managers, oldest first, each with the connection options it was created with and, under the key
+ * "", its server (origin and path): a call agrees with it only for the same server. Its entry point is its class
+ * (io() of siolink/websocket never gets a siolink Manager, or back).
+ */
+const cache = /* @__PURE__ */ new Map<AnyManager, Record<string, string>>();
 
 /** Objects that are not plain data (agents, parser modules) and functions are compared by identity. */
 const identities = /* @__PURE__ */ new WeakMap<object, string>();
@@ -110,10 +105,11 @@ export function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEv
   let manager: Manager<ListenEvents, EmitEvents> | undefined;
   // forceNew / multiplex: false never use the cache: no key or option comparison is computed for them.
   if (!(url instanceof Error || options.forceNew || (options as { "force new connection"?: boolean })["force new connection"] || options.multiplex === false)) {
-    const key = `${url.id} ${options.path || "/socket.io"}`;
     const wanted = connectionOptions(options, url.query);
-    manager = cache.find((entry) => entry.type === type && entry.key === key && agrees(entry.options, wanted))?.manager as typeof manager;
-    if (manager === undefined) cache.push({ type, key, manager: (manager = create()) as AnyManager, options: wanted });
+    // A URL never reads as JSON (what the options' values are): the server cannot be mistaken for an option.
+    wanted[""] = `${url.id} ${options.path || "/socket.io"}`;
+    manager = [...cache.keys()].find((cached) => cached.constructor === type && agrees(cache.get(cached)!, wanted)) as typeof manager;
+    if (manager === undefined) cache.set((manager = create()) as AnyManager, wanted);
     else if (manager[kManagerLink].hasNamespace(url.nsp)) manager = undefined;
   }
   return (manager ?? create()).socket(url instanceof Error ? "/" : url.nsp, options);
@@ -121,13 +117,12 @@ export function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEv
 
 /** Forgets `manager` (closed for good) if the cache holds it. */
 export function evict(manager: AnyManager): void {
-  const index = cache.findIndex((entry) => entry.manager === manager);
-  if (index >= 0) cache.splice(index, 1);
+  cache.delete(manager);
 }
 
 /** How many Managers the cache holds (for tests and diagnostics). */
 export function cachedManagerCount(): number {
-  return cache.length;
+  return cache.size;
 }
 
 /**

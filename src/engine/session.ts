@@ -52,6 +52,14 @@ const DEFAULT_PER_MESSAGE_DEFLATE = { threshold: 1024 };
 /** Key of the session on the options it gives its transports (read by their binaryType() and maxPayload()). */
 const kSession = Symbol();
 
+/** Key of the method by which a session's owner hears its events (see EngineOwner). */
+export const kEngineEvent: unique symbol = /* @__PURE__ */ Symbol();
+
+/** What a session's owner (its Manager) hears: every event, before the listeners (no closure per session). */
+export interface EngineOwner {
+  [kEngineEvent](engine: BaseEngineSession, event: keyof EngineEvents, args: readonly unknown[]): void;
+}
+
 type SessionTransportOptions = TransportOptions & { [kSession]: BaseEngineSession };
 
 /** What every transport of a session gets as it is (see #transportOptions). */
@@ -91,7 +99,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   #timer: TimerHandle | undefined;
   /** pingInterval + pingTimeout, once open. */
   #pingDelay = 0;
-  /** Wall-clock time (ms) after which the server counts as silent; 0 while no heartbeat runs. */
+  /** Wall-clock time (ms) after which the server counts as silent; 0 exactly while not open or closing. */
   #deadline = 0;
   #undoLifecycle: (() => void) | undefined;
 
@@ -104,11 +112,15 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   #upgrade: UpgradeCancel | undefined;
   /** When the current transport started opening (performance.now()): the handshake's round trip starts there. */
   #openedAt = 0;
+  /** Hears every event before the listeners users add (the Manager that owns this session). */
+  readonly #owner: EngineOwner | undefined;
 
-  constructor(uri: string, opts: EngineOptions, kit: TransportKit) {
+  /** `owner`: hears every event this session emits, before its listeners (see EngineOwner). */
+  constructor(uri: string, opts: EngineOptions, kit: TransportKit, owner?: EngineOwner) {
     super();
     this.#opts = opts;
     this.#kit = kit;
+    this.#owner = owner;
     const platform = (this.#platform = opts.platform ?? defaultPlatform);
     const timers = (this.#timers = pickTimers(opts.useNativeTimers));
     const [allowed, client, fallbackTimeout, maxReceiveSize] = resolveOptions(opts, kit);
@@ -142,7 +154,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
   /** The Engine.IO session id (`sid`), null until the handshake and again after the close. */
   get id(): string | null {
-    return this.#state === OPEN || this.#state === CLOSING ? this.#handshake!.sid : null;
+    return this.#deadline > 0 ? this.#handshake!.sid : null;
   }
 
   get readyState(): EngineState {
@@ -201,6 +213,12 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     // Closing later keeps the caller's code free of re-entrant close events.
     if (expired) this.#platform.nextTick(() => this.#expired() && this.#onClose("ping timeout"));
     return expired;
+  }
+
+  /** @internal Every event goes through here (upgrade.ts's too): the owner hears it first, then the listeners. */
+  protected override _emitReserved<Ev extends keyof EngineEvents>(ev: Ev, ...args: Parameters<EngineEvents[Ev]>): this {
+    this.#owner?.[kEngineEvent](this, ev, args);
+    return super._emitReserved(ev, ...args);
   }
 
   // ---- TransportSink: how the current transport reports to its session ----
@@ -368,7 +386,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
   /** True when the server's heartbeat deadline has passed by the wall clock, even if the timer never fired. */
   #expired(): boolean {
-    return (this.#state === OPEN || this.#state === CLOSING) && Date.now() > this.#deadline;
+    return this.#deadline > 0 && Date.now() > this.#deadline;
   }
 
   #onHandshake(data: RawData | undefined): void {
