@@ -73,8 +73,8 @@ export class TransportError extends SioError {
  * The failure reported when the server sends more than `maxReceiveSize` bytes at once (a WebSocket frame, a
  * polling response); `context.limit` holds the limit.
  */
-export function tooLargeError(what: string, limit: number): TransportError {
-  return new TransportError(DEV ? `message too large: ${what} exceeded maxReceiveSize (${limit} bytes)` : `${what} ${limit}`, undefined, { limit });
+export function tooLargeError(what: string, limit: number, cause?: unknown): TransportError {
+  return new TransportError(DEV ? `message too large: ${what} exceeded maxReceiveSize (${limit} bytes)` : `${what} ${limit}`, cause, { limit });
 }
 
 /** The server sent bytes the codec, handshake or session refuses. */

@@ -81,7 +81,7 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
     add.call(this, ev as never, fn as never);
     if (signal) {
       const onAbort = (): unknown => this.off(ev as never, fn as never);
-      signal.addEventListener("abort", onAbort);
+      signal.addEventListener("abort", onAbort, { once: true });
       (this.#bound ??= []).push(ev, fn, () => signal.removeEventListener("abort", onAbort));
     }
     return this;
@@ -89,6 +89,10 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
 
   /** Removes `listener`; all listeners of `ev` without one; every listener without arguments. */
   override off<E extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(ev?: E, listener?: ReservedOrUserListener<SocketReservedEvents, ListenEvents, E>): this {
+    const self = this as unknown as { _callbacks?: Record<string, unknown> | undefined };
+    const key = `$${String(ev)}`;
+    // Only an off() that empties an event makes component-emitter delete a key (see below).
+    const had = arguments.length > 0 && self._callbacks?.[key] !== undefined;
     // component-emitter tells its forms apart by the number of arguments.
     emitterOff.apply(this, [ev, listener].slice(0, arguments.length));
     const bound = this.#bound;
@@ -105,9 +109,9 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
     // component-emitter deletes the key of an event left without listeners, which turns its table into a
     // dictionary (about 250 B, kept for the socket's life; every once() listener does it): rebuilt as a
     // plain object, or dropped when empty (component-emitter makes a new one when needed).
-    const self = this as unknown as { _callbacks?: object | undefined };
     const table = self._callbacks;
-    self._callbacks = table && Object.keys(table).length ? { ...table } : undefined;
+    if (!arguments.length) self._callbacks = undefined;
+    else if (had && table && table[key] === undefined) self._callbacks = Object.keys(table).length ? { ...table } : undefined;
     return this;
   }
 
@@ -136,7 +140,7 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
       const listener = (...args: unknown[]): void => settle(undefined, args);
       const onAbort = (): void => settle(abortError(signal as AbortSignal));
       this.on(ev, listener as never);
-      signal?.addEventListener("abort", onAbort);
+      signal?.addEventListener("abort", onAbort, { once: true });
       const timer =
         timeout === undefined
           ? undefined

@@ -170,7 +170,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     }
     const compress = flags.compress !== false;
     const data = [event, ...args];
-    const packet: OutgoingPacket = { type: PacketType.EVENT, nsp: this.nsp, data, options: { compress } };
+    const packet: OutgoingPacket = { type: PacketType.EVENT, nsp: this.nsp, data };
     const retried = !volatile && !!this.opts.retries;
     if (ack && !retried) packet.id = this.#nextId++;
     // Encoded now: arguments the parser cannot encode throw here, before anything is registered.
@@ -178,7 +178,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     const queued: Queued = { c: chunks, at: Date.now(), r: undefined, n: retried ? 0 : undefined, q: ack, t: timeout };
     if (signal) {
       const onAbort = (): void => this.#abort(packet, abortError(signal));
-      signal.addEventListener("abort", onAbort);
+      signal.addEventListener("abort", onAbort, { once: true });
       queued.r = () => signal.removeEventListener("abort", onAbort);
     }
     const id = packet.id;
@@ -197,6 +197,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
       this.#flush();
       if (!this.#buffer?.length && !this.#inflight) {
         if (retried) {
+          packet.options = { compress };
           QUEUED.set(packet, queued);
           this.#inflight = packet;
           return this.#flush();
@@ -205,6 +206,8 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
       }
     }
     if (!sent && !volatile) {
+      // Only a packet that waits is read again (socket.io-client's sendBuffer shape); one sent now needs none.
+      packet.options = { compress };
       QUEUED.set(packet, queued);
       const fit = this.#fits(chunks);
       if (fit > 1) {

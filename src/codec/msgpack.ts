@@ -46,7 +46,9 @@ export function encodeMsgpack(root: unknown): Uint8Array {
   const head = (tag: number, size = 0, value = 0): void => {
     const at = take(size + 1);
     view.setUint8(at, tag);
-    if (size) (view as unknown as Record<string, (at: number, value: number) => void>)[`setUint${size * 8}`]!(at + 1, value);
+    if (size === 1) view.setUint8(at + 1, value);
+    else if (size === 2) view.setUint16(at + 1, value);
+    else if (size) view.setUint32(at + 1, value);
   };
 
   /** A length header: the fix form below `fixLimit` (if any), else the 8 (if any), 16 or 32-bit form. */
@@ -163,7 +165,10 @@ export function decodeMsgpack(bytes: Uint8Array): unknown {
   };
 
   /** A big-endian unsigned integer of 1, 2 or 4 bytes. */
-  const uint = (size: number): number => (view as unknown as Record<string, (at: number) => number>)[`getUint${size * 8}`]!(take(size));
+  const uint = (size: number): number => {
+    const at = take(size);
+    return size === 1 ? bytes[at]! : size === 2 ? view.getUint16(at) : view.getUint32(at);
+  };
 
   /** `n` bytes as a new ArrayBuffer (a copy, so the message buffer is not kept alive by one small value). */
   const binary = (n: number): ArrayBuffer => {

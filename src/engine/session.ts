@@ -218,7 +218,8 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   /** @internal Every event goes through here (upgrade.ts's too): the owner hears it first, then the listeners. */
   protected override _emitReserved<Ev extends keyof EngineEvents>(ev: Ev, ...args: Parameters<EngineEvents[Ev]>): this {
     this.#owner?.[kEngineEvent](this, ev, args);
-    return super._emitReserved(ev, ...args);
+    // component-emitter copies the arguments again even with nobody listening (most "data" events).
+    return this.hasListeners(ev) ? super._emitReserved(ev, ...args) : this;
   }
 
   // ---- TransportSink: how the current transport reports to its session ----

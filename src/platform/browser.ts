@@ -4,6 +4,7 @@
 import { invalidState, tooLargeError, TransportError } from "../errors";
 import type { HttpCallback, HttpPlatform, HttpRequestInit, HttpResponse, NodeConnectOptions, Platform } from "./platform";
 import { DEV } from "../internal/dev";
+import { utf8Length } from "../internal/utf8";
 
 function noop(): void {}
 
@@ -51,7 +52,7 @@ export function request(init: HttpRequestInit, callback: HttpCallback): () => vo
     xhr.onprogress = (event) => over(event.loaded);
     xhr.onload = () => {
       const text = xhr.responseText;
-      if (!(text.length * 3 > limit && over(new TextEncoder().encode(text).length))) settle(null, { status: xhr.status, body: text });
+      if (!(text.length * 3 > limit && over(utf8Length(text)))) settle(null, { status: xhr.status, body: text });
     };
     // "abort": by the browser (a page navigation), never by us (settled first).
     xhr.onerror = xhr.onabort = (event) => failed(event.type);

@@ -7,7 +7,7 @@ import { request as httpsRequest, type RequestOptions as HttpsRequestOptions } f
 import { connect as netConnect, type NetConnectOpts, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
 import WebSocket from "ws";
-import { TransportError } from "../errors";
+import { tooLargeError, TransportError } from "../errors";
 import { MemoryCookieJar } from "./cookies";
 import { openTunnel, resolveProxy } from "./env-proxy";
 import type {
@@ -104,10 +104,6 @@ function keepCookies(jar: CookieJar | undefined, url: string, response: Incoming
 
 /** `ws` reports a frame over its maxPayload with this code, having refused to read it. */
 const WS_TOO_LARGE = "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH";
-
-function tooLarge(what: string, limit: number, cause?: unknown): TransportError {
-  return new TransportError(DEV ? `message too large: ${what} exceeded maxReceiveSize (${limit} bytes)` : `${what} ${limit}`, cause, { limit });
-}
 
 function textOf(data: WebSocket.RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
@@ -242,7 +238,7 @@ class NodeWebSocket extends WebSocket implements WebSocketLike {
       case "error": {
         const error = this.#jarred?.refusal ?? (args[0] as Error);
         const limit = this.#limit;
-        this.onerror?.((error as { code?: unknown }).code === WS_TOO_LARGE && limit !== undefined ? tooLarge("a WebSocket frame", limit, error) : error);
+        this.onerror?.((error as { code?: unknown }).code === WS_TOO_LARGE && limit !== undefined ? tooLargeError("a WebSocket frame", limit, error) : error);
         return true;
       }
       case "close": {
@@ -332,7 +328,7 @@ export function request(init: HttpRequestInit, callback: HttpCallback): RequestH
 
   const refuse = (received: string): void => {
     if (settled) return;
-    settle(tooLarge(`a polling response (${received})`, limit as number));
+    settle(tooLargeError(`a polling response (${received})`, limit as number));
     // Stop reading now: whatever else the server sends is dropped with the socket, never buffered.
     req.destroy();
   };

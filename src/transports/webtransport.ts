@@ -14,9 +14,13 @@ import { createWebTransport, findWebTransport, type WebTransportLike } from "../
 import { Transport, type TransportOptions } from "./transport";
 import { bytesOf, decodeFrame, encodeAll, type Frame } from "./wire";
 
+// One of each for every WebTransport connection: neither keeps state between calls.
+let textEncoder: TextEncoder | undefined;
+let textDecoder: TextDecoder | undefined;
+
 /** One encoded packet as its frame: header and payload in one buffer. */
 async function toFrame(data: Frame): Promise<Uint8Array> {
-  const payload = typeof data == "string" ? new TextEncoder().encode(data) : bytesOf(data instanceof Blob ? await data.arrayBuffer() : data);
+  const payload = typeof data == "string" ? (textEncoder ??= new TextEncoder()).encode(data) : bytesOf(data instanceof Blob ? await data.arrayBuffer() : data);
   const length = payload.length;
   const size = length < 126 ? 1 : length < 65536 ? 3 : 9;
   const frame = new Uint8Array(size + length);
@@ -126,7 +130,7 @@ export class WebTransportTransport extends Transport {
       const binary = bytes[offset]! > 0x7f;
       offset += start + length;
       // slice(): the parser hands an ArrayBuffer view's whole buffer on, so binary gets one of its own.
-      if (!this.packet(decodeFrame(binary ? payload.slice() : new TextDecoder().decode(payload), this.opts.binaryType()))) return false;
+      if (!this.packet(decodeFrame(binary ? payload.slice() : (textDecoder ??= new TextDecoder()).decode(payload), this.opts.binaryType()))) return false;
     }
     bytes = bytes.subarray(offset);
     this.#chunks = bytes.length ? [bytes] : [];

@@ -5,6 +5,7 @@
 
 import { decodePacket, encodePacket } from "engine.io-parser";
 import type { EnginePacket, RawData } from "../engine/types";
+export { utf8Length } from "../internal/utf8";
 
 /** An encoded packet: text, or binary where the transport carries binary. */
 export type Frame = RawData;
@@ -12,16 +13,6 @@ export type Frame = RawData;
 /** The bytes of an ArrayBuffer or a view, without copying. */
 export const bytesOf = (data: ArrayBuffer | ArrayBufferView): Uint8Array =>
   ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
-
-/** Bytes of `text` once UTF-8 encoded (what servers count against their limits); a lone surrogate goes as U+FFFD. */
-export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (const char of text) {
-    const code = char.codePointAt(0)!;
-    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
-  }
-  return bytes;
-}
 
 /**
  * Encodes `packets` (binary as binary frames, or as base64 text when `binary` is false) and hands the frames,
