@@ -89,10 +89,6 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
 
   /** Removes `listener`; all listeners of `ev` without one; every listener without arguments. */
   override off<E extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(ev?: E, listener?: ReservedOrUserListener<SocketReservedEvents, ListenEvents, E>): this {
-    const self = this as unknown as { _callbacks?: Record<string, unknown> | undefined };
-    const key = `$${String(ev)}`;
-    // Only an off() that empties an event makes component-emitter delete a key (see below).
-    const had = arguments.length > 0 && self._callbacks?.[key] !== undefined;
     // component-emitter tells its forms apart by the number of arguments.
     emitterOff.apply(this, [ev, listener].slice(0, arguments.length));
     const bound = this.#bound;
@@ -109,9 +105,11 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
     // component-emitter deletes the key of an event left without listeners, which turns its table into a
     // dictionary (about 250 B, kept for the socket's life; every once() listener does it): rebuilt as a
     // plain object, or dropped when empty (component-emitter makes a new one when needed).
+    // Only when this off() left `ev` without listeners: an event that keeps some kept its key.
+    const self = this as unknown as { _callbacks?: object | undefined };
     const table = self._callbacks;
     if (!arguments.length) self._callbacks = undefined;
-    else if (had && table && table[key] === undefined) self._callbacks = Object.keys(table).length ? { ...table } : undefined;
+    else if (table && !(`$${String(ev)}` in table)) self._callbacks = Object.keys(table).length ? { ...table } : undefined;
     return this;
   }
 
