@@ -4,6 +4,7 @@
 
 import { TimeoutError, nonNegative, AbortError } from "./errors";
 import { emitterOff, TypedEmitter } from "./internal/emitter";
+import type { TimerHandle } from "./internal/timers";
 import type { ManagerLink } from "./link";
 import type {
   AnyEventListener,
@@ -30,6 +31,19 @@ export const NO_LISTENERS: readonly AnyListener[] = Object.freeze([]);
 
 /** The error of an emit or a wait cancelled through `signal`. */
 export const abortError = (signal: AbortSignal): AbortError => new AbortError(undefined, { cause: signal.reason });
+
+/** Calls `fn` once when `signal` aborts; returns what removes that abort listener. */
+export function whenAborted(signal: AbortSignal, fn: () => unknown): () => void {
+  signal.addEventListener("abort", fn, { once: true });
+  return () => signal.removeEventListener("abort", fn);
+}
+
+/** Sets a timer with the Manager's timers, unref'd under its `autoUnref`. */
+export function startTimer(link: ManagerLink, fn: () => void, ms: number): TimerHandle {
+  const timer = link.timers.setTimeout(fn, ms);
+  link.unref(timer);
+  return timer;
+}
 
 /** A copy of `listeners` with `listener` added (first when `first`) or, `add` false, removed (all when undefined). */
 export function editListeners(listeners: readonly AnyListener[], listener: AnyListener | undefined, add?: boolean, first?: boolean): readonly AnyListener[] {
@@ -79,11 +93,7 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
     const signal = options?.signal;
     if (signal?.aborted) return this;
     add.call(this, ev as never, fn as never);
-    if (signal) {
-      const onAbort = (): unknown => this.off(ev as never, fn as never);
-      signal.addEventListener("abort", onAbort, { once: true });
-      (this.#bound ??= []).push(ev, fn, () => signal.removeEventListener("abort", onAbort));
-    }
+    if (signal) (this.#bound ??= []).push(ev, fn, whenAborted(signal, () => this.off(ev as never, fn as never)));
     return this;
   }
 
@@ -128,22 +138,19 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(abortError(signal));
       const link = this.link;
-      const timers = link.timers;
       const settle = (error: Error | undefined, args?: unknown): void => {
-        timers.clearTimeout(timer);
+        link.timers.clearTimeout(timer);
         this.off(ev, listener as never);
-        signal?.removeEventListener("abort", onAbort);
+        release?.();
         error ? reject(error) : resolve(args as ListenerArgs<ReservedOrUserListener<SocketReservedEvents, ListenEvents, E>>);
       };
       const listener = (...args: unknown[]): void => settle(undefined, args);
-      const onAbort = (): void => settle(abortError(signal as AbortSignal));
       this.on(ev, listener as never);
-      signal?.addEventListener("abort", onAbort, { once: true });
+      const release = signal && whenAborted(signal, () => settle(abortError(signal)));
       const timer =
         timeout === undefined
           ? undefined
-          : timers.setTimeout(() => settle(new TimeoutError(DEV ? `no "${String(ev)}" event in ${timeout} ms` : `${String(ev)} ${timeout}`)), timeout);
-      if (timer) link.unref(timer);
+          : startTimer(link, () => settle(new TimeoutError(DEV ? `no "${String(ev)}" event in ${timeout} ms` : `${String(ev)} ${timeout}`)), timeout);
     });
   }
 

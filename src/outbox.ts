@@ -9,7 +9,7 @@ import { emitLocally } from "./internal/emitter";
 import { rethrowLater } from "./internal/subscriptions";
 import type { TimerHandle } from "./internal/timers";
 import type { ManagerLink } from "./link";
-import { abortError, editListeners, Listeners, NO_LISTENERS, type AnyListener } from "./listeners";
+import { abortError, editListeners, Listeners, NO_LISTENERS, startTimer, whenAborted, type AnyListener } from "./listeners";
 import type { BufferDropReason, EventsMap, SocketOptions } from "./types";
 import { DEV } from "./internal/dev";
 
@@ -175,12 +175,14 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     if (ack && !retried) packet.id = this.#nextId++;
     // Encoded now: arguments the parser cannot encode throw here, before anything is registered.
     const chunks = this.link.encode(packet);
-    const queued: Queued = { c: chunks, at: Date.now(), r: undefined, n: retried ? 0 : undefined, q: ack, t: timeout };
-    if (signal) {
-      const onAbort = (): void => this.#abort(packet, abortError(signal));
-      signal.addEventListener("abort", onAbort, { once: true });
-      queued.r = () => signal.removeEventListener("abort", onAbort);
-    }
+    const queued: Queued = {
+      c: chunks,
+      at: Date.now(),
+      r: signal && whenAborted(signal, () => this.#abort(packet, abortError(signal))),
+      n: retried ? 0 : undefined,
+      q: ack,
+      t: timeout,
+    };
     const id = packet.id;
     const withError = errorFirst || timeout !== undefined || !!signal;
     // A sent emit stays cancellable until its acknowledgement settles.
@@ -284,8 +286,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
    */
   protected expire(): void {
     const maxAge = this.opts.buffer?.maxAgeMs;
-    const timers = this.link.timers;
-    timers.clearTimeout(this.#expiry);
+    this.link.timers.clearTimeout(this.#expiry);
     this.#expiry = undefined;
     if (maxAge === undefined || !this.active) return;
     const now = Date.now();
@@ -300,7 +301,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
         this.#drop(buffer.splice(i, 1)[0] as Packet, "expired", new SioError("ERR_EXPIRED", DEV ? `emit dropped: buffered over ${maxAge} ms` : `${maxAge}`));
       }
     }
-    if (next < Infinity) this.link.unref((this.#expiry = timers.setTimeout(() => this.expire(), next - now)));
+    if (next < Infinity) this.#expiry = startTimer(this.link, () => this.expire(), next - now);
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -448,25 +449,30 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
   #register(id: number, fn: AckCallback, withError: boolean, timeout: number | undefined, release?: () => void): void {
     // A resend under the id of its first try (exactlyOnce) replaces what may still wait on that id.
     this.#take(id);
-    let timer: TimerHandle | undefined;
-    if (timeout !== undefined && timeout <= MAX_TIMER_DELAY) {
-      timer = this.link.timers.setTimeout(() => {
-        if (!this.#take(id)) return;
-        // Timed out before its packet could be sent: never send it.
-        const index = this.sendBuffer.findIndex((packet) => packet.id === id);
-        if (index >= 0) this.sendBuffer.splice(index, 1);
-        fn(new TimeoutError("operation has timed out"));
-      }, timeout);
-      this.link.unref(timer);
-    }
+    // (undefined <= n is false: no timeout, no timer.)
+    const timer =
+      (timeout as number) <= MAX_TIMER_DELAY
+        ? startTimer(
+            this.link,
+            () => {
+              if (!this.#take(id)) return;
+              // Timed out before its packet could be sent: never send it.
+              const index = this.sendBuffer.findIndex((packet) => packet.id === id);
+              if (index >= 0) this.sendBuffer.splice(index, 1);
+              fn(new TimeoutError("operation has timed out"));
+            },
+            timeout as number,
+          )
+        : undefined;
     (this.#acks ??= new Map()).set(id, [fn, withError, timer, release]);
   }
 
   /** Forgets the acknowledgement awaited on `id` (clearing its timer, releasing its signal) and returns it. */
   #take(id: number | undefined): Ack | undefined {
-    const pending = this.#acks?.get(id as number);
+    const acks = this.#acks;
+    const pending = acks?.get(id as number);
     if (pending) {
-      this.#acks?.delete(id as number);
+      acks?.delete(id as number);
       this.link.timers.clearTimeout(pending[2]);
       pending[3]?.();
     }
