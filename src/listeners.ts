@@ -116,10 +116,10 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
     // dictionary (about 250 B, kept for the socket's life; every once() listener does it): rebuilt as a
     // plain object, or dropped when empty (component-emitter makes a new one when needed).
     // Only when this off() left `ev` without listeners: an event that keeps some kept its key.
+    // component-emitter's off() always leaves a table, `{}` after off() without arguments.
     const self = this as unknown as { _callbacks?: object | undefined };
-    const table = self._callbacks;
-    if (!arguments.length) self._callbacks = undefined;
-    else if (table && !(`$${String(ev)}` in table)) self._callbacks = Object.keys(table).length ? { ...table } : undefined;
+    const table = self._callbacks as object;
+    if (!(`$${String(ev)}` in table)) self._callbacks = Object.keys(table).length ? { ...table } : undefined;
     return this;
   }
 
