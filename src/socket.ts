@@ -391,11 +391,10 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const link = this.link;
     const attempt = ++this.#attempt;
     const session = link.session();
-    let settled = false;
     const settle = (ok: boolean, value: unknown): void => {
-      if (settled) return;
-      settled = true;
       if (attempt !== this.#attempt || this.#state !== CONNECTING || link.session() !== session || !link.isOpen()) return;
+      // Settled: a second call of the callback (or a late promise) is ignored as a superseded attempt.
+      this.#attempt++;
       if (ok) {
         // With a session to recover, CONNECT tells the server which one and the last event seen (the user's
         // auth fields win on a clash, as in socket.io-client); with exactlyOnce, the socket's client id.
