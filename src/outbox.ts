@@ -326,11 +326,9 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     if (!over()) return 1;
     if (overflow === "error") return 2;
     if (overflow === "drop-newest" || bytes > maxBytes || maxPackets < 1) return 0;
-    do {
-      const oldest = this.sendBuffer.shift();
-      if (!oldest) return 0;
-      this.#drop(oldest, "overflow", overflowError());
-    } while (over());
+    // Never empties the queue: over() is false for an empty one once the two cases above are out.
+    do this.#drop(this.sendBuffer.shift() as Packet, "overflow", overflowError());
+    while (over());
     return 1;
   }
 

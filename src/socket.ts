@@ -69,15 +69,16 @@ const toError = (value: unknown, what: string): Error =>
  */
 export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents> extends Outbox<ListenEvents> {
   /** The Manager (connection) this socket rides on: `socket.io.engine`, `socket.io.on("reconnect", ...)`. */
-  readonly io: Manager<ListenEvents, EmitEvents>;
+  // (`declare`: assigned in the constructor, so no field definition is emitted before it.)
+  declare readonly io: Manager<ListenEvents, EmitEvents>;
   /** The namespace, e.g. "/" or "/admin". */
-  readonly nsp: string;
+  declare readonly nsp: string;
   /** The session id the server gave this namespace connection; undefined while disconnected. */
   id: string | undefined = undefined;
   /** True when the last connection restored the previous session (connection state recovery). */
   recovered = false;
   /** Sent with every CONNECT packet: an object, `(cb) => cb(data)`, or an async function returning the data. */
-  auth: AuthOption | undefined;
+  declare auth: AuthOption | undefined;
 
   #state = INACTIVE;
   #status: SocketStatus = "disconnected";
@@ -446,7 +447,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       // be kept in receiveBuffer.
       const args = typeof id === "number" ? [...data, this.replier(id)] : data;
       if (state === CONNECTED) this.#deliver(args);
-      else this.receiveBuffer.push(Object.freeze(args === data ? [...args] : args));
+      else this.receiveBuffer.push(args);
     } else if (type === PacketType.CONNECT) {
       if (state !== CONNECTING) return;
       const sid = isObject(data) ? data.sid : undefined;
