@@ -57,8 +57,8 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
   /** @internal What the Manager this socket rides on lends it (timers, writes, attach/detach). */
   protected abstract readonly link: ManagerLink;
   #anyListeners = NO_LISTENERS;
-  /** Listeners added with `{ signal }`, as flat (event, listener, release) triples. */
-  #bound: unknown[] | undefined;
+  /** Listeners added with `{ signal }`: [event, listener, release of its abort listener]. */
+  #bound: Array<[unknown, unknown, () => void]> | undefined;
 
   /**
    * @internal Calls the catch-all listeners, then the listeners of the event (`args[0]`), as component-emitter's
@@ -93,7 +93,7 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
     const signal = options?.signal;
     if (signal?.aborted) return this;
     add.call(this, ev as never, fn as never);
-    if (signal) (this.#bound ??= []).push(ev, fn, whenAborted(signal, () => this.off(ev as never, fn as never)));
+    if (signal) (this.#bound ??= []).push([ev, fn, whenAborted(signal, () => this.off(ev as never, fn as never))]);
     return this;
   }
 
@@ -101,17 +101,10 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
   override off<E extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(ev?: E, listener?: ReservedOrUserListener<SocketReservedEvents, ListenEvents, E>): this {
     // component-emitter tells its forms apart by the number of arguments.
     emitterOff.apply(this, [ev, listener].slice(0, arguments.length));
-    const bound = this.#bound;
-    if (bound) {
-      // The `{ signal }` listeners gone by now release their abort listener.
-      const live: unknown[] = [];
-      for (let i = 0; i < bound.length; i += 3) {
-        const fn = bound[i + 1];
-        if ((this.listeners(bound[i] as never) as Array<{ fn?: unknown }>).some((l) => l === fn || l.fn === fn)) live.push(bound[i], fn, bound[i + 2]);
-        else (bound[i + 2] as () => void)();
-      }
-      this.#bound = live.length > 0 ? live : undefined;
-    }
+    // The `{ signal }` listeners gone by now release their abort listener (release() returns undefined).
+    this.#bound = this.#bound?.filter(
+      ([event, fn, release]) => (this.listeners(event as never) as Array<{ fn?: unknown }>).some((l) => l === fn || l.fn === fn) || release(),
+    );
     // component-emitter deletes the key of an event left without listeners, which turns its table into a
     // dictionary (about 250 B, kept for the socket's life; every once() listener does it): rebuilt as a
     // plain object, or dropped when empty (component-emitter makes a new one when needed).
