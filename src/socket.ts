@@ -83,7 +83,11 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   #state = INACTIVE;
   #status: SocketStatus = "disconnected";
   #flags = NO_FLAGS;
-  /** Bumped whenever a pending auth step must be ignored (disconnect, connection closed, new attempt). */
+  /**
+   * Numbers the auth steps: bumped by each one and when it settles, so a step that was superseded (another
+   * attempt on the same session, after disconnect() and connect()) or already settled is ignored; a closed
+   * connection or a disconnection needs no bump, as the state or the session then differs.
+   */
   #attempt = 0;
   /**
    * Made only for the sockets that use them: connection state recovery (the server's private session id, the
@@ -134,7 +138,6 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   private onClose(reason: DisconnectReason, description?: DisconnectDescription): void {
     const previous = this.#state;
     if (previous === INACTIVE) return;
-    this.#attempt++;
     // Whether the Manager will try again, known before it says so: no "reconnecting" flash when it won't.
     const io = this.io;
     this.#checkManager();
@@ -367,7 +370,6 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /** Detaches from the Manager; pending auth steps are ignored from now on. */
   #deactivate(): void {
     if (this.#state === INACTIVE) return;
-    this.#attempt++;
     this.link.detach(this.nsp, this as never);
     this.#set(INACTIVE);
     this.expire();
@@ -477,11 +479,12 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     } else if (type === PacketType.ACK || type === PacketType.BINARY_ACK) {
       if (typeof id === "number" && Array.isArray(data)) this.ack(id, data);
     } else if (type === PacketType.DISCONNECT) {
-      if (state === INACTIVE) return;
-      this.#deactivate();
-      if (state === CONNECTED) this.#closed("io server disconnect");
+      if (state === CONNECTED) {
+        this.#deactivate();
+        this.#closed("io server disconnect");
+      }
       // Before our CONNECT was answered, it is a refusal (a "disconnect" always follows a "connect").
-      else emitLocally(this, "connect_error", [new ConnectError(DEV ? "the server closed the namespace before it connected" : "", undefined)]);
+      else if (state) this.#refused(new ConnectError(DEV ? "the server closed the namespace before it connected" : "", undefined));
     } else if (type === PacketType.CONNECT_ERROR && state === CONNECTING) {
       // Only an answer to our CONNECT: a refusal out of the blue (while connected) is ignored. Refused:
       // stop here. Buffered emits and their acknowledgements stay for a later connect().
