@@ -52,6 +52,9 @@ const CONNECTED = 3;
 /** The flags of an emit without compress()/volatile/timeout()/signal(): shared, so a plain emit allocates none. */
 const NO_FLAGS: EmitFlags = Object.freeze({});
 
+/** A CONNECT or CONNECT_ERROR packet's data, read field by field. */
+type Fields = { readonly [key: string]: unknown } | null | undefined;
+
 /** Reserved events (socket.io-client's and siolink's own): never sent, never taken from the server. */
 const isReserved = (event: unknown): boolean => RESERVED_EVENTS.has(event as string);
 
@@ -445,24 +448,25 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     if (type === PacketType.EVENT || type === PacketType.BINARY_EVENT) {
       // A server cannot fire "connect", "disconnect"... listeners: those names are the client's own.
       if (!Array.isArray(data) || !data.length || isReserved(data[0])) return;
-      // Listeners get the arguments spread, never this array, so it is only copied to add the replier or to
-      // be kept in receiveBuffer.
+      // Listeners get the arguments spread, never this array, so it is only copied to add the replier.
       const args = typeof id === "number" ? [...data, this.replier(id)] : data;
       if (state === CONNECTED) this.#deliver(args);
       else this.receiveBuffer.push(args);
     } else if (type === PacketType.CONNECT) {
       if (state !== CONNECTING) return;
-      const sid = isObject(data) ? data.sid : undefined;
+      // (A primitive or an array has no such field either: no isObject() needed to read the reply's fields.)
+      const fields = data as Fields;
+      const sid = fields?.sid;
       if (typeof sid !== "string" || !sid) {
         // A protocol violation: the Manager drops the connection ("parse error"); this socket gets the
         // error as its connect_error, and the reconnection loop takes over.
         this.link.protocolError(new ProtocolError(DEV ? "CONNECT reply has no session id: Socket.IO v2 servers are not supported" : ""));
         return;
       }
-      const pid = (data as { pid?: unknown }).pid;
+      const pid = typeof fields?.pid === "string" ? fields.pid : undefined;
       this.id = sid;
       this.recovered = pid !== undefined && pid === this.#ids?.pid;
-      if (typeof pid === "string" || this.#ids) (this.#ids ??= {}).pid = typeof pid === "string" ? pid : undefined;
+      if (pid !== undefined || this.#ids) (this.#ids ??= {}).pid = pid;
       this.#set(CONNECTED);
       this.flushOnConnect();
       // A status:change listener may have disconnected us.
@@ -477,7 +481,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
         }
       }
     } else if (type === PacketType.ACK || type === PacketType.BINARY_ACK) {
-      if (typeof id === "number" && Array.isArray(data)) this.ack(id, data);
+      // ack() ignores an id nobody waits for, a missing or malformed one included.
+      if (Array.isArray(data)) this.ack(id as number, data);
     } else if (type === PacketType.DISCONNECT) {
       if (state === CONNECTED) {
         this.#deactivate();
@@ -488,8 +493,9 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     } else if (type === PacketType.CONNECT_ERROR && state === CONNECTING) {
       // Only an answer to our CONNECT: a refusal out of the blue (while connected) is ignored. Refused:
       // stop here. Buffered emits and their acknowledgements stay for a later connect().
-      const message = isObject(data) && typeof data.message === "string" ? data.message : typeof data === "string" ? data : "the server refused the connection";
-      this.#refused(new ConnectError(message, isObject(data) ? data.data : undefined));
+      const fields = data as Fields;
+      const message = typeof fields?.message === "string" ? fields.message : typeof data === "string" ? data : "the server refused the connection";
+      this.#refused(new ConnectError(message, fields?.data));
     }
   }
 
