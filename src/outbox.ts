@@ -233,10 +233,9 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     // The rest of this read may still end the connection (the CONNECT reply and a close in one payload):
     // until it is over, what is sent (the queue, emits made by connect listeners) waits in the queue, so
     // a connection that is already gone cannot swallow it; it then goes out on the next one.
+    // (The try in flight on the previous connection no longer awaits its reply: failSent() failed it when that
+    // connection ended, so it is resent, if tries are left.)
     this.#phase = HOLDING;
-    // The try in flight on the previous connection is resent.
-    const inflight = this.#inflight && QUEUED.get(this.#inflight);
-    if (inflight) inflight.p = false;
     queueMicrotask(() => {
       this.#phase = IDLE;
       this.#flush();
