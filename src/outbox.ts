@@ -59,8 +59,8 @@ const IDLE = 0;
 const FLUSHING = 1;
 const HOLDING = 2;
 
-/** The options of a socket without ackTimeout, retries or buffer. */
-const NO_OPTIONS: SocketOptions = Object.freeze({});
+/** The options of a socket without ackTimeout, retries or buffer, and the flags of a plain emit: one shared empty object. */
+export const EMPTY: object = /* @__PURE__ */ Object.freeze({});
 
 const overflowError = (): SioError => new SioError("ERR_BUFFER_OVERFLOW", DEV ? "emit dropped: send buffer full" : "");
 
@@ -124,7 +124,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     super();
     // Kept only when it sets what is read later: the caller's object (often a fresh literal per io() call, with
     // the Manager's options too) need not live as long as the socket.
-    this.opts = opts.ackTimeout === undefined && !opts.retries && !opts.buffer ? NO_OPTIONS : opts;
+    this.opts = opts.ackTimeout === undefined && !opts.retries && !opts.buffer ? EMPTY : opts;
   }
 
   /** Emits waiting for the connection; sent in order on connect. Assign `[]` to drop them. */

@@ -11,7 +11,7 @@ import { emitLocally } from "./internal/emitter";
 import { rethrowLater } from "./internal/subscriptions";
 import type { ManagerLink, NamespaceHooks } from "./link";
 import type { Manager } from "./manager";
-import { checkSocketOptions, Outbox, type AckCallback, type EmitFlags } from "./outbox";
+import { checkSocketOptions, EMPTY, Outbox, type AckCallback, type EmitFlags } from "./outbox";
 import type {
   AckResult,
   AllButLast,
@@ -49,14 +49,10 @@ const WAITING = 1;
 const CONNECTING = 2;
 const CONNECTED = 3;
 
-/** The flags of an emit without compress()/volatile/timeout()/signal(): shared, so a plain emit allocates none. */
-const NO_FLAGS: EmitFlags = Object.freeze({});
 
 /** A CONNECT or CONNECT_ERROR packet's data, read field by field. */
 type Fields = { readonly [key: string]: unknown } | null | undefined;
 
-/** Reserved events (socket.io-client's and siolink's own): never sent, never taken from the server. */
-const isReserved = (event: unknown): boolean => RESERVED_EVENTS.has(event as string);
 
 /** An Error as it is, anything else wrapped in an ERR_ABORTED SioError saying `what` failed. */
 const toError = (value: unknown, what: string): Error =>
@@ -85,7 +81,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   #state = INACTIVE;
   #status: SocketStatus = "disconnected";
-  #flags = NO_FLAGS;
+  /** The flags of the next emit; a plain emit shares one empty object, so it allocates none. */
+  #flags: EmitFlags = EMPTY;
   /**
    * Numbers the auth steps: bumped by each one and when it settles, so a step that was superseded (another
    * attempt on the same session, after disconnect() and connect()) or already settled is ignored; a closed
@@ -328,8 +325,9 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   #emit(event: string, args: unknown[], errorFirst = false): Socket {
     const flags = this.#flags;
-    this.#flags = NO_FLAGS;
-    if (isReserved(event)) throw invalidArg(DEV ? `"${event}" is a reserved event name` : event);
+    this.#flags = EMPTY;
+    // Reserved events (socket.io-client's and siolink's own) are never sent, and never taken from the server.
+    if (RESERVED_EVENTS.has(event)) throw invalidArg(DEV ? `"${event}" is a reserved event name` : event);
     this.queue(event, args, flags, errorFirst);
     return this as never;
   }
@@ -447,7 +445,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     // Events first: the hot path.
     if (type === PacketType.EVENT || type === PacketType.BINARY_EVENT) {
       // A server cannot fire "connect", "disconnect"... listeners: those names are the client's own.
-      if (!Array.isArray(data) || !data.length || isReserved(data[0])) return;
+      if (!Array.isArray(data) || !data.length || RESERVED_EVENTS.has(data[0])) return;
       // Listeners get the arguments spread, never this array, so it is only copied to add the replier.
       const args = typeof id === "number" ? [...data, this.replier(id)] : data;
       if (state === CONNECTED) this.#deliver(args);
