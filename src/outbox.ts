@@ -66,10 +66,11 @@ const overflowError = (): SioError => new SioError("ERR_BUFFER_OVERFLOW", DEV ? 
 
 /**
  * The size counted by `buffer.maxBytes`: string chunks by their length (UTF-16 code units, so bytes for
- * ASCII text), binary ones by their byte length; packets users put in sendBuffer count none.
+ * ASCII text), binary ones by their byte length (a typed array's length counts elements; a Blob has neither, only its size); packets
+ * users put in sendBuffer count none.
  */
 const size = (chunks: readonly EncodedChunk[] = []): number =>
-  chunks.reduce<number>((total, chunk) => total + (typeof chunk === "string" ? chunk.length : "size" in chunk ? chunk.size : chunk.byteLength), 0);
+  chunks.reduce<number>((total, chunk) => total + ((chunk as ArrayBuffer).byteLength ?? (chunk as string).length ?? (chunk as Blob).size), 0);
 
 /** Calls user code with `args`; its exception is rethrown on its own stack, never into our state machine. */
 function call(fn: AckCallback | undefined, args: unknown[]): void {
