@@ -112,7 +112,8 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
     // component-emitter's off() always leaves a table, `{}` after off() without arguments.
     const self = this as unknown as { _callbacks?: object | undefined };
     const table = self._callbacks as object;
-    if (!(`$${String(ev)}` in table)) self._callbacks = Object.keys(table).length ? { ...table } : undefined;
+    // ("$" + ev: component-emitter's key, which its off() computed before us.)
+    if (!("$" + (ev as string) in table)) self._callbacks = Object.keys(table).length ? { ...table } : undefined;
     return this;
   }
 
