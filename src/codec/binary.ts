@@ -60,25 +60,31 @@ export function hasBinary(value: unknown, key: string | number = "", depth = 0):
 /**
  * A JSON.stringify replacer that sends binary values as `{"_placeholder":true,"num":N}` and pushes them onto
  * `attachments`, numbered in the order of the text (as socket.io-parser numbers them). Binary children are
- * swapped for a stand-in when their holder is visited, in a shallow copy: JSON.stringify calls a value's `toJSON`
- * before the replacer sees it, and Node's Buffer.toJSON would turn 64 KiB into an array of 65,536 numbers. The
- * stand-in gets its number when JSON.stringify reaches it. The caller's data is never modified.
+ * swapped for their placeholder when their holder is visited, in a shallow copy: JSON.stringify calls a value's
+ * `toJSON` before the replacer sees it, and Node's Buffer.toJSON would turn 64 KiB into an array of 65,536
+ * numbers. A placeholder takes its number when first read, which is when JSON.stringify reaches it (the replacer
+ * visits it then). The caller's data is never modified.
  */
-export function placeholderReplacer(attachments: BinaryValue[]): (this: Record<string, unknown>, key: string, value: unknown) => unknown {
-  const standIns = new Map<object, BinaryValue>();
-  return function (key, value) {
-    // The top-level value (its toJSON already ran), a stand-in, or binary a toJSON returned.
-    const own = this[key];
-    const binary = isBinary(own) ? own : standIns.get(value as object) ?? value;
-    if (isBinary(binary)) return { _placeholder: true, num: attachments.push(binary) - 1 };
+export function placeholderReplacer(attachments: BinaryValue[]): (key: string, value: unknown) => unknown {
+  const placeholder = (binary: BinaryValue) => {
+    let num: number | undefined;
+    return {
+      _placeholder: true,
+      get num() {
+        return (num ??= attachments.push(binary) - 1);
+      },
+    };
+  };
+  return (_key, value) => {
+    // Binary a toJSON returned.
+    if (isBinary(value)) return placeholder(value);
     if (typeof value !== "object" || value === null) return value;
     let copy: Record<string, unknown> | undefined;
     for (const k in value) {
       const item = (value as Record<string, unknown>)[k];
-      if (!hasOwn(value, k) || !isBinary(item)) continue;
-      const standIn = {};
-      standIns.set(standIn, item);
-      setOwn((copy ??= (Array.isArray(value) ? value.slice() : { ...value }) as Record<string, unknown>), k, standIn);
+      if (hasOwn(value, k) && isBinary(item)) {
+        setOwn((copy ??= (Array.isArray(value) ? value.slice() : { ...value }) as Record<string, unknown>), k, placeholder(item));
+      }
     }
     return copy ?? value;
   };
