@@ -46,17 +46,22 @@ export function parseUrl(uri: string | undefined, defaultOrigin?: string): Parse
   if (uri != null && typeof uri !== "string") throw invalidArg(DEV ? `invalid URL: expected a string, got ${typeof uri}` : `${typeof uri}`);
   const page = pageOrigin(defaultOrigin);
   const input = (uri ?? "").trim();
-  // "" and "/path" are on the page; "//host" takes the page's scheme (http without a page), and so does a URL
-  // without a scheme ("localhost:3000" would otherwise parse as the scheme "localhost:").
-  if (page === undefined && /^(\/(?!\/)|$)/.test(input)) {
-    throw invalidArg(DEV ? (input === "" ? "no URL given and no page origin to default to" : `invalid URL "${input}": a relative URL needs a page origin`) : input);
-  }
+  // "" is the page's root (the page URL may carry a path and a query, which are not the server's); a URL without
+  // a scheme gets the page's, or http without a page ("localhost:3000" would otherwise parse as the scheme
+  // "localhost:"). Without a page, "" and "/path" have no base and fail to parse.
+  const ref = input === "" ? "/" : SCHEME.test(input) ? input : `//${input}`;
   let url: URL;
   try {
-    // "" is the page's root: the page URL may carry a path and a query, which are not the server's.
-    url = new URL(input === "" ? "/" : SCHEME.test(input) ? input : `//${input}`, page ?? "http://localhost");
+    url = new URL(ref, page ?? (ref[1] === "/" ? "http://localhost" : undefined));
   } catch (cause) {
-    throw invalidArg(DEV ? `invalid URL "${input}"` : input, cause);
+    throw invalidArg(
+      DEV
+        ? input === ""
+          ? "no URL given and no page origin to default to"
+          : `invalid URL "${input}"${page === undefined && ref[1] !== "/" && ref[0] === "/" ? ": a relative URL needs a page origin" : ""}`
+        : input,
+      cause,
+    );
   }
   const scheme = httpScheme(url);
   if (scheme === undefined) {

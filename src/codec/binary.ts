@@ -99,11 +99,11 @@ export function placeholderReplacer(attachments: BinaryValue[]): (key: string, v
 export function findPlaceholders(data: unknown, count: number): Slot[] {
   const slots: Slot[] = [];
   let found = 0;
-  const walk = (holder: Record<string, unknown>, depth: number): void => {
+  const walk = (holder: object, depth: number): void => {
     if (depth > MAX_DEPTH) throw new ProtocolError(DEV ? `binary packet payload is nested deeper than ${MAX_DEPTH} levels` : `${MAX_DEPTH}`);
-    for (const key in holder) {
-      const item = holder[key] as Record<string, unknown>;
-      if (!hasOwn(holder, key) || typeof item !== "object" || item === null) continue;
+    // Own properties only (JSON.parse makes nothing else), so a polluted Object.prototype adds no placeholder.
+    for (const [key, item] of Object.entries(holder) as [string, Record<string, unknown>][]) {
+      if (typeof item !== "object" || item === null) continue;
       if (!hasOwn(item, "_placeholder") || item._placeholder !== true) {
         walk(item, depth + 1);
         continue;
@@ -124,7 +124,7 @@ export function findPlaceholders(data: unknown, count: number): Slot[] {
       found++;
     }
   };
-  if (typeof data === "object" && data !== null) walk(data as Record<string, unknown>, 0);
+  if (typeof data === "object" && data !== null) walk(data, 0);
   if (found !== count) {
     throw new ProtocolError(DEV ? `binary packet declares ${count} attachment(s) but its payload references ${found}` : `${count} ${found}`);
   }
