@@ -20,10 +20,6 @@ export type Slot = [holder: object, key: string];
 
 export const hasOwn = (value: object, key: string): boolean => Object.prototype.hasOwnProperty.call(value, key);
 
-/** Sets an own, plain data property: never a setter, not even Object.prototype's "__proto__". */
-export const setOwn = (target: object, key: PropertyKey, value: unknown): unknown =>
-  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
-
 /** ArrayBuffer, any TypedArray, DataView, Node Buffer, and Blob/File where the platform has Blob. */
 export function isBinary(value: unknown): value is BinaryValue {
   return (
@@ -41,18 +37,15 @@ export function isBinary(value: unknown): value is BinaryValue {
  * `{type:"Buffer",data:[...]}`. Allocates nothing and stops at the first binary value found.
  * @throws SioError ERR_INVALID_ARG when the data is nested deeper than MAX_DEPTH (or circular).
  */
-export function hasBinary(value: unknown, key: string | number = "", depth = 0): boolean {
+export function hasBinary(value: unknown, key = "", depth = 0): boolean {
   if (typeof value !== "object" || value === null) return false;
   if (depth > MAX_DEPTH) {
     throw invalidArg(DEV ? `cannot encode packet: data is nested deeper than ${MAX_DEPTH} levels (circular reference?)` : `${MAX_DEPTH}`);
   }
   if (isBinary(value)) return true;
   const toJSON = (value as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === "function") return hasBinary(toJSON.call(value, String(key)), key, depth + 1);
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (hasBinary(value[i], i, depth + 1)) return true;
-    return false;
-  }
+  if (typeof toJSON === "function") return hasBinary(toJSON.call(value, key), key, depth + 1);
+  // Arrays too: their own keys are their indices ("0", "1"...), the key JSON.stringify gives a toJSON.
   for (const k in value) if (hasOwn(value, k) && hasBinary((value as Record<string, unknown>)[k], k, depth + 1)) return true;
   return false;
 }
@@ -82,9 +75,9 @@ export function placeholderReplacer(attachments: BinaryValue[]): (key: string, v
     let copy: Record<string, unknown> | undefined;
     for (const k in value) {
       const item = (value as Record<string, unknown>)[k];
-      if (hasOwn(value, k) && isBinary(item)) {
-        setOwn((copy ??= (Array.isArray(value) ? value.slice() : { ...value }) as Record<string, unknown>), k, placeholder(item));
-      }
+      // An own key of the copy too (spread and slice copy "__proto__" as a plain own property): assignment
+      // replaces the value and never reaches a setter.
+      if (hasOwn(value, k) && isBinary(item)) (copy ??= (Array.isArray(value) ? value.slice() : { ...value }) as Record<string, unknown>)[k] = placeholder(item);
     }
     return copy ?? value;
   };
@@ -124,7 +117,8 @@ export function findPlaceholders(data: unknown, count: number): Slot[] {
       found++;
     }
   };
-  if (typeof data === "object" && data !== null) walk(data, 0);
+  // A binary packet's payload is an array (contentProblem checked it).
+  walk(data as unknown[], 0);
   if (found !== count) {
     throw new ProtocolError(DEV ? `binary packet declares ${count} attachment(s) but its payload references ${found}` : `${count} ${found}`);
   }

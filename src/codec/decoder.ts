@@ -3,7 +3,7 @@
 import { Emitter } from "@socket.io/component-emitter";
 import { invalidArg, ProtocolError } from "../errors";
 import { DEV } from "../internal/dev";
-import { findPlaceholders, isBinary, setOwn, type BinaryValue, type Slot } from "./binary";
+import { findPlaceholders, isBinary, type BinaryValue, type Slot } from "./binary";
 import { contentProblem, kind, typeName, type Decoder as DecoderContract, type DecoderEvents, type Packet } from "./packet";
 import { kDecodeSink, type DecodeSink } from "./sink";
 
@@ -161,7 +161,9 @@ export class Decoder
       if (received.push(chunk) < slots.length) return;
       // Cleared before delivering, so a listener that throws or re-enters `add` finds a clean decoder.
       this.#pending = undefined;
-      slots.forEach(([holder, key], num) => setOwn(holder, key, received[num]));
+      // Each key is an own data property of its holder (JSON.parse makes only those, "__proto__" included), so
+      // assignment replaces the placeholder and never reaches a setter.
+      slots.forEach(([holder, key], num) => ((holder as Record<string, unknown>)[key] = received[num]));
       packet = assembled;
     } else {
       // A partial binary packet is dropped: the decoder stays usable.

@@ -11,10 +11,14 @@
 import { Emitter } from "@socket.io/component-emitter";
 import { invalidArg, ProtocolError } from "../errors";
 import { DEV } from "../internal/dev";
-import { MAX_DEPTH, setOwn } from "./binary";
+import { MAX_DEPTH } from "./binary";
 import { checkPacket } from "./encoder";
 import { isObject, packetProblem, type DecoderEvents, type Packet, type Parser } from "./packet";
 import { kDecodeSink, type DecodeSink } from "./sink";
+
+/** Sets an own, plain data property: never a setter, not even Object.prototype's "__proto__". */
+const setOwn = (target: object, key: PropertyKey, value: unknown): unknown =>
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
 
 const TWO_32 = 2 ** 32;
 
