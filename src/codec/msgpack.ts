@@ -307,8 +307,8 @@ function toPacket(decoded: unknown): Packet {
  * @throws ProtocolError for a text message, invalid MessagePack or a malformed packet.
  */
 export class MsgpackDecoder extends Emitter<Record<string, never>, Record<string, never>, DecoderEvents> {
-  /** @internal See kDecodeSink. */
-  [kDecodeSink]: DecodeSink | undefined = undefined;
+  /** @internal See kDecodeSink. Unset until the Manager sets it. */
+  declare [kDecodeSink]: DecodeSink | undefined;
 
   add(chunk: unknown): void {
     let bytes: Uint8Array;
