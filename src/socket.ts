@@ -68,10 +68,9 @@ const toError = (value: unknown, what: string): Error =>
  */
 export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents> extends Outbox<ListenEvents> {
   /** The Manager (connection) this socket rides on: `socket.io.engine`, `socket.io.on("reconnect", ...)`. */
-  // (`declare`: assigned in the constructor, so no field definition is emitted before it.)
   declare readonly io: Manager<ListenEvents, EmitEvents>;
   /** The namespace, e.g. "/" or "/admin". */
-  declare readonly nsp: string;
+  declare readonly nsp: string; // declare (io, nsp, auth): set in the constructor, no field definitions before
   /** The session id the server gave this namespace connection; undefined while disconnected. */
   id: string | undefined = undefined;
   /** True when the last connection restored the previous session (connection state recovery). */
@@ -82,12 +81,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   #state = INACTIVE;
   #status: SocketStatus = "disconnected";
   /** The flags of the next emit; a plain emit shares one empty object, so it allocates none. */
-  #flags: EmitFlags = EMPTY;
-  /**
-   * Numbers the auth steps: bumped by each one and when it settles, so a step that was superseded (another
-   * attempt on the same session, after disconnect() and connect()) or already settled is ignored; a closed
-   * connection or a disconnection needs no bump, as the state or the session then differs.
-   */
+  #flags = EMPTY as EmitFlags;
+  /** Bumped by each auth step and when it settles: a superseded or settled step is ignored (state and session checked too). */
   #attempt = 0;
   /**
    * Made only for the sockets that use them: connection state recovery (the server's private session id, the
@@ -452,8 +447,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       else this.receiveBuffer.push(args);
     } else if (type === PacketType.CONNECT) {
       if (state !== CONNECTING) return;
-      // (A primitive or an array has no such field either: no isObject() needed to read the reply's fields.)
-      const fields = data as Fields;
+      const fields = data as Fields; // (a primitive or an array has no such field either)
       const sid = fields?.sid;
       if (typeof sid !== "string" || !sid) {
         // A protocol violation: the Manager drops the connection ("parse error"); this socket gets the
