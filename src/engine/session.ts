@@ -376,7 +376,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     if (this.#state === OPENING) {
       this.#fallBack();
     } else if (this.#deadline > armedFor) {
-      this.#arm(Math.min(Math.max(this.#deadline - Date.now(), 1), this.#pingDelay));
+      this.#arm(Math.min(this.#deadline - Date.now(), this.#pingDelay));
     } else {
       this.#onClose("ping timeout");
     }
@@ -446,8 +446,9 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   #flush(eager?: boolean): void {
     const packets = this.#writeBuffer;
     const transport = this.#transport;
-    if (this.#state !== OPEN && this.#state !== CLOSING) return;
-    if (packets.length === 0 || !(transport.writable || (eager && transport.pipelinable))) return;
+    // Nothing goes out before the handshake. Once closed nothing calls this: the transport is detached, write()
+    // throws and #queue() returns.
+    if (this.#state < OPEN || packets.length === 0 || !(transport.writable || (eager && transport.pipelinable))) return;
     // The whole buffer is handed over as it is (no copy per flush); later writes start a new one.
     const callbacks = this.#callbacks;
     this.#writeBuffer = [];
