@@ -59,21 +59,24 @@ export function resolveOptions(
     throw invalidArg(DEV ? 'transports must list "websocket", "polling" and/or "webtransport"' : "");
   }
   let client: "fetch" | "xhr" | undefined;
-  let order: TransportName[] = [];
+  const order: TransportName[] = [];
   for (const entry of wanted) {
     // A name, or one of the transport exports (WebSocket, XHR...), which carry theirs.
     const name = (entry as TransportSelector | null)?.name ?? (entry as TransportName);
-    if (!KNOWN_TRANSPORTS.includes(name)) {
-      throw invalidArg(DEV ? `unknown transport ${JSON.stringify(name)}` : JSON.stringify(name));
-    }
-    if (!kit[name]) {
-      throw invalidArg(DEV ? `${kit.entry} has no ${name} transport: import from "siolink" for ${name}` : `${kit.entry} ${name}`);
+    const known = KNOWN_TRANSPORTS.includes(name);
+    if (!known || !kit[name]) {
+      throw invalidArg(
+        DEV
+          ? known
+            ? `${kit.entry} has no ${name} transport: import from "siolink" for ${name}`
+            : `unknown transport ${JSON.stringify(name)}`
+          : `${kit.entry} ${String(name)}`,
+      );
     }
     client ??= (entry as TransportSelector).request;
-    if (!order.includes(name)) order.push(name);
+    // rememberUpgrade: the Manager saw a previous session reach WebSocket, so start there (polling stays as fallback).
+    if (!order.includes(name)) order[opts.rememberUpgrade && name === "websocket" ? "unshift" : "push"](name);
   }
-  // rememberUpgrade: the Manager saw a previous session reach WebSocket, so start there (polling stays as fallback).
-  if (opts.rememberUpgrade && order.includes("websocket")) order = [...new Set<TransportName>(["websocket", ...order])];
   const fallbackTimeout = opts.fallbackTimeout ?? DEFAULT_FALLBACK_TIMEOUT;
   if (typeof fallbackTimeout !== "number" || !(fallbackTimeout > 0) || fallbackTimeout > 2_147_483_647) {
     throw invalidArg(DEV ? `fallbackTimeout must be a positive number of ms, got ${String(fallbackTimeout)}` : String(fallbackTimeout));
