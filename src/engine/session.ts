@@ -46,9 +46,6 @@ const STATE_NAMES: readonly EngineState[] = ["opening", "opening", "open", "clos
  */
 const EAGER_FLUSH_PACKETS = 256;
 
-/** socket.io-client's Node default: compressing tiny frames costs more than it saves. */
-const DEFAULT_PER_MESSAGE_DEFLATE = { threshold: 1024 };
-
 /** Key of the session on the options it gives its transports (read by their binaryType() and maxPayload()). */
 const kSession = Symbol();
 
@@ -66,31 +63,39 @@ type SessionTransportOptions = TransportOptions & { [kSession]: BaseEngineSessio
 type Fixed = SessionTransportOptions & { uriQuery: Record<string, string>; fallbackTimeout: number };
 
 /**
- * The transport options `merged` decides (the session's options, or them with transportOptions[name] over
- * them), with their defaults: the TLS and agent options that are set (cookies only with withCredentials), then
- * the optional fields when given.
+ * The transport options a transport's own options may change (transportOptions[name] over the session's), with
+ * their defaults. Every key is here, so every such object gets its keys in one order (one hidden class).
+ */
+const PER_TRANSPORT: Record<string, unknown> = {
+  path: "/engine.io",
+  addTrailingSlash: true,
+  timestampRequests: true,
+  timestampParam: "t",
+  forceBase64: false,
+  withCredentials: false,
+  /** socket.io-client's Node default: compressing tiny frames costs more than it saves. */
+  perMessageDeflate: { threshold: 1024 },
+  autoUnref: false,
+  protocols: undefined,
+  extraHeaders: undefined,
+};
+
+/**
+ * The options of PER_TRANSPORT as `merged` (the session's options, or them with transportOptions[name] over
+ * them) sets them, then the TLS and agent options that are set (cookies only with withCredentials).
  */
 function perTransport(merged: EngineOptions, uriQuery: Record<string, string>): Partial<TransportOptions> {
+  const o = { ...PER_TRANSPORT };
+  // Stores into keys that exist: no new hidden class per object.
+  for (const key in o) o[key] = merged[key as keyof EngineOptions] ?? o[key];
+  // The URI's query, under the options' query.
+  o.query = { ...uriQuery, ...merged.query };
   const connect = pickConnectOptions(merged);
   // Set to undefined, not deleted: a transport's own `withCredentials: false` must hide the session's jar.
   if (!merged.withCredentials && connect.cookieJar) connect.cookieJar = undefined;
-  return Object.assign(
-    {
-      path: merged.path ?? "/engine.io",
-      addTrailingSlash: merged.addTrailingSlash ?? true,
-      query: { ...uriQuery, ...merged.query },
-      timestampRequests: merged.timestampRequests ?? true,
-      timestampParam: merged.timestampParam ?? "t",
-      forceBase64: !!merged.forceBase64,
-      withCredentials: !!merged.withCredentials,
-      perMessageDeflate: merged.perMessageDeflate ?? DEFAULT_PER_MESSAGE_DEFLATE,
-      autoUnref: !!merged.autoUnref,
-    },
-    connect,
-    merged.protocols !== undefined && { protocols: merged.protocols },
-    merged.extraHeaders !== undefined && { extraHeaders: merged.extraHeaders },
-  );
+  return Object.assign(o, connect);
 }
+
 
 /**
  * One Engine.IO connection over the transports of `kit`. It does not connect until open(); it closes exactly
