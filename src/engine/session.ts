@@ -152,31 +152,24 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     this.#kit = kit;
     this.#owner = owner;
     const platform = opts.platform ?? defaultPlatform;
-    const [allowed, client, fallbackTimeout, maxReceiveSize] = resolveOptions(opts, kit);
-    const [secure, url] = parseTarget(uri);
-    const uriQuery = Object.fromEntries(url.searchParams);
-    // One literal, then the per-transport fields in one order: every session's object shares one hidden class
-    // (heap per client). Its transports share it too, unless transportOptions gives one its own (see #create).
+    const [allowed, resolved] = resolveOptions(opts, kit);
+    const target = parseTarget(uri);
+    // Literals merged in one order: every session's object shares one hidden class (heap per client). Its
+    // transports share it too, unless transportOptions gives one its own (see #create).
     this.#fixed = Object.assign(
+      target,
+      resolved,
       {
-        secure,
-        hostname: url.hostname,
-        port: url.port,
-        uriQuery,
         platform,
         timers: pickTimers(opts.useNativeTimers),
         // Shared functions that find this session through the options object they are called on (see kSession):
         // two closures per session are memory on every client of a load test.
         binaryType: BaseEngineSession.#optionsBinaryType,
         maxPayload: BaseEngineSession.#optionsMaxPayload,
-        maxReceiveSize,
-        // Polling's browser requests: fetch or XMLHttpRequest, when a `Fetch` or `XHR` transport export asked.
-        client,
         webtransport: opts.transportOptions?.webtransport,
-        fallbackTimeout,
         [kSession]: this,
       },
-      perTransport(opts, uriQuery),
+      perTransport(opts, target.uriQuery),
     ) as Fixed;
     this.binaryType = opts.binaryType ?? platform.defaultBinaryType;
     // Skip transports the runtime cannot create, unless none is left (then open() reports why).
@@ -273,7 +266,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     }
     this.#deadline = Date.now() + this.#pingDelay;
     if (type === "ping") {
-      this.#queue({ type: "pong" }, undefined);
+      this.#queue({ type: "pong" });
       this._emitReserved("ping");
     } else if (type === "message") {
       this._emitReserved("data", data!);
@@ -433,7 +426,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     this.#onClose(reason, error);
   }
 
-  #queue(packet: EnginePacket, callback: (() => void) | undefined): void {
+  #queue(packet: EnginePacket, callback?: () => void): void {
     if (this.hasListeners("packetCreate")) {
       this._emitReserved("packetCreate", packet);
       if (this.#state === CLOSED) return;
