@@ -156,11 +156,10 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     const target = parseTarget(uri);
     // Literals merged in one order: every session's object shares one hidden class (heap per client). Its
     // transports share it too, unless transportOptions gives one its own (see #create).
-    this.#fixed = Object.assign(
-      target,
-      resolved,
-      {
-        platform,
+    this.#fixed = {
+      ...target,
+      ...resolved,
+      platform,
         timers: pickTimers(opts.useNativeTimers),
         // Shared functions that find this session through the options object they are called on (see kSession):
         // two closures per session are memory on every client of a load test.
@@ -168,9 +167,8 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
         maxPayload: BaseEngineSession.#optionsMaxPayload,
         webtransport: opts.transportOptions?.webtransport,
         [kSession]: this,
-      },
-      perTransport(opts, target.uriQuery),
-    ) as Fixed;
+      ...perTransport(opts, target.uriQuery),
+    } as Fixed;
     this.binaryType = opts.binaryType ?? platform.defaultBinaryType;
     // Skip transports the runtime cannot create, unless none is left (then open() reports why).
     const order = allowed.filter((name) =>
@@ -331,7 +329,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     const fixed = this.#fixed;
     const own = this.#opts.transportOptions?.[name];
     // resolveOptions() let through only names the kit has.
-    return new this.#kit[name]!(own ? Object.assign({}, fixed, perTransport(Object.assign({}, this.#opts, own), fixed.uriQuery)) : fixed);
+    return new this.#kit[name]!(own ? { ...fixed, ...perTransport({ ...this.#opts, ...own }, fixed.uriQuery) } : fixed);
   }
 
   /** Makes `transport` the current one: it reports to this session from now on, the previous one no more. */
