@@ -383,9 +383,8 @@ export class Manager<
         this.#error(arg as Error);
       }
     } else if (event === "close") {
-      const reason = arg as EngineCloseReason;
-      if (!opening) this.#closeSession(reason, details as CloseDetails | Error | undefined);
-      else this.#failed(details instanceof Error ? details : new TransportError(DEV ? `the connection closed before it opened (${reason})` : `${reason}`, details));
+      if (!opening) this.#closeSession(arg as EngineCloseReason, details as CloseDetails | Error | undefined);
+      else this.#failed(details instanceof Error ? details : new TransportError(DEV ? `the connection closed before it opened (${arg})` : `${arg}`, details));
     } else if (event === "ping") {
       this.#emit("ping");
     } else if (event === "latency") {
