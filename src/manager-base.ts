@@ -13,17 +13,15 @@ import { rethrowLater } from "./internal/subscriptions";
 import { pickTimers, type TimerHandle, type Timers } from "./internal/timers";
 import type { ManagerLink, NamespaceHooks } from "./link";
 import type { Manager, ManagerState } from "./manager";
-import { checkParser, DEFAULTS } from "./manager-options";
+import { checkParser, SETTINGS } from "./manager-options";
 import { defaultPlatform } from "./platform/default";
 import { Socket } from "./socket";
 import type { DefaultEventsMap, EventsMap, ManagerOptions, ManagerReservedEvents, SocketOptions } from "./types";
 
-/** The settings read and written by reconnectionAttempts(), reconnectionDelay()... (kept in `opts`). */
-const SETTINGS = ["reconnectionAttempts", "reconnectionDelay", "reconnectionDelayMax", "randomizationFactor", "timeout"] as const;
-type Setting = (typeof SETTINGS)[number];
+type Setting = keyof typeof SETTINGS;
 
 /** Checks a setting's value (a non-negative number; `timeout` may also be false). */
-function check(name: Setting, value: unknown): void {
+function check(name: string, value: unknown): void {
   if (!(name === "timeout" && value === false)) nonNegative(name, value);
 }
 
@@ -78,7 +76,7 @@ export abstract class ManagerBase<
   constructor(opts: ManagerOptions) {
     super();
     this.opts = opts;
-    for (const name of SETTINGS) check(name, opts[name]);
+    for (const name in SETTINGS) check(name, opts[name as Setting]);
     this.#encoder = new (checkParser(opts.parser ?? defaultParser).Encoder)();
   }
 
@@ -131,11 +129,11 @@ export abstract class ManagerBase<
   // Settings (no argument: read; with one: write and return the Manager, as in socket.io-client)
 
   static {
-    for (const name of SETTINGS) {
+    for (const name in SETTINGS) {
       // No argument reads (undefined too, except for timeout, where it is a value to refuse).
-      (this.prototype as unknown as Record<Setting, unknown>)[name] = function (this: ManagerBase, v?: unknown) {
+      (this.prototype as unknown as Record<string, unknown>)[name] = function (this: ManagerBase, v?: unknown) {
         const opts = this.opts as Record<string, unknown>;
-        if (arguments.length === 0 || (v === undefined && name !== "timeout")) return opts[name] ?? DEFAULTS[name];
+        if (arguments.length === 0 || (v === undefined && name !== "timeout")) return opts[name] ?? SETTINGS[name as Setting];
         check(name, v);
         opts[name] = v;
         return this;
