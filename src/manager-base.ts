@@ -69,7 +69,10 @@ export abstract class ManagerBase<
   readonly #encoder: Encoder;
   /** The Socket of each namespace (almost always one; an exact-size array costs less than a Map). */
   #sockets: Socket<ListenEvents, EmitEvents>[] = [];
-  /** The attached namespaces, as [nsp, hooks, nsp, hooks...]; replaced, never changed, so a loop reads a snapshot. */
+  /**
+   * The attached namespaces, as [hooks, nsp, hooks, nsp...] (hooks first: a namespace's hooks sit just before it,
+   * and a namespace not found reads index -2, undefined); replaced, never changed, so a loop reads a snapshot.
+   */
   #attached: readonly unknown[] = [];
 
   /** @throws SioError ERR_INVALID_ARG for an invalid setting or parser. */
@@ -181,19 +184,19 @@ export abstract class ManagerBase<
 
   /** The hooks of the socket attached for `nsp`. */
   protected nspHooks(nsp: string): NamespaceHooks | undefined {
-    const i = this.#attached.indexOf(nsp);
-    return i < 0 ? undefined : (this.#attached[i + 1] as NamespaceHooks);
+    const attached = this.#attached;
+    return attached[attached.indexOf(nsp) - 1] as NamespaceHooks | undefined;
   }
 
   #without(nsp: string): readonly unknown[] {
-    const i = this.#attached.indexOf(nsp);
-    return i < 0 ? this.#attached : this.#attached.filter((_, j) => j !== i && j !== i + 1);
+    // Drops `nsp` and the hooks before it (hooks never equal a string).
+    return this.#attached.filter((entry, i, all) => entry !== nsp && all[i + 1] !== nsp);
   }
 
   /** Calls `method` of each attached socket, on a snapshot: sockets may detach from inside their listeners. */
   protected notify(method: keyof NamespaceHooks, ...args: unknown[]): void {
     const attached = this.#attached;
-    for (let i = 1; i < attached.length; i += 2) {
+    for (let i = 0; i < attached.length; i += 2) {
       const hooks = attached[i] as Record<string, (...args: unknown[]) => void>;
       if (this.#attached.includes(hooks)) safely(() => hooks[method]!(...args), undefined);
     }
@@ -221,7 +224,7 @@ export abstract class ManagerBase<
   }
 
   private attach(nsp: string, hooks: NamespaceHooks): void {
-    this.#attached = this.#without(nsp).concat(nsp, hooks);
+    this.#attached = this.#without(nsp).concat(hooks, nsp);
   }
 
   private detach(nsp: string, hooks: NamespaceHooks): void {
