@@ -16,6 +16,7 @@ import { emitLocally } from "./internal/emitter";
 import { ManagerBase, safely } from "./manager-base";
 import { locate, toError } from "./manager-options";
 import { evict } from "./registry";
+import type { ParsedUrl } from "./url";
 import type { DefaultEventsMap, DisconnectReason, EventsMap, ManagerOptions, ManagerReservedEvents } from "./types";
 import { DEV } from "./internal/dev";
 
@@ -90,15 +91,12 @@ export class Manager<
     if ([options, ...Object.values(options.transportOptions ?? {})].some((o) => o?.withCredentials)) {
       options.cookieJar ??= (options.platform ?? defaultPlatform).createCookieJar?.();
     }
-    const url = locate(uri, options);
-    let target: string | Error = url as Error;
-    if (!(url instanceof Error)) {
-      const query = { ...url.query, ...options.query };
-      if (Object.keys(query).length > 0) options.query = query;
-      target = url.origin;
-    }
-    this.#target = target;
-    this.uri = uri ?? (url as { origin?: string }).origin ?? "";
+    // Or the Error of a malformed URL, which has neither query nor origin.
+    const url = locate(uri, options) as Partial<ParsedUrl>;
+    const query = { ...url.query, ...options.query };
+    if (Object.keys(query).length > 0) options.query = query;
+    this.#target = url.origin ?? (url as Error);
+    this.uri = uri ?? url.origin ?? "";
     // Bad transport options must throw here, not fail every attempt of an endless reconnection loop.
     checkEngineOptions(options, this.#kit());
     if (this._autoConnect) this.open();
@@ -182,7 +180,11 @@ export class Manager<
         if (typeof target !== "string") throw target;
         // It hands every event to [kEngineEvent] first (where a listener registered at creation would have been
         // called), then to the listeners users add.
-        const engine = (this.#engine = new BaseEngineSession(target, this.#engineOptions(), this.#kit(), this as never));
+        const opts = this.opts;
+        // rememberUpgrade means "start with WebSocket if an earlier session of this Manager upgraded to it".
+        // The engine only reads its options: share ours (as socket.io-client does) unless the flag must differ.
+        const engineOptions: EngineOptions = opts.rememberUpgrade && !this.#upgraded ? { ...opts, rememberUpgrade: false } : opts;
+        const engine = (this.#engine = new BaseEngineSession(target, engineOptions, this.#kit(), this as never));
         const timeout = this.timeout();
         if (timeout !== false) this.#setTimer(() => this.#failed(new TimeoutError("timeout")), timeout);
         engine.open();
@@ -352,12 +354,6 @@ export class Manager<
     if (engine !== undefined && engine.readyState !== "closed") engine.close();
     this.#state = next;
     this.#epoch++;
-  }
-
-  #engineOptions(): EngineOptions {
-    // rememberUpgrade means "start with WebSocket if an earlier session of this Manager upgraded to it".
-    // The engine only reads its options: share ours (as socket.io-client does) unless the flag must differ.
-    return this.opts.rememberUpgrade && !this.#upgraded ? { ...this.opts, rememberUpgrade: false } : this.opts;
   }
 
   /** The events of its engine, while the Manager is opening or open (see open()). */
