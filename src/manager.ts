@@ -54,6 +54,8 @@ export class Manager<
 
   /** Scheme, host and port of the server; or why the URL given is unusable (every open fails with it). */
   readonly #target: string | Error;
+  /** The transports of its entry point. */
+  readonly #kit: TransportKit;
   #state: ManagerState = "idle";
   #engine: EngineSession | undefined;
   #decoder: Decoder | undefined;
@@ -98,7 +100,9 @@ export class Manager<
     this.#target = url.origin ?? (url as Error);
     this.uri = uri ?? url.origin ?? "";
     // Bad transport options must throw here, not fail every attempt of an endless reconnection loop.
-    checkEngineOptions(options, this.#kit());
+    // The entry point's Manager (or a user's subclass of it) carries its kit as a static member; the base
+    // class links none, so its options are refused with ERR_INVALID_ARG.
+    checkEngineOptions(options, (this.#kit = (this.constructor as { [kTransportKit]?: TransportKit })[kTransportKit] ?? { entry: "the base Manager" }));
     if (this._autoConnect) this.open();
   }
 
@@ -184,7 +188,7 @@ export class Manager<
         // rememberUpgrade means "start with WebSocket if an earlier session of this Manager upgraded to it".
         // The engine only reads its options: share ours (as socket.io-client does) unless the flag must differ.
         const engineOptions: EngineOptions = opts.rememberUpgrade && !this.#upgraded ? { ...opts, rememberUpgrade: false } : opts;
-        const engine = (this.#engine = new BaseEngineSession(target, engineOptions, this.#kit(), this as never));
+        const engine = (this.#engine = new BaseEngineSession(target, engineOptions, this.#kit, this as never));
         const timeout = this.timeout();
         if (timeout !== false) this.#setTimer(() => this.#failed(new TimeoutError("timeout")), timeout);
         engine.open();
@@ -306,12 +310,6 @@ export class Manager<
   // -------------------------------------------------------------------------------------------------------
   // Internals
 
-  #kit(): TransportKit {
-    // The entry point's Manager (or a user's subclass of it) carries its kit as a static member; the base
-    // class links none, so its options are refused with ERR_INVALID_ARG.
-    return (this.constructor as { [kTransportKit]?: TransportKit })[kTransportKit] ?? { entry: "the base Manager" };
-  }
-
   #emit<Ev extends keyof ManagerReservedEvents>(ev: Ev, ...args: Parameters<ManagerReservedEvents[Ev]>): void {
     emitLocally(this, ev, args);
   }
@@ -350,8 +348,8 @@ export class Manager<
     this.#state = "closed";
     this.#decoder?.destroy();
     this.#decoder = undefined;
-    const engine = this.#engine;
-    if (engine !== undefined && engine.readyState !== "closed") engine.close();
+    // Closing an engine that is closing or closed does nothing.
+    this.#engine?.close();
     this.#state = next;
     this.#epoch++;
   }
