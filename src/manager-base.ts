@@ -66,6 +66,8 @@ export abstract class ManagerBase<
    * Manager declares no event to emit.
    */
   declare emit: (ev: never, ...args: never[]) => this;
+  /** Whether Sockets connect as soon as they are created (the `autoConnect` option); writable, as in socket.io-client. */
+  _autoConnect: boolean;
   readonly #encoder: Encoder;
   /** The Socket of each namespace (almost always one; an exact-size array costs less than a Map). */
   #sockets: Socket<ListenEvents, EmitEvents>[] = [];
@@ -79,6 +81,7 @@ export abstract class ManagerBase<
   constructor(opts: ManagerOptions) {
     super();
     this.opts = opts;
+    this._autoConnect = opts.autoConnect !== false;
     for (const name in SETTINGS) check(name, opts[name as Setting]);
     this.#encoder = new (checkParser(opts.parser ?? defaultParser).Encoder)();
   }
@@ -142,15 +145,6 @@ export abstract class ManagerBase<
         return this;
       };
     }
-  }
-
-  /** Whether Sockets connect as soon as they are created (the `autoConnect` option); writable. */
-  get _autoConnect(): boolean {
-    return this.opts.autoConnect !== false;
-  }
-
-  set _autoConnect(value: boolean) {
-    this.opts.autoConnect = value;
   }
 
   // -------------------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import type { Manager } from "./manager";
 import { kManagerLink } from "./internal/constants";
 import { DEFAULTS, locate } from "./manager-options";
 import { checkSocketOptions, type Socket } from "./socket";
+import type { ParsedUrl } from "./url";
 import type { DefaultEventsMap, EventsMap, ManagerOptions, SocketOptions } from "./types";
 
 /** Options accepted by io(): the Manager's and the Socket's. */
@@ -94,11 +95,12 @@ export function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEv
   // Before any Manager is fetched or opened: a throw after that would leave a live connection behind.
   checkSocketOptions(options);
   // A malformed URL string: the Manager's open fails with it, through connect_error, once io() has returned.
-  const url = locate(uri, options);
+  // That Error has no id and no nsp.
+  const url = locate(uri, options) as Partial<ParsedUrl>;
   const create = () => new type<ListenEvents, EmitEvents>(uri as string | undefined, options);
   let manager: Manager<ListenEvents, EmitEvents> | undefined;
   // forceNew / multiplex: false never use the cache: no key or option comparison is computed for them.
-  if (!(url instanceof Error || options.forceNew || (options as { "force new connection"?: boolean })["force new connection"] || options.multiplex === false)) {
+  if (url.id && !(options.forceNew || (options as { "force new connection"?: boolean })["force new connection"] || options.multiplex === false)) {
     // A URL never reads as an option value: the server cannot be mistaken for an option.
     const server = `${url.id} ${options.path || "/socket.io"}`;
     // The Manager merges the URL's query into its `query` option (when there is any): so does the call.
@@ -106,9 +108,9 @@ export function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEv
     const wanted = { ...options, query: Object.keys(query).length > 0 ? query : undefined };
     manager = [...cache.keys()].find((cached) => cache.get(cached) === server && cached.constructor === type && agrees(cached.opts, wanted)) as typeof manager;
     if (manager === undefined) cache.set((manager = create()) as AnyManager, server);
-    else if (manager[kManagerLink].hasNamespace(url.nsp)) manager = undefined;
+    else if (manager[kManagerLink].hasNamespace(url.nsp!)) manager = undefined;
   }
-  return (manager ?? create()).socket(url instanceof Error ? "/" : url.nsp, options);
+  return (manager ?? create()).socket(url.nsp ?? "/", options);
 }
 
 /** Forgets `manager` (closed for good) if the cache holds it. */
