@@ -26,7 +26,7 @@ function check(name: string, value: unknown): void {
 }
 
 /** Calls `fn(arg)`; its exception is rethrown on its own stack, never into our state machine. */
-export function safely<T>(fn: (arg: T) => void, arg: T): void {
+export function safely<T>(fn: (arg?: T) => void, arg?: T): void {
   try {
     fn(arg);
   } catch (error) {
@@ -192,7 +192,7 @@ export abstract class ManagerBase<
     const attached = this.#attached;
     for (let i = 0; i < attached.length; i += 2) {
       const hooks = attached[i] as Record<string, (...args: unknown[]) => void>;
-      if (this.#attached.includes(hooks)) safely(() => hooks[method]!(...args), undefined);
+      if (this.#attached.includes(hooks)) safely(() => hooks[method]!(...args));
     }
   }
 
@@ -227,7 +227,7 @@ export abstract class ManagerBase<
   }
 
   private hasNamespace(nsp: string): boolean {
-    return this.#socketOf(nsp) !== undefined;
+    return !!this.#socketOf(nsp);
   }
 
   protected encode(packet: Packet): EncodedChunk[] {

@@ -410,7 +410,7 @@ export class Manager<
     const callbacks = this.#takeCallbacks();
     this.notify("onOpen");
     this.#emit("open");
-    for (const callback of callbacks) safely(callback, undefined);
+    for (const callback of callbacks) safely(callback);
     if (attempts > 0 && this.#epoch === epoch) this.#emit("reconnect", attempts);
   }
 
