@@ -294,7 +294,7 @@ export class Manager<
     // Few apps listen to "packet": no emit (and its argument copies) for nobody.
     if (this.hasListeners("packet")) this.#emit("packet", packet);
     const hooks = this.nspHooks(packet.nsp);
-    if (hooks !== undefined) {
+    if (hooks) {
       try {
         hooks.onPacket(packet);
       } catch (error) {
