@@ -459,11 +459,12 @@ export class Manager<
     }
     this.#state = "reconnecting";
     const delay = backoffDelay(++this.#attempts, this.reconnectionDelay(), this.reconnectionDelayMax(), this.randomizationFactor());
-    this.#setTimer(() => this.open(), delay);
+    // The timer fires only while waiting (every transition clears it): reconnectNow() is then open().
+    const now = () => this.reconnectNow();
+    this.#setTimer(now, delay);
     if (this.opts.reconnectOnNetworkReturn !== false) {
       // Browsers: the network or the page is back, so the wait has no reason left. Only while waiting: the
       // next transition removes these hooks with the timer.
-      const now = () => this.reconnectNow();
       this.#offLifecycle = (this.opts.platform ?? defaultPlatform).onLifecycle({ online: now, visible: now });
     }
   }
