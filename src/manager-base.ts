@@ -120,7 +120,7 @@ export abstract class ManagerBase<
    */
   _packet(packet: Partial<Packet> & { options?: { compress?: boolean } }): void {
     const engine = this.engine as EngineSession | undefined;
-    if (engine === undefined) throw invalidState(DEV ? "cannot write a packet: the Manager never opened" : "");
+    if (!engine) throw invalidState(DEV ? "cannot write a packet: the Manager never opened" : "");
     // The namespace defaults to "/", as with socket.io-parser.
     for (const chunk of this.encode({ ...packet, nsp: packet.nsp ?? "/" } as Packet)) engine.write(chunk as RawData, packet.options);
   }

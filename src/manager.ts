@@ -270,7 +270,7 @@ export class Manager<
   }
 
   private transportWritable(): boolean {
-    return this.isOpen() && this.#engine!.transport.writable === true;
+    return this.isOpen() && this.#engine!.transport.writable;
   }
 
   private write(chunks: readonly EncodedChunk[], compress: boolean): boolean {
