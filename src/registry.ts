@@ -38,9 +38,9 @@ const NOT_CONNECTION_OPTIONS = ["forceNew", "multiplex", "force new connection",
  */
 const cache = /* @__PURE__ */ new Map<AnyManager, string>();
 
-/** An object compared member by member (plain data); any other object, and any function, by identity. */
-function isPlain(value: object): boolean {
-  return [Object.prototype, Array.prototype, null].includes(Object.getPrototypeOf(value));
+/** An object compared member by member (plain data); other objects and functions compare by identity. */
+function isPlain(value: unknown): value is object {
+  return !!value && typeof value === "object" && [Object.prototype, Array.prototype, null].includes(Object.getPrototypeOf(value));
 }
 
 /** Its members whose value is not undefined (left out, as JSON does). */
@@ -55,9 +55,9 @@ function definedKeys(value: object): string[] {
  */
 function same(a: unknown, b: unknown, depth = 9): boolean {
   if (a === b) return true;
-  if (!depth-- || typeof a !== "object" || typeof b !== "object" || !a || !b) return false;
-  const json = (a as { toJSON?: unknown }).toJSON;
-  if (typeof json === "function") return json === (b as { toJSON?: unknown }).toJSON && same(json.call(a), json.call(b), depth);
+  if (!depth--) return false;
+  const json = (a as { toJSON?: unknown } | null)?.toJSON;
+  if (typeof json === "function") return json === (b as { toJSON?: unknown } | null)?.toJSON && same(json.call(a), json.call(b), depth);
   if (!isPlain(a) || !isPlain(b)) return false;
   const keys = definedKeys(a);
   return keys.length === definedKeys(b).length && keys.every((key) => same((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], depth));
