@@ -5,6 +5,7 @@
 import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from "node:http";
 import { request as httpsRequest, type RequestOptions as HttpsRequestOptions } from "node:https";
 import { connect as netConnect, type NetConnectOpts, type Socket } from "node:net";
+import { setImmediate } from "node:timers";
 import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
 import WebSocket from "ws";
 import { tooLargeError, TransportError } from "../errors";
