@@ -62,34 +62,27 @@ export class WebTransportTransport extends Transport {
   }
 
   protected override doOpen(): void {
+    // Its synchronous part (up to the first await) creates the session: close() from here on closes it. Once
+    // the transport is closed, nothing the session's promises report matters any more (end() does nothing then).
+    this.#run().catch(this.#fail);
+  }
+
+  #fail = (error: unknown): void => this.end(new TransportError("webtransport error", error));
+
+  async #run(): Promise<void> {
     const init = this.opts.webtransport ?? {};
-    // One session per transport: once the transport is closed, nothing its promises report matters any more
-    // (end() does nothing then).
-    const fail = (error: unknown): void => this.end(new TransportError("webtransport error", error));
-    let session: WebTransportLike;
-    try {
-      session = this.#session = createWebTransport(init.WebTransport, this.url(), init);
-    } catch (error) {
-      this.opts.platform.nextTick(() => fail(error));
-      return;
-    }
-    session.closed.then((info) => this.end({ description: DEV ? "webtransport session closed" : "", context: info }), fail);
-    const read = (reader: ReadableStreamDefaultReader<Uint8Array>): unknown =>
-      reader.read().then(({ done, value }) => {
-        if (this.state == "closed") return;
-        if (done) this.end({ description: DEV ? "webtransport stream closed" : "" });
-        else if (this.#receive(value)) read(reader);
-      }, fail);
-    session.ready
-      .then(() => session.createBidirectionalStream())
-      .then((stream) => {
-        if (this.state == "closed") return;
-        this.#writer = stream.writable.getWriter();
-        read((this.#reader = stream.readable.getReader()));
-        const { sid } = this;
-        return this.#write([sid === null ? { type: "open" } : { type: "open", data: `{"sid":"${sid}"}` }]);
-      })
-      .then(() => this.opened(), fail);
+    const session = (this.#session = createWebTransport(init.WebTransport, this.url(), init));
+    session.closed.then((info) => this.end({ description: DEV ? "webtransport session closed" : "", context: info }), this.#fail);
+    await session.ready;
+    const stream = await session.createBidirectionalStream();
+    if (this.state == "closed") return;
+    this.#writer = stream.writable.getWriter();
+    const reader = (this.#reader = stream.readable.getReader());
+    const { sid } = this;
+    await this.#write([sid === null ? { type: "open" } : { type: "open", data: `{"sid":"${sid}"}` }]);
+    this.opened();
+    for (let chunk; !(chunk = await reader.read()).done; ) if (!this.#receive(chunk.value)) return;
+    this.end({ description: DEV ? "webtransport stream closed" : "" });
   }
 
   /** Parses the frames complete so far; false when the transport closed meanwhile. */
