@@ -96,7 +96,8 @@ export class WebTransportTransport extends Transport {
       let at = 0;
       for (const part of this.#chunks) bytes.set(part, (at += part.length) - part.length);
     }
-    const limit = this.opts.maxReceiveSize ?? Infinity;
+    // Undefined when there is no limit: the comparison below is then false.
+    const limit = this.opts.maxReceiveSize!;
     let offset = 0;
     for (;;) {
       const available = bytes.length - offset;
