@@ -41,6 +41,7 @@ export interface TransportSink {
 /** Everything a transport needs, already resolved (defaults applied, per-transport overrides merged). */
 export interface TransportOptions extends NodeConnectOptions {
   secure: boolean;
+  /** As URL.hostname gives it: an IPv6 address in brackets. */
   hostname: string;
   /** Empty when the scheme's default port is used. */
   port: string;
@@ -127,16 +128,13 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
   /** The URL of the next connection or request; `extra` query parameters go last (polling's timestamp). */
   url(extra?: Record<string, string>): string {
     const { opts, name } = this;
-    const { hostname } = opts;
     let search = "";
     for (const [key, value] of Object.entries({ ...opts.query, EIO: "4", transport: name, sid: this.sid, ...extra })) {
       // No sid before the handshake, even one from the user's query.
       if (value != null) search += `&${encodeURIComponent(key)}=${encodeURIComponent(value)}`;
     }
     // WebTransport is HTTP/3: always over TLS.
-    return `${name == "websocket" ? "ws" : "http"}${opts.secure || name == "webtransport" ? "s" : ""}://${
-      hostname.includes(":") && hostname[0] != "[" ? `[${hostname}]` : hostname
-    }${opts.port ? ":" + opts.port : ""}/${opts.path.replace(/^\/|\/+$/g, "")}${opts.addTrailingSlash ? "/" : ""}?${search.slice(1)}`;
+    return `${name == "websocket" ? "ws" : "http"}${opts.secure || name == "webtransport" ? "s" : ""}://${opts.hostname}${opts.port ? ":" + opts.port : ""}/${opts.path.replace(/^\/|\/+$/g, "")}${opts.addTrailingSlash ? "/" : ""}?${search.slice(1)}`;
   }
 
   /** Called by subclasses when the transport can carry packets. */
