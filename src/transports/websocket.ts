@@ -36,13 +36,14 @@ export class WebSocketTransport extends Transport {
 
   // The socket's handlers: `this` is the socket (see kTransport).
 
+  // The transport is set while the handlers are: release() clears both.
+
   static #onSocketOpen(this: OwnedSocket): void {
-    this[kTransport]?.opened();
+    this[kTransport]!.opened();
   }
 
   static #onSocketMessage(this: OwnedSocket, { data }: { data: unknown }): void {
-    const transport = this[kTransport];
-    if (!transport) return;
+    const transport = this[kTransport]!;
     const { opts } = transport;
     // Undefined when there is no limit: every comparison below is then false.
     const limit = opts.maxReceiveSize!;
@@ -64,12 +65,16 @@ export class WebSocketTransport extends Transport {
   }
 
   static #onSocketError(this: OwnedSocket, event: unknown): void {
-    // The platform reports a frame over maxPayload as a TransportError of its own: keep its message.
-    this[kTransport]?.end(event instanceof TransportError ? event : new TransportError("websocket error", event));
+    this[kTransport]!.#fail(event);
   }
 
   static #onSocketClose(this: OwnedSocket, event: unknown): void {
-    this[kTransport]?.end({ description: DEV ? "websocket connection closed" : "", context: event });
+    this[kTransport]!.end({ description: DEV ? "websocket connection closed" : "", context: event });
+  }
+
+  /** The platform reports a frame over maxPayload as a TransportError of its own: it keeps its message. */
+  #fail(error: unknown): void {
+    this.end(error instanceof TransportError ? error : new TransportError("websocket error", error));
   }
 
   protected override isIdle(): boolean {
@@ -89,7 +94,7 @@ export class WebSocketTransport extends Transport {
       ws = this.#ws = opts.platform.createWebSocket(this.url(), { ...opts, headers: opts.extraHeaders, maxPayload: opts.maxReceiveSize });
     } catch (error) {
       // A bad URL or a missing WebSocket must not throw out of open(): report it like a connection failure.
-      opts.platform.nextTick(() => this.end(new TransportError("websocket error", error)));
+      opts.platform.nextTick(() => this.#fail(error));
       return;
     }
     const wanted = opts.binaryType();
@@ -132,7 +137,7 @@ export class WebSocketTransport extends Transport {
       if (ws.sendBatch) ws.sendBatch(frames);
       else for (const frame of frames) ws.send(frame);
     } catch (error) {
-      return this.end(new TransportError("websocket error", error));
+      return this.#fail(error);
     }
     if (this.#drainDue) return;
     // The socket buffers the frames; report the drain after the caller's stack so it sees a consistent
