@@ -100,24 +100,22 @@ export class PollingTransport extends Transport {
     });
   }
 
+  /** After this, only the close packet's POST and the GET it waits for call back (see #request). */
   protected override release(previous?: TransportState): void {
     const abortGet = this.#get;
     this.#post?.();
-    this.#get = this.#post = this.#onPaused = undefined;
     this.#bodies = [];
-    this.#sending = false;
     if ((previous == "open" || previous == "pausing") && this.sid !== null) {
       // Tell the server, so it ends the session as "transport close" at once instead of timing out. The GET
       // stays until then: the server answers it when it handles the close packet.
-      const abortClose = this.#request("1", () => abortGet?.());
-      if (this.opts.autoUnref) this.opts.platform.unref(abortClose);
+      this.#request("1", () => abortGet?.());
     } else {
       abortGet?.();
     }
   }
 
   #poll(): void {
-    this.#get ??= this.#checked(undefined, (body) => {
+    this.#get ??= this.#request(undefined, (body) => {
       this.#get = undefined;
       for (const record of body.split(SEPARATOR)) {
         const packet = decodeFrame(record, this.opts.binaryType());
@@ -142,7 +140,7 @@ export class PollingTransport extends Transport {
     }
     // The server answers a POST as soon as it has read it: a round trip (plus the upload), unlike the GET.
     const sent = performance.now();
-    this.#post = this.#checked(body, () => {
+    this.#post = this.#request(body, () => {
       this.#post = undefined;
       this.sink?.onTransportRtt?.(performance.now() - sent);
       this.#postNext();
@@ -158,20 +156,11 @@ export class PollingTransport extends Transport {
     }
   }
 
-  /** A GET (no body) or a POST whose 200 response body goes to `done`; anything else fails the transport. */
-  #checked(body: string | undefined, done: (body: string) => void): () => void {
-    return this.#request(body, (error, response) => {
-      if (!error && response?.status == 200) return done(response.body);
-      // A body over maxReceiveSize comes back as the platform's own TransportError: keep its message.
-      this.end(
-        error instanceof TransportError
-          ? error
-          : new TransportError(body === undefined ? "xhr poll error" : "xhr post error", error ?? response?.status, response),
-      );
-    });
-  }
-
-  #request(body: string | undefined, callback: HttpCallback): () => void {
+  /**
+   * A GET (no body) or a POST whose 200 response body goes to `done`; anything else fails the transport. Once
+   * the transport is closed, only the close packet's POST is left: its `done` releases the GET either way.
+   */
+  #request(body: string | undefined, done: (body: string) => void): () => void {
     const { opts } = this;
     const { platform } = opts;
     const init = {
@@ -183,6 +172,16 @@ export class PollingTransport extends Transport {
       headers: opts.extraHeaders,
       maxBodyBytes: opts.maxReceiveSize,
     } as const;
+    const callback: HttpCallback = (error, response) => {
+      // Closed: a late answer goes to `done`, whose packets a closed transport drops (see packet()).
+      if (this.state == "closed" || (!error && response?.status == 200)) return done(response?.body ?? "");
+      // A body over maxReceiveSize comes back as the platform's own TransportError: keep its message.
+      this.end(
+        error instanceof TransportError
+          ? error
+          : new TransportError(body === undefined ? "xhr poll error" : "xhr post error", error ?? response?.status, response),
+      );
+    };
     const abort = platform.request ? platform.request(init, callback) : defaultRequest(init, callback);
     if (opts.autoUnref) platform.unref(abort);
     return abort;
