@@ -12,15 +12,15 @@ import { tooLargeError, TransportError } from "../errors";
 import { DEV } from "../internal/dev";
 import { createWebTransport, findWebTransport, type WebTransportLike } from "../platform/webtransport";
 import { Transport, type TransportOptions } from "./transport";
-import { bytesOf, decodeFrame, encodeAll, type Frame } from "./wire";
+import { decodeFrame, encodeAll, type Frame } from "./wire";
 
-// One of each for every WebTransport connection: neither keeps state between calls.
-let textEncoder: TextEncoder | undefined;
+// One for every WebTransport connection: it keeps no state between calls.
 let textDecoder: TextDecoder | undefined;
 
 /** One encoded packet as its frame: header and payload in one buffer. */
 async function toFrame(data: Frame): Promise<Uint8Array> {
-  const payload = typeof data == "string" ? (textEncoder ??= new TextEncoder()).encode(data) : bytesOf(data instanceof Blob ? await data.arrayBuffer() : data);
+  // A Blob turns all of them (text as UTF-8, buffers, views, Blobs) into bytes; a copy, but only on sending.
+  const payload = new Uint8Array(await new Blob([data as BlobPart]).arrayBuffer());
   const length = payload.length;
   const size = length < 126 ? 1 : length < 65536 ? 3 : 9;
   const frame = new Uint8Array(size + length);
