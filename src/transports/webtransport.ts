@@ -146,24 +146,18 @@ export class WebTransportTransport extends Transport {
     this.#pending++;
     this.#write(packets).then(
       () => --this.#pending || this.drained(),
-      (error) => this.end(new TransportError("webtransport error", error)),
+      this.#fail,
     );
   }
 
   /** Closing the session is the goodbye: the server closes the Engine.IO socket with it. */
   protected override release(): void {
-    const session = this.#session;
-    this.#session = this.#writer = null;
-    this.#pending = 0;
-    this.#chunks = [];
-    this.#reader?.cancel().catch(ignore);
-    this.#reader = null;
+    // Whatever the cancel reports comes after the close: end() ignores it.
+    this.#reader?.cancel().catch(this.#fail);
     try {
-      session?.close();
+      this.#session?.close();
     } catch {
       // Closing a session that failed to open throws in some implementations: nothing is left to close.
     }
   }
 }
-
-function ignore(): void {}
