@@ -120,7 +120,7 @@ export class PollingTransport extends Transport {
       for (const record of body.split(SEPARATOR)) {
         const packet = decodeFrame(record, this.opts.binaryType());
         if (this.state == "opening" && packet.type == "open") this.opened();
-        if (packet.type == "close") return this.end({ description: DEV ? "the server closed the polling transport" : "" });
+        if (packet.type == "close") return this.close({ description: DEV ? "the server closed the polling transport" : "" });
         if (!this.packet(packet)) return;
       }
       if (this.state == "open") this.#poll();
@@ -176,7 +176,7 @@ export class PollingTransport extends Transport {
       // Closed: a late answer goes to `done`, whose packets a closed transport drops (see packet()).
       if (this.state == "closed" || (!error && response?.status == 200)) return done(response?.body ?? "");
       // A body over maxReceiveSize comes back as the platform's own TransportError: keep its message.
-      this.end(
+      this.close(
         error instanceof TransportError
           ? error
           : new TransportError(body === undefined ? "xhr poll error" : "xhr post error", error ?? response?.status, response),

@@ -110,11 +110,6 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
     this.doOpen();
   }
 
-  /** Closes from this side: emits nothing. Safe in any state, idempotent. */
-  close(): void {
-    this.end();
-  }
-
   send(packets: EnginePacket[]): void {
     if (!this.writable && !this.pipelinable) throw this.#misuse("send");
     this.doSend(packets);
@@ -162,10 +157,11 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
   }
 
   /**
-   * Closes the transport once: from this side without `reason` (close()); with one when the peer closed it (a
-   * close's details) or it failed (a TransportError), which is then reported after the resources are released.
+   * Closes the transport once; safe in any state, idempotent. Without `reason`: from this side, and nothing is
+   * emitted. Transports themselves pass one when the peer closed them (a close's details) or they failed (a
+   * TransportError), which is then reported after the resources are released.
    */
-  protected end(reason?: TransportError | CloseDetails): void {
+  close(reason?: TransportError | CloseDetails): void {
     const previous = this.state;
     if (previous == "closed") return;
     this.state = "closed";

@@ -54,7 +54,7 @@ export class WebSocketTransport extends Transport {
         ? data.length > limit || (data.length * 3 > limit && utf8Length(data) > limit)
         : ((data as ArrayBuffer).byteLength ?? (data as Blob).size) > limit
     ) {
-      return transport.end(tooLargeError(DEV ? "a WebSocket frame" : "", limit));
+      return transport.close(tooLargeError(DEV ? "a WebSocket frame" : "", limit));
     }
     const packet = decodeFrame(data, opts.binaryType());
     // The server's heartbeat sets the pace of our own pings: no timer of our own.
@@ -69,12 +69,12 @@ export class WebSocketTransport extends Transport {
   }
 
   static #onSocketClose(this: OwnedSocket, event: unknown): void {
-    this[kTransport]!.end({ description: DEV ? "websocket connection closed" : "", context: event });
+    this[kTransport]!.close({ description: DEV ? "websocket connection closed" : "", context: event });
   }
 
   /** The platform reports a frame over maxPayload as a TransportError of its own: it keeps its message. */
   #fail(error: unknown): void {
-    this.end(error instanceof TransportError ? error : new TransportError("websocket error", error));
+    this.close(error instanceof TransportError ? error : new TransportError("websocket error", error));
   }
 
   protected override isIdle(): boolean {

@@ -63,16 +63,16 @@ export class WebTransportTransport extends Transport {
 
   protected override doOpen(): void {
     // Its synchronous part (up to the first await) creates the session: close() from here on closes it. Once
-    // the transport is closed, nothing the session's promises report matters any more (end() does nothing then).
+    // the transport is closed, nothing the session's promises report matters any more (close() does nothing then).
     this.#run().catch(this.#fail);
   }
 
-  #fail = (error: unknown): void => this.end(new TransportError("webtransport error", error));
+  #fail = (error: unknown): void => this.close(new TransportError("webtransport error", error));
 
   async #run(): Promise<void> {
     const init = this.opts.webtransport ?? {};
     const session = (this.#session = createWebTransport(init.WebTransport, this.url(), init));
-    session.closed.then((info) => this.end({ description: DEV ? "webtransport session closed" : "", context: info }), this.#fail);
+    session.closed.then((info) => this.close({ description: DEV ? "webtransport session closed" : "", context: info }), this.#fail);
     await session.ready;
     const stream = await session.createBidirectionalStream();
     if (this.state == "closed") return;
@@ -82,7 +82,7 @@ export class WebTransportTransport extends Transport {
     await this.#write([sid === null ? { type: "open" } : { type: "open", data: `{"sid":"${sid}"}` }]);
     this.opened();
     for (let chunk; !(chunk = await reader.read()).done; ) if (!this.#receive(chunk.value)) return;
-    this.end({ description: DEV ? "webtransport stream closed" : "" });
+    this.close({ description: DEV ? "webtransport stream closed" : "" });
   }
 
   /** Parses the frames complete so far; false when the transport closed meanwhile. */
@@ -113,7 +113,7 @@ export class WebTransportTransport extends Transport {
         for (let at = 1; at < start; at++) length = length * 256 + bytes[offset + at]!;
       }
       if (length > limit) {
-        this.end(tooLargeError(DEV ? "a WebTransport packet" : "", limit));
+        this.close(tooLargeError(DEV ? "a WebTransport packet" : "", limit));
         return false;
       }
       if (available < start + length) {
@@ -152,7 +152,7 @@ export class WebTransportTransport extends Transport {
 
   /** Closing the session is the goodbye: the server closes the Engine.IO socket with it. */
   protected override release(): void {
-    // Whatever the cancel reports comes after the close: end() ignores it.
+    // Whatever the cancel reports comes after the close: close() ignores it.
     this.#reader?.cancel().catch(this.#fail);
     try {
       this.#session?.close();
