@@ -25,10 +25,9 @@ export function cutPayloads(records: string[], maxPayload: number): string[] {
   /** Bytes of the last body. */
   let size = 0;
   for (const record of records) {
-    const length = maxPayload > 0 ? utf8Length(record) : 0;
-    if (bodies.length > 0 && !(maxPayload > 0 && size + 1 + length > maxPayload)) {
+    const length = utf8Length(record);
+    if (bodies.length > 0 && (maxPayload <= 0 || (size += 1 + length) <= maxPayload)) {
       bodies[bodies.length - 1] += SEPARATOR + record;
-      size += 1 + length;
     } else {
       bodies.push(record);
       size = length;
