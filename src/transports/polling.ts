@@ -50,6 +50,7 @@ export class PollingTransport extends Transport {
   #bodies: string[] = [];
   /** True from send() until the last body of that send was acknowledged. */
   #sending = false;
+  /** Set by every pause(): called once, by the check that moves "pausing" to "paused". */
   #onPaused: (() => void) | undefined;
 
   protected override isIdle(): boolean {
@@ -77,7 +78,6 @@ export class PollingTransport extends Transport {
   /** Undoes pause() when the upgrade failed: polling carries on. */
   resume(): void {
     if (this.state == "pausing" || this.state == "paused") {
-      this.#onPaused = undefined;
       this.state = "open";
       this.#poll();
       if (!this.#sending) this.drained();
@@ -149,9 +149,7 @@ export class PollingTransport extends Transport {
   #checkPaused(): void {
     if (this.state == "pausing" && !this.#get && !this.#sending) {
       this.state = "paused";
-      const onPaused = this.#onPaused;
-      this.#onPaused = undefined;
-      onPaused?.();
+      this.#onPaused!();
     }
   }
 
