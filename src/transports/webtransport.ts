@@ -37,7 +37,7 @@ export class WebTransportTransport extends Transport {
 
   /** Whether a WebTransport can be created with these options (an implementation given, or a global one). */
   static usable(opts: TransportOptions): boolean {
-    return findWebTransport(opts.webtransport?.WebTransport) !== undefined;
+    return !!findWebTransport(opts.webtransport?.WebTransport);
   }
 
   #session: WebTransportLike | null = null;
@@ -120,9 +120,8 @@ export class WebTransportTransport extends Transport {
         this.#needed = start + length;
         break;
       }
-      const payload = bytes.subarray(offset + start, offset + start + length);
       const binary = bytes[offset]! > 0x7f;
-      offset += start + length;
+      const payload = bytes.subarray((offset += start), (offset += length));
       // slice(): the parser hands an ArrayBuffer view's whole buffer on, so binary gets one of its own.
       if (!this.packet(decodeFrame(binary ? payload.slice() : (textDecoder ??= new TextDecoder()).decode(payload), this.opts.binaryType()))) return false;
     }
