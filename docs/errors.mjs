@@ -101,7 +101,9 @@ export function errorTable() {
   for (const file of files(join(root, "src")).sort()) {
     const sf = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true);
     const visit = (node) => {
-      if (ts.isConditionalExpression(node) && node.condition.getText(sf) === "DEV") {
+      // A symbol's development description (`Symbol(DEV ? "name" : undefined)`) is no message.
+      const described = node.parent !== undefined && ts.isCallExpression(node.parent) && node.parent.expression.getText(sf) === "Symbol";
+      if (ts.isConditionalExpression(node) && node.condition.getText(sf) === "DEV" && !described) {
         const where = relative(root, file).replaceAll("\\", "/");
         for (const message of messages(node.whenTrue, sf)) rows.push([codeOf(node, sf), message, text(node.whenFalse, sf), where]);
       }

@@ -3,33 +3,29 @@
 import { invalidArg } from "./errors";
 import { DEV } from "./internal/dev";
 
-/** A server address after normalisation: what the Manager connects to and what its cache is keyed on. */
+/**
+ * A server address after normalisation: what the Manager connects to and what its cache is keyed on. Only what
+ * the Manager and the io() cache read: the scheme, host and port go on in `origin`.
+ */
 export interface ParsedUrl {
-  /** Scheme, host and explicit port: "http://example.com:80", "https://[::1]:3000". */
+  /** Scheme (ws mapped to http, wss to https), host and explicit port: "http://example.com:80", "https://[::1]:3000". */
   origin: string;
-  /** True for https (and wss, which is mapped to https). */
-  secure: boolean;
-  /** The host without IPv6 brackets: "example.com", "::1". */
-  hostname: string;
-  /** Always explicit, default ports included: "80", "443", "3000". */
-  port: string;
   /** The URL path, which Socket.IO treats as the namespace: "/" when the URL has none. */
   nsp: string;
   /** The URL's query string, decoded; the last value wins when a key repeats. */
   query: Record<string, string>;
   /** Cache key of the Manager: two URLs with the same id can share one connection. */
   id: string;
-  /** The whole address, normalised: origin + nsp + search (the fragment is dropped: it never reaches a server). */
-  href: string;
 }
 
-/** "scheme://" at the start: an absolute URL (any scheme; unsupported ones are refused after parsing). */
-const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+/** "/" or "scheme://" at the start: a path or an absolute URL (any scheme; unsupported ones are refused after parsing). */
+const SCHEME = /^(\/|[a-z][a-z0-9+.-]*:\/\/)/i;
 
 /** The HTTP scheme Engine.IO starts from for a URL's protocol: ws: and wss: map to http and https; others are refused. */
 function httpScheme(url: URL): string | undefined {
+  // The WHATWG parser refuses these schemes without a host, so there always is one.
   const match = /^(?:http|ws)(s?):$/.exec(url.protocol);
-  return match === null || url.hostname === "" ? undefined : `http${match[1]}`;
+  return match === null ? undefined : `http${match[1]}`;
 }
 
 /**
@@ -50,37 +46,36 @@ export function parseUrl(uri: string | undefined, defaultOrigin?: string): Parse
   if (uri != null && typeof uri !== "string") throw invalidArg(DEV ? `invalid URL: expected a string, got ${typeof uri}` : `${typeof uri}`);
   const page = pageOrigin(defaultOrigin);
   const input = (uri ?? "").trim();
-  // "" and "/path" are on the page; "//host" takes the page's scheme (http without a page), and so does a URL
-  // without a scheme ("localhost:3000" would otherwise parse as the scheme "localhost:").
-  if (page === undefined && /^(\/(?!\/)|$)/.test(input)) {
-    throw invalidArg(DEV ? (input === "" ? "no URL given and no page origin to default to" : `invalid URL "${input}": a relative URL needs a page origin`) : input);
-  }
+  // "" is the page's root (the page URL may carry a path and a query, which are not the server's); a URL without
+  // a scheme gets the page's, or http without a page ("localhost:3000" would otherwise parse as the scheme
+  // "localhost:"). Without a page, "" and "/path" have no base and fail to parse.
+  const ref = input === "" ? "/" : SCHEME.test(input) ? input : `//${input}`;
   let url: URL;
   try {
-    // "" is the page's root: the page URL may carry a path and a query, which are not the server's.
-    url = new URL(input === "" ? "/" : input.startsWith("/") || SCHEME.test(input) ? input : `//${input}`, page ?? "http://localhost");
+    url = new URL(ref, page ?? (ref[1] === "/" ? "http://localhost" : undefined));
   } catch (cause) {
-    throw invalidArg(DEV ? `invalid URL "${input}"` : input, cause);
+    throw invalidArg(
+      DEV
+        ? input === ""
+          ? "no URL given and no page origin to default to"
+          : `invalid URL "${input}"${page === undefined && ref[1] !== "/" && ref[0] === "/" ? ": a relative URL needs a page origin" : ""}`
+        : input,
+      cause,
+    );
   }
   const scheme = httpScheme(url);
   if (scheme === undefined) {
-    throw invalidArg(DEV ? `invalid URL "${input}": ${/^(http|ws)s?:$/.test(url.protocol) ? "no host" : "use http, https, ws or wss"}` : input);
+    throw invalidArg(DEV ? `invalid URL "${input}": use http, https, ws or wss` : input);
   }
-  const secure = scheme === "https";
-  const port = url.port || (secure ? "443" : "80");
-  // WHATWG keeps IPv6 hosts bracketed in `hostname`; the brackets belong to the URL syntax, not the host.
-  const origin = `${scheme}://${url.hostname}:${port}`;
-  const nsp = url.pathname || "/";
+  // WHATWG keeps IPv6 hosts bracketed in `hostname`, as an origin writes them; default ports are written out.
+  const origin = `${scheme}://${url.hostname}:${url.port || (scheme === "https" ? 443 : 80)}`;
   return {
     origin,
-    secure,
-    hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"),
-    port,
-    nsp,
+    // The fragment is dropped: it never reaches a server.
+    nsp: url.pathname || "/",
     // fromEntries defines own properties, so a key like "__proto__" stays plain data; later duplicates win.
     query: Object.fromEntries(url.searchParams),
     id: origin,
-    href: origin + nsp + url.search,
   };
 }
 

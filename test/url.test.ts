@@ -17,32 +17,24 @@ function assertInvalid(fn: () => unknown, mentions: string) {
 test("absolute http URL: explicit port, default namespace", () => {
   assert.deepEqual(parseUrl("http://localhost:3000"), {
     origin: "http://localhost:3000",
-    secure: false,
-    hostname: "localhost",
-    port: "3000",
     nsp: "/",
     query: {},
     id: "http://localhost:3000",
-    href: "http://localhost:3000/",
   });
 });
 
 test("default ports are written out: 80 for http, 443 for https", () => {
-  assert.equal(parseUrl("http://example.com").port, "80");
   assert.equal(parseUrl("http://example.com").origin, "http://example.com:80");
-  assert.equal(parseUrl("https://example.com").port, "443");
-  assert.equal(parseUrl("https://example.com").secure, true);
+  assert.equal(parseUrl("https://example.com").origin, "https://example.com:443");
   assert.equal(parseUrl("https://example.com/").origin, "https://example.com:443");
 });
 
 test("ws: and wss: map to http: and https:", () => {
   const ws = parseUrl("ws://example.com/chat");
   assert.equal(ws.origin, "http://example.com:80");
-  assert.equal(ws.secure, false);
   assert.equal(ws.nsp, "/chat");
   const wss = parseUrl("wss://example.com:8443");
   assert.equal(wss.origin, "https://example.com:8443");
-  assert.equal(wss.secure, true);
 });
 
 test("a host with the default port and without it share one cache id", () => {
@@ -55,7 +47,6 @@ test("a host with the default port and without it share one cache id", () => {
 test("scheme and host are case-insensitive and normalised to lower case", () => {
   const url = parseUrl("HTTPS://Example.COM/Chat");
   assert.equal(url.origin, "https://example.com:443");
-  assert.equal(url.hostname, "example.com");
   assert.equal(url.nsp, "/Chat", "the path keeps its case: namespaces are case-sensitive");
 });
 
@@ -63,7 +54,7 @@ test("path becomes the namespace, query is decoded, fragment dropped", () => {
   const url = parseUrl("http://example.com:3000/admin?token=a%20b&x=1&x=2#frag");
   assert.equal(url.nsp, "/admin");
   assert.deepEqual(url.query, { token: "a b", x: "2" });
-  assert.equal(url.href, "http://example.com:3000/admin?token=a%20b&x=1&x=2");
+  assert.equal(url.origin, "http://example.com:3000");
 });
 
 test("a query key named __proto__ stays plain data", () => {
@@ -73,11 +64,9 @@ test("a query key named __proto__ stays plain data", () => {
   assert.equal(url.query["a"], "1");
 });
 
-test("IPv6 hosts: bracketed in origin, bare in hostname", () => {
+test("IPv6 hosts: bracketed in origin", () => {
   const url = parseUrl("http://[::1]:3000/x");
   assert.equal(url.origin, "http://[::1]:3000");
-  assert.equal(url.hostname, "::1");
-  assert.equal(url.port, "3000");
   assert.equal(url.id, "http://[::1]:3000");
   assert.equal(parseUrl("wss://[2001:db8::1]").origin, "https://[2001:db8::1]:443");
 });
@@ -95,7 +84,9 @@ test("no URL: the page origin, and a clear error in Node where there is none", (
 
 test("a page origin given as a full page URL only contributes its origin", () => {
   const url = parseUrl("/chat", "https://app.example.com/some/page.html?q=1");
-  assert.equal(url.href, "https://app.example.com:443/chat");
+  assert.equal(url.origin, "https://app.example.com:443");
+  assert.equal(url.nsp, "/chat");
+  assert.deepEqual(url.query, {});
 });
 
 test("relative path: the namespace on the page origin", () => {
@@ -125,7 +116,7 @@ test("no scheme: http, or https when the page is https", () => {
 });
 
 test("surrounding whitespace is ignored", () => {
-  assert.equal(parseUrl("  http://h:1/a  ").href, "http://h:1/a");
+  assert.deepEqual(parseUrl("  http://h:1/a  "), { origin: "http://h:1", nsp: "/a", query: {}, id: "http://h:1" });
 });
 
 test("invalid URLs give ERR_INVALID_ARG naming the input", () => {

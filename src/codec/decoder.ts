@@ -3,7 +3,7 @@
 import { Emitter } from "@socket.io/component-emitter";
 import { invalidArg, ProtocolError } from "../errors";
 import { DEV } from "../internal/dev";
-import { findPlaceholders, isBinary, setOwn, type BinaryValue, type Slot } from "./binary";
+import { findPlaceholders, isBinary, type Slot } from "./binary";
 import { contentProblem, kind, typeName, type Decoder as DecoderContract, type DecoderEvents, type Packet } from "./packet";
 import { kDecodeSink, type DecodeSink } from "./sink";
 
@@ -126,11 +126,11 @@ export class Decoder
   extends Emitter<Record<string, never>, Record<string, never>, DecoderEvents>
   implements DecoderContract
 {
-  /** @internal See kDecodeSink. */
-  [kDecodeSink]: DecodeSink | undefined = undefined;
+  /** @internal See kDecodeSink. Unset until the Manager sets it. */
+  declare [kDecodeSink]: DecodeSink | undefined;
   readonly #maxAttachments: number;
-  /** The binary packet being assembled: its text part, where each attachment goes, the attachments so far. */
-  #pending: [packet: Packet, slots: Slot[], received: BinaryValue[]] | undefined;
+  /** The binary packet being assembled: its text part and where each attachment still expected goes, in order. */
+  #pending: [packet: Packet, slots: Slot[]] | undefined;
 
   constructor({ maxAttachments = DEFAULT_MAX_ATTACHMENTS }: DecoderOptions = {}) {
     super();
@@ -151,17 +151,20 @@ export class Decoder
       packet = parse(chunk, this.#maxAttachments);
       if (packet.attachments !== undefined) {
         // Placeholders are checked now, so a bad packet fails on its text rather than after its attachments.
-        this.#pending = [packet, findPlaceholders(packet.data, packet.attachments), []];
+        this.#pending = [packet, findPlaceholders(packet.data, packet.attachments)];
         // Same convention as socket.io-parser: consumers see EVENT/ACK whatever the wire flavour was.
         packet.type = (packet.type - 3) as Packet["type"];
         return;
       }
     } else if (pending !== undefined && isBinary(chunk)) {
-      const [assembled, slots, received] = pending;
-      if (received.push(chunk) < slots.length) return;
+      const [assembled, slots] = pending;
+      // Each key is an own data property of its holder (JSON.parse makes only those, "__proto__" included), so
+      // assignment replaces the placeholder and never reaches a setter. A packet dropped halfway is never seen.
+      const [holder, key] = slots.shift()!;
+      (holder as Record<string, unknown>)[key] = chunk;
+      if (slots.length > 0) return;
       // Cleared before delivering, so a listener that throws or re-enters `add` finds a clean decoder.
       this.#pending = undefined;
-      slots.forEach(([holder, key], num) => setOwn(holder, key, received[num]));
       packet = assembled;
     } else {
       // A partial binary packet is dropped: the decoder stays usable.
@@ -169,7 +172,7 @@ export class Decoder
       throw new ProtocolError(
         DEV
           ? typeof chunk === "string"
-            ? `got a text packet while ${pending![1].length - pending![2].length} binary attachment(s) were still expected`
+            ? `got a text packet while ${pending![1].length} binary attachment(s) were still expected`
             : isBinary(chunk)
               ? "got a binary attachment while no binary packet was expecting one"
               : `cannot decode a chunk of type ${kind(chunk)}: expected a string or binary data`

@@ -53,7 +53,8 @@ export class Encoder implements EncoderContract {
     if (data !== undefined) {
       // EVENT and ACK data only (as socket.io-parser): the walk stops at the first binary value, and plain data
       // goes through JSON.stringify's fast path, without a replacer.
-      const replacer = type !== 0 && type !== 4 && hasBinary(data) ? placeholderReplacer(attachments) : undefined;
+      // (Types 0 and 4 are CONNECT and CONNECT_ERROR; DISCONNECT, 1, has no data.)
+      const replacer = type % 4 && hasBinary(data) ? placeholderReplacer(attachments) : undefined;
       try {
         json = JSON.stringify(data, replacer);
       } catch (err) {

@@ -11,10 +11,14 @@
 import { Emitter } from "@socket.io/component-emitter";
 import { invalidArg, ProtocolError } from "../errors";
 import { DEV } from "../internal/dev";
-import { MAX_DEPTH, setOwn } from "./binary";
+import { MAX_DEPTH } from "./binary";
 import { checkPacket } from "./encoder";
 import { isObject, packetProblem, type DecoderEvents, type Packet, type Parser } from "./packet";
 import { kDecodeSink, type DecodeSink } from "./sink";
+
+/** Sets an own, plain data property: never a setter, not even Object.prototype's "__proto__". */
+const setOwn = (target: object, key: PropertyKey, value: unknown): unknown =>
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
 
 const TWO_32 = 2 ** 32;
 
@@ -303,8 +307,8 @@ function toPacket(decoded: unknown): Packet {
  * @throws ProtocolError for a text message, invalid MessagePack or a malformed packet.
  */
 export class MsgpackDecoder extends Emitter<Record<string, never>, Record<string, never>, DecoderEvents> {
-  /** @internal See kDecodeSink. */
-  [kDecodeSink]: DecodeSink | undefined = undefined;
+  /** @internal See kDecodeSink. Unset until the Manager sets it. */
+  declare [kDecodeSink]: DecodeSink | undefined;
 
   add(chunk: unknown): void {
     let bytes: Uint8Array;
