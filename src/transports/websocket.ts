@@ -131,8 +131,9 @@ export class WebSocketTransport extends Transport {
   }
 
   #sendFrames(frames: Frame[]): void {
-    const ws = this.#ws;
-    if (!ws || this.state == "closed") return;
+    // Sends start once open (see send()), when the socket exists; the state says whether it is still ours.
+    const ws = this.#ws!;
+    if (this.state == "closed") return;
     try {
       if (ws.sendBatch) ws.sendBatch(frames);
       else for (const frame of frames) ws.send(frame);
@@ -144,18 +145,15 @@ export class WebSocketTransport extends Transport {
     // state, once for all the sends made until then.
     this.#drainDue = true;
     this.opts.platform.nextTick(() => {
-      if (this.#drainDue) {
-        this.#drainDue = false;
-        this.drained();
-      }
+      this.#drainDue = false;
+      // Nothing once closed meanwhile (see drained()).
+      this.drained();
     });
   }
 
   /** A WebSocket needs no close packet: the close frame is the goodbye. */
   protected override release(): void {
     const ws = this.#ws as OwnedSocket | null;
-    this.#ws = null;
-    this.#drainDue = false;
     if (!ws) return;
     ws[kTransport] = undefined;
     ws.onopen = ws.onmessage = ws.onclose = null;
