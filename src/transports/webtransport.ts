@@ -46,7 +46,7 @@ export class WebTransportTransport extends Transport {
   /** Sends not yet taken by the stream. */
   #pending = 0;
   /** The last send: the next one writes after it, so frames that encode later (Blob) keep their order. */
-  #written: Promise<unknown> = Promise.resolve();
+  #written: Promise<unknown> | undefined;
   /** Received bytes not yet parsed (chunks) and how many there are. */
   #chunks: Uint8Array[] = [];
   #buffered = 0;
@@ -136,7 +136,7 @@ export class WebTransportTransport extends Transport {
     const frames = new Promise<Frame[]>((done) => encodeAll(packets, !this.opts.forceBase64, done)).then((encoded) =>
       Promise.all(encoded.map(toFrame)),
     );
-    return (this.#written = Promise.all([frames, this.#written]).then<unknown>(
+    return (this.#written = Promise.all([frames, this.#written /* none yet: nothing to wait for */]).then<unknown>(
       ([framed]) => this.state != "closed" && Promise.all(framed.map((frame) => this.#writer!.write(frame))),
     ));
   }
