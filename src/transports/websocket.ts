@@ -22,7 +22,7 @@ function ignoreError(): void {}
 export class WebSocketTransport extends Transport {
   readonly name: TransportName = "websocket";
 
-  #ws: WebSocketLike | null = null;
+  #ws: WebSocketLike | undefined;
   /** Sends whose frames wait for an asynchronous encoding (Blob to base64): later sends must wait for them. */
   #encoding = 0;
   /** A drain is due at the next tick, for every frame passed to the socket until then. */
@@ -153,7 +153,7 @@ export class WebSocketTransport extends Transport {
 
   /** A WebSocket needs no close packet: the close frame is the goodbye. */
   protected override release(): void {
-    const ws = this.#ws as OwnedSocket | null;
+    const ws = this.#ws as OwnedSocket | undefined;
     if (!ws) return;
     ws[kTransport] = undefined;
     ws.onopen = ws.onmessage = ws.onclose = null;

@@ -40,9 +40,9 @@ export class WebTransportTransport extends Transport {
     return !!findWebTransport(opts.webtransport?.WebTransport);
   }
 
-  #session: WebTransportLike | null = null;
-  #writer: WritableStreamDefaultWriter<Uint8Array> | null = null;
-  #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  #session: WebTransportLike | undefined;
+  #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   /** Sends not yet taken by the stream. */
   #pending = 0;
   /** The last send: the next one writes after it, so frames that encode later (Blob) keep their order. */
