@@ -4,6 +4,7 @@
 
 import { TimeoutError, nonNegative, AbortError } from "./errors";
 import { emitterOff, TypedEmitter } from "./internal/emitter";
+import type { TimerHandle } from "./internal/timers";
 import type { ManagerLink } from "./link";
 import type {
   AnyEventListener,
@@ -31,6 +32,19 @@ export const NO_LISTENERS: readonly AnyListener[] = Object.freeze([]);
 /** The error of an emit or a wait cancelled through `signal`. */
 export const abortError = (signal: AbortSignal): AbortError => new AbortError(undefined, { cause: signal.reason });
 
+/** Calls `fn` once when `signal` aborts; returns what removes that abort listener. */
+export function whenAborted(signal: AbortSignal, fn: () => unknown): () => void {
+  signal.addEventListener("abort", fn, { once: true });
+  return () => signal.removeEventListener("abort", fn);
+}
+
+/** Sets a timer with the Manager's timers, unref'd under its `autoUnref`. */
+export function startTimer(link: ManagerLink, fn: () => void, ms: number): TimerHandle {
+  const timer = link.timers.setTimeout(fn, ms);
+  link.unref(timer);
+  return timer;
+}
+
 /** A copy of `listeners` with `listener` added (first when `first`) or, `add` false, removed (all when undefined). */
 export function editListeners(listeners: readonly AnyListener[], listener: AnyListener | undefined, add?: boolean, first?: boolean): readonly AnyListener[] {
   if (add) return first ? [listener as AnyListener, ...listeners] : [...listeners, listener as AnyListener];
@@ -43,8 +57,8 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
   /** @internal What the Manager this socket rides on lends it (timers, writes, attach/detach). */
   protected abstract readonly link: ManagerLink;
   #anyListeners = NO_LISTENERS;
-  /** Listeners added with `{ signal }`, as flat (event, listener, release) triples. */
-  #bound: unknown[] | undefined;
+  /** Listeners added with `{ signal }`: [event, listener, release of its abort listener]. */
+  #bound: Array<[unknown, unknown, () => void]> | undefined;
 
   /**
    * @internal Calls the catch-all listeners, then the listeners of the event (`args[0]`), as component-emitter's
@@ -79,11 +93,7 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
     const signal = options?.signal;
     if (signal?.aborted) return this;
     add.call(this, ev as never, fn as never);
-    if (signal) {
-      const onAbort = (): unknown => this.off(ev as never, fn as never);
-      signal.addEventListener("abort", onAbort, { once: true });
-      (this.#bound ??= []).push(ev, fn, () => signal.removeEventListener("abort", onAbort));
-    }
+    if (signal) (this.#bound ??= []).push([ev, fn, whenAborted(signal, () => this.off(ev as never, fn as never))]);
     return this;
   }
 
@@ -91,25 +101,19 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
   override off<E extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(ev?: E, listener?: ReservedOrUserListener<SocketReservedEvents, ListenEvents, E>): this {
     // component-emitter tells its forms apart by the number of arguments.
     emitterOff.apply(this, [ev, listener].slice(0, arguments.length));
-    const bound = this.#bound;
-    if (bound) {
-      // The `{ signal }` listeners gone by now release their abort listener.
-      const live: unknown[] = [];
-      for (let i = 0; i < bound.length; i += 3) {
-        const fn = bound[i + 1];
-        if ((this.listeners(bound[i] as never) as Array<{ fn?: unknown }>).some((l) => l === fn || l.fn === fn)) live.push(bound[i], fn, bound[i + 2]);
-        else (bound[i + 2] as () => void)();
-      }
-      this.#bound = live.length > 0 ? live : undefined;
-    }
+    // The `{ signal }` listeners gone by now release their abort listener (release() returns undefined).
+    this.#bound = this.#bound?.filter(
+      ([event, fn, release]) => (this.listeners(event as never) as Array<{ fn?: unknown }>).some((l) => l === fn || l.fn === fn) || release(),
+    );
     // component-emitter deletes the key of an event left without listeners, which turns its table into a
     // dictionary (about 250 B, kept for the socket's life; every once() listener does it): rebuilt as a
     // plain object, or dropped when empty (component-emitter makes a new one when needed).
     // Only when this off() left `ev` without listeners: an event that keeps some kept its key.
+    // component-emitter's off() always leaves a table, `{}` after off() without arguments.
     const self = this as unknown as { _callbacks?: object | undefined };
-    const table = self._callbacks;
-    if (!arguments.length) self._callbacks = undefined;
-    else if (table && !(`$${String(ev)}` in table)) self._callbacks = Object.keys(table).length ? { ...table } : undefined;
+    const table = self._callbacks as object;
+    // ("$" + ev: component-emitter's key, which its off() computed before us.)
+    if (!("$" + (ev as string) in table)) self._callbacks = Object.keys(table).length ? { ...table } : undefined;
     return this;
   }
 
@@ -128,22 +132,19 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(abortError(signal));
       const link = this.link;
-      const timers = link.timers;
       const settle = (error: Error | undefined, args?: unknown): void => {
-        timers.clearTimeout(timer);
+        link.timers.clearTimeout(timer);
         this.off(ev, listener as never);
-        signal?.removeEventListener("abort", onAbort);
+        release?.();
         error ? reject(error) : resolve(args as ListenerArgs<ReservedOrUserListener<SocketReservedEvents, ListenEvents, E>>);
       };
       const listener = (...args: unknown[]): void => settle(undefined, args);
-      const onAbort = (): void => settle(abortError(signal as AbortSignal));
       this.on(ev, listener as never);
-      signal?.addEventListener("abort", onAbort, { once: true });
+      const release = signal && whenAborted(signal, () => settle(abortError(signal)));
       const timer =
         timeout === undefined
           ? undefined
-          : timers.setTimeout(() => settle(new TimeoutError(DEV ? `no "${String(ev)}" event in ${timeout} ms` : `${String(ev)} ${timeout}`)), timeout);
-      if (timer) link.unref(timer);
+          : startTimer(link, () => settle(new TimeoutError(DEV ? `no "${String(ev)}" event in ${timeout} ms` : `${String(ev)} ${timeout}`)), timeout);
     });
   }
 

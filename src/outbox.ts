@@ -9,7 +9,7 @@ import { emitLocally } from "./internal/emitter";
 import { rethrowLater } from "./internal/subscriptions";
 import type { TimerHandle } from "./internal/timers";
 import type { ManagerLink } from "./link";
-import { abortError, editListeners, Listeners, NO_LISTENERS, type AnyListener } from "./listeners";
+import { abortError, editListeners, Listeners, NO_LISTENERS, startTimer, whenAborted, type AnyListener } from "./listeners";
 import type { BufferDropReason, EventsMap, SocketOptions } from "./types";
 import { DEV } from "./internal/dev";
 
@@ -59,17 +59,18 @@ const IDLE = 0;
 const FLUSHING = 1;
 const HOLDING = 2;
 
-/** The options of a socket without ackTimeout, retries or buffer. */
-const NO_OPTIONS: SocketOptions = Object.freeze({});
+/** The options of a socket without ackTimeout, retries or buffer, and the flags of a plain emit: one shared empty object. */
+export const EMPTY: object = /* @__PURE__ */ Object.freeze({});
 
 const overflowError = (): SioError => new SioError("ERR_BUFFER_OVERFLOW", DEV ? "emit dropped: send buffer full" : "");
 
 /**
  * The size counted by `buffer.maxBytes`: string chunks by their length (UTF-16 code units, so bytes for
- * ASCII text), binary ones by their byte length; packets users put in sendBuffer count none.
+ * ASCII text), binary ones by their byte length (a typed array's length counts elements; a Blob has neither, only its size); packets
+ * users put in sendBuffer count none.
  */
 const size = (chunks: readonly EncodedChunk[] = []): number =>
-  chunks.reduce<number>((total, chunk) => total + (typeof chunk === "string" ? chunk.length : "size" in chunk ? chunk.size : chunk.byteLength), 0);
+  chunks.reduce<number>((total, chunk) => total + ((chunk as ArrayBuffer).byteLength ?? (chunk as string).length ?? (chunk as Blob).size), 0);
 
 /** Calls user code with `args`; its exception is rethrown on its own stack, never into our state machine. */
 function call(fn: AckCallback | undefined, args: unknown[]): void {
@@ -124,7 +125,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     super();
     // Kept only when it sets what is read later: the caller's object (often a fresh literal per io() call, with
     // the Manager's options too) need not live as long as the socket.
-    this.opts = opts.ackTimeout === undefined && !opts.retries && !opts.buffer ? NO_OPTIONS : opts;
+    this.opts = opts.ackTimeout === undefined && !opts.retries && !opts.buffer ? EMPTY : opts;
   }
 
   /** Emits waiting for the connection; sent in order on connect. Assign `[]` to drop them. */
@@ -175,12 +176,14 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     if (ack && !retried) packet.id = this.#nextId++;
     // Encoded now: arguments the parser cannot encode throw here, before anything is registered.
     const chunks = this.link.encode(packet);
-    const queued: Queued = { c: chunks, at: Date.now(), r: undefined, n: retried ? 0 : undefined, q: ack, t: timeout };
-    if (signal) {
-      const onAbort = (): void => this.#abort(packet, abortError(signal));
-      signal.addEventListener("abort", onAbort, { once: true });
-      queued.r = () => signal.removeEventListener("abort", onAbort);
-    }
+    const queued: Queued = {
+      c: chunks,
+      at: Date.now(),
+      r: signal && whenAborted(signal, () => this.#abort(packet, abortError(signal))),
+      n: retried ? 0 : undefined,
+      q: ack,
+      t: timeout,
+    };
     const id = packet.id;
     const withError = errorFirst || timeout !== undefined || !!signal;
     // A sent emit stays cancellable until its acknowledgement settles.
@@ -231,10 +234,9 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     // The rest of this read may still end the connection (the CONNECT reply and a close in one payload):
     // until it is over, what is sent (the queue, emits made by connect listeners) waits in the queue, so
     // a connection that is already gone cannot swallow it; it then goes out on the next one.
+    // (The try in flight on the previous connection no longer awaits its reply: failSent() failed it when that
+    // connection ended, so it is resent, if tries are left.)
     this.#phase = HOLDING;
-    // The try in flight on the previous connection is resent.
-    const inflight = this.#inflight && QUEUED.get(this.#inflight);
-    if (inflight) inflight.p = false;
     queueMicrotask(() => {
       this.#phase = IDLE;
       this.#flush();
@@ -284,8 +286,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
    */
   protected expire(): void {
     const maxAge = this.opts.buffer?.maxAgeMs;
-    const timers = this.link.timers;
-    timers.clearTimeout(this.#expiry);
+    this.link.timers.clearTimeout(this.#expiry);
     this.#expiry = undefined;
     if (maxAge === undefined || !this.active) return;
     const now = Date.now();
@@ -300,7 +301,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
         this.#drop(buffer.splice(i, 1)[0] as Packet, "expired", new SioError("ERR_EXPIRED", DEV ? `emit dropped: buffered over ${maxAge} ms` : `${maxAge}`));
       }
     }
-    if (next < Infinity) this.link.unref((this.#expiry = timers.setTimeout(() => this.expire(), next - now)));
+    if (next < Infinity) this.#expiry = startTimer(this.link, () => this.expire(), next - now);
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -325,11 +326,9 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     if (!over()) return 1;
     if (overflow === "error") return 2;
     if (overflow === "drop-newest" || bytes > maxBytes || maxPackets < 1) return 0;
-    do {
-      const oldest = this.sendBuffer.shift();
-      if (!oldest) return 0;
-      this.#drop(oldest, "overflow", overflowError());
-    } while (over());
+    // Never empties the queue: over() is false for an empty one once the two cases above are out.
+    do this.#drop(this.sendBuffer.shift() as Packet, "overflow", overflowError());
+    while (over());
     return 1;
   }
 
@@ -448,25 +447,30 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
   #register(id: number, fn: AckCallback, withError: boolean, timeout: number | undefined, release?: () => void): void {
     // A resend under the id of its first try (exactlyOnce) replaces what may still wait on that id.
     this.#take(id);
-    let timer: TimerHandle | undefined;
-    if (timeout !== undefined && timeout <= MAX_TIMER_DELAY) {
-      timer = this.link.timers.setTimeout(() => {
-        if (!this.#take(id)) return;
-        // Timed out before its packet could be sent: never send it.
-        const index = this.sendBuffer.findIndex((packet) => packet.id === id);
-        if (index >= 0) this.sendBuffer.splice(index, 1);
-        fn(new TimeoutError("operation has timed out"));
-      }, timeout);
-      this.link.unref(timer);
-    }
+    // (undefined <= n is false: no timeout, no timer.)
+    const timer =
+      (timeout as number) <= MAX_TIMER_DELAY
+        ? startTimer(
+            this.link,
+            () => {
+              if (!this.#take(id)) return;
+              // Timed out before its packet could be sent: never send it.
+              const index = this.sendBuffer.findIndex((packet) => packet.id === id);
+              if (index >= 0) this.sendBuffer.splice(index, 1);
+              fn(new TimeoutError("operation has timed out"));
+            },
+            timeout as number,
+          )
+        : undefined;
     (this.#acks ??= new Map()).set(id, [fn, withError, timer, release]);
   }
 
   /** Forgets the acknowledgement awaited on `id` (clearing its timer, releasing its signal) and returns it. */
   #take(id: number | undefined): Ack | undefined {
-    const pending = this.#acks?.get(id as number);
+    const acks = this.#acks;
+    const pending = acks?.get(id as number);
     if (pending) {
-      this.#acks?.delete(id as number);
+      acks?.delete(id as number);
       this.link.timers.clearTimeout(pending[2]);
       pending[3]?.();
     }

@@ -11,7 +11,7 @@ import { emitLocally } from "./internal/emitter";
 import { rethrowLater } from "./internal/subscriptions";
 import type { ManagerLink, NamespaceHooks } from "./link";
 import type { Manager } from "./manager";
-import { checkSocketOptions, Outbox, type AckCallback, type EmitFlags } from "./outbox";
+import { checkSocketOptions, EMPTY, Outbox, type AckCallback, type EmitFlags } from "./outbox";
 import type {
   AckResult,
   AllButLast,
@@ -49,11 +49,10 @@ const WAITING = 1;
 const CONNECTING = 2;
 const CONNECTED = 3;
 
-/** The flags of an emit without compress()/volatile/timeout()/signal(): shared, so a plain emit allocates none. */
-const NO_FLAGS: EmitFlags = Object.freeze({});
 
-/** Reserved events (socket.io-client's and siolink's own): never sent, never taken from the server. */
-const isReserved = (event: unknown): boolean => RESERVED_EVENTS.has(event as string);
+/** A CONNECT or CONNECT_ERROR packet's data, read field by field. */
+type Fields = { readonly [key: string]: unknown } | null | undefined;
+
 
 /** An Error as it is, anything else wrapped in an ERR_ABORTED SioError saying `what` failed. */
 const toError = (value: unknown, what: string): Error =>
@@ -69,20 +68,21 @@ const toError = (value: unknown, what: string): Error =>
  */
 export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents> extends Outbox<ListenEvents> {
   /** The Manager (connection) this socket rides on: `socket.io.engine`, `socket.io.on("reconnect", ...)`. */
-  readonly io: Manager<ListenEvents, EmitEvents>;
+  declare readonly io: Manager<ListenEvents, EmitEvents>;
   /** The namespace, e.g. "/" or "/admin". */
-  readonly nsp: string;
+  declare readonly nsp: string; // declare (io, nsp, auth): set in the constructor, no field definitions before
   /** The session id the server gave this namespace connection; undefined while disconnected. */
   id: string | undefined = undefined;
   /** True when the last connection restored the previous session (connection state recovery). */
   recovered = false;
   /** Sent with every CONNECT packet: an object, `(cb) => cb(data)`, or an async function returning the data. */
-  auth: AuthOption | undefined;
+  declare auth: AuthOption | undefined;
 
   #state = INACTIVE;
   #status: SocketStatus = "disconnected";
-  #flags = NO_FLAGS;
-  /** Bumped whenever a pending auth step must be ignored (disconnect, connection closed, new attempt). */
+  /** The flags of the next emit; a plain emit shares one empty object, so it allocates none. */
+  #flags = EMPTY as EmitFlags;
+  /** Bumped by each auth step and when it settles: a superseded or settled step is ignored (state and session checked too). */
   #attempt = 0;
   /**
    * Made only for the sockets that use them: connection state recovery (the server's private session id, the
@@ -133,7 +133,6 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   private onClose(reason: DisconnectReason, description?: DisconnectDescription): void {
     const previous = this.#state;
     if (previous === INACTIVE) return;
-    this.#attempt++;
     // Whether the Manager will try again, known before it says so: no "reconnecting" flash when it won't.
     const io = this.io;
     this.#checkManager();
@@ -321,8 +320,9 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   #emit(event: string, args: unknown[], errorFirst = false): Socket {
     const flags = this.#flags;
-    this.#flags = NO_FLAGS;
-    if (isReserved(event)) throw invalidArg(DEV ? `"${event}" is a reserved event name` : event);
+    this.#flags = EMPTY;
+    // Reserved events (socket.io-client's and siolink's own) are never sent, and never taken from the server.
+    if (RESERVED_EVENTS.has(event)) throw invalidArg(DEV ? `"${event}" is a reserved event name` : event);
     this.queue(event, args, flags, errorFirst);
     return this as never;
   }
@@ -366,7 +366,6 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /** Detaches from the Manager; pending auth steps are ignored from now on. */
   #deactivate(): void {
     if (this.#state === INACTIVE) return;
-    this.#attempt++;
     this.link.detach(this.nsp, this as never);
     this.#set(INACTIVE);
     this.expire();
@@ -391,11 +390,10 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const link = this.link;
     const attempt = ++this.#attempt;
     const session = link.session();
-    let settled = false;
     const settle = (ok: boolean, value: unknown): void => {
-      if (settled) return;
-      settled = true;
       if (attempt !== this.#attempt || this.#state !== CONNECTING || link.session() !== session || !link.isOpen()) return;
+      // Settled: a second call of the callback (or a late promise) is ignored as a superseded attempt.
+      this.#attempt++;
       if (ok) {
         // With a session to recover, CONNECT tells the server which one and the last event seen (the user's
         // auth fields win on a clash, as in socket.io-client); with exactlyOnce, the socket's client id.
@@ -442,25 +440,25 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     // Events first: the hot path.
     if (type === PacketType.EVENT || type === PacketType.BINARY_EVENT) {
       // A server cannot fire "connect", "disconnect"... listeners: those names are the client's own.
-      if (!Array.isArray(data) || !data.length || isReserved(data[0])) return;
-      // Listeners get the arguments spread, never this array, so it is only copied to add the replier or to
-      // be kept in receiveBuffer.
+      if (!Array.isArray(data) || !data.length || RESERVED_EVENTS.has(data[0])) return;
+      // Listeners get the arguments spread, never this array, so it is only copied to add the replier.
       const args = typeof id === "number" ? [...data, this.replier(id)] : data;
       if (state === CONNECTED) this.#deliver(args);
-      else this.receiveBuffer.push(Object.freeze(args === data ? [...args] : args));
+      else this.receiveBuffer.push(args);
     } else if (type === PacketType.CONNECT) {
       if (state !== CONNECTING) return;
-      const sid = isObject(data) ? data.sid : undefined;
+      const fields = data as Fields; // (a primitive or an array has no such field either)
+      const sid = fields?.sid;
       if (typeof sid !== "string" || !sid) {
         // A protocol violation: the Manager drops the connection ("parse error"); this socket gets the
         // error as its connect_error, and the reconnection loop takes over.
         this.link.protocolError(new ProtocolError(DEV ? "CONNECT reply has no session id: Socket.IO v2 servers are not supported" : ""));
         return;
       }
-      const pid = (data as { pid?: unknown }).pid;
+      const pid = typeof fields?.pid === "string" ? fields.pid : undefined;
       this.id = sid;
       this.recovered = pid !== undefined && pid === this.#ids?.pid;
-      if (typeof pid === "string" || this.#ids) (this.#ids ??= {}).pid = typeof pid === "string" ? pid : undefined;
+      if (pid !== undefined || this.#ids) (this.#ids ??= {}).pid = pid;
       this.#set(CONNECTED);
       this.flushOnConnect();
       // A status:change listener may have disconnected us.
@@ -475,18 +473,21 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
         }
       }
     } else if (type === PacketType.ACK || type === PacketType.BINARY_ACK) {
-      if (typeof id === "number" && Array.isArray(data)) this.ack(id, data);
+      // ack() ignores an id nobody waits for, a missing or malformed one included.
+      if (Array.isArray(data)) this.ack(id as number, data);
     } else if (type === PacketType.DISCONNECT) {
-      if (state === INACTIVE) return;
-      this.#deactivate();
-      if (state === CONNECTED) this.#closed("io server disconnect");
+      if (state === CONNECTED) {
+        this.#deactivate();
+        this.#closed("io server disconnect");
+      }
       // Before our CONNECT was answered, it is a refusal (a "disconnect" always follows a "connect").
-      else emitLocally(this, "connect_error", [new ConnectError(DEV ? "the server closed the namespace before it connected" : "", undefined)]);
+      else if (state) this.#refused(new ConnectError(DEV ? "the server closed the namespace before it connected" : "", undefined));
     } else if (type === PacketType.CONNECT_ERROR && state === CONNECTING) {
       // Only an answer to our CONNECT: a refusal out of the blue (while connected) is ignored. Refused:
       // stop here. Buffered emits and their acknowledgements stay for a later connect().
-      const message = isObject(data) && typeof data.message === "string" ? data.message : typeof data === "string" ? data : "the server refused the connection";
-      this.#refused(new ConnectError(message, isObject(data) ? data.data : undefined));
+      const fields = data as Fields;
+      const message = typeof fields?.message === "string" ? fields.message : typeof data === "string" ? data : "the server refused the connection";
+      this.#refused(new ConnectError(message, fields?.data));
     }
   }
 

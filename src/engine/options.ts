@@ -29,8 +29,18 @@ const DEFAULT_FALLBACK_TIMEOUT = 10_000;
 
 export const KNOWN_TRANSPORTS: readonly TransportName[] = ["websocket", "polling", "webtransport"];
 
-/** Checks a session's URI: whether it is secure (https, wss) and the URL; ERR_INVALID_ARG for anything else. */
-export function parseTarget(uri: string): [secure: boolean, url: URL] {
+/** A session's server, from its URI: the start of its transports' options (see session.ts). */
+export interface Target {
+  secure: boolean;
+  hostname: string;
+  /** Empty for the scheme's default port. */
+  port: string;
+  /** The URI's query, under the `query` option. */
+  uriQuery: Record<string, string>;
+}
+
+/** Checks a session's URI (http(s) or ws(s): whether it is secure, its host, port and query); ERR_INVALID_ARG for anything else. */
+export function parseTarget(uri: string): Target {
   let url: URL | undefined;
   try {
     url = new URL(uri);
@@ -41,39 +51,42 @@ export function parseTarget(uri: string): [secure: boolean, url: URL] {
   if (!scheme) {
     throw invalidArg(DEV ? `invalid Engine.IO URI ${JSON.stringify(uri)}: use http(s) or ws(s)` : JSON.stringify(uri));
   }
-  return [scheme[1] !== "", url!];
+  return { secure: scheme[1] !== "", hostname: url!.hostname, port: url!.port, uriQuery: Object.fromEntries(url!.searchParams) };
 }
 
 /**
  * The options a session checks up front: the transports to try in order (names the kit lacks refused, so that
  * `transports: ["polling"]` never silently becomes WebSocket), what a `Fetch` or `XHR` entry asked polling's
  * browser requests to use, the fallback timeout and maxReceiveSize (64 MiB by default, see
- * EngineOptions.maxReceiveSize). A tuple: destructured into short local names.
+ * EngineOptions.maxReceiveSize). The order, then the values its transports' options start with.
  */
 export function resolveOptions(
   opts: EngineOptions,
   kit: TransportKit,
-): [order: TransportName[], client: "fetch" | "xhr" | undefined, fallbackTimeout: number, maxReceiveSize: number] {
+): [order: TransportName[], resolved: { client: "fetch" | "xhr" | undefined; fallbackTimeout: number; maxReceiveSize: number }] {
   const wanted = opts.transports ?? KNOWN_TRANSPORTS.slice(0, 2).filter((name) => kit[name]);
   if (!Array.isArray(wanted) || wanted.length === 0) {
     throw invalidArg(DEV ? 'transports must list "websocket", "polling" and/or "webtransport"' : "");
   }
   let client: "fetch" | "xhr" | undefined;
-  let order: TransportName[] = [];
+  const order: TransportName[] = [];
   for (const entry of wanted) {
     // A name, or one of the transport exports (WebSocket, XHR...), which carry theirs.
     const name = (entry as TransportSelector | null)?.name ?? (entry as TransportName);
-    if (!KNOWN_TRANSPORTS.includes(name)) {
-      throw invalidArg(DEV ? `unknown transport ${JSON.stringify(name)}` : JSON.stringify(name));
-    }
-    if (!kit[name]) {
-      throw invalidArg(DEV ? `${kit.entry} has no ${name} transport: import from "siolink" for ${name}` : `${kit.entry} ${name}`);
+    const known = KNOWN_TRANSPORTS.includes(name);
+    if (!known || !kit[name]) {
+      throw invalidArg(
+        DEV
+          ? known
+            ? `${kit.entry} has no ${name} transport: import from "siolink" for ${name}`
+            : `unknown transport ${JSON.stringify(name)}`
+          : `${kit.entry} ${String(name)}`,
+      );
     }
     client ??= (entry as TransportSelector).request;
-    if (!order.includes(name)) order.push(name);
+    // rememberUpgrade: the Manager saw a previous session reach WebSocket, so start there (polling stays as fallback).
+    if (!order.includes(name)) order[opts.rememberUpgrade && name === "websocket" ? "unshift" : "push"](name);
   }
-  // rememberUpgrade: the Manager saw a previous session reach WebSocket, so start there (polling stays as fallback).
-  if (opts.rememberUpgrade && order.includes("websocket")) order = [...new Set<TransportName>(["websocket", ...order])];
   const fallbackTimeout = opts.fallbackTimeout ?? DEFAULT_FALLBACK_TIMEOUT;
   if (typeof fallbackTimeout !== "number" || !(fallbackTimeout > 0) || fallbackTimeout > 2_147_483_647) {
     throw invalidArg(DEV ? `fallbackTimeout must be a positive number of ms, got ${String(fallbackTimeout)}` : String(fallbackTimeout));
@@ -82,7 +95,7 @@ export function resolveOptions(
   if (!Number.isSafeInteger(maxReceiveSize) || maxReceiveSize <= 0) {
     throw invalidArg(DEV ? `maxReceiveSize must be a positive integer number of bytes, got ${String(maxReceiveSize)}` : String(maxReceiveSize));
   }
-  return [order, client, fallbackTimeout, maxReceiveSize];
+  return [order, { client, fallbackTimeout, maxReceiveSize }];
 }
 
 /**

@@ -46,9 +46,6 @@ const STATE_NAMES: readonly EngineState[] = ["opening", "opening", "open", "clos
  */
 const EAGER_FLUSH_PACKETS = 256;
 
-/** socket.io-client's Node default: compressing tiny frames costs more than it saves. */
-const DEFAULT_PER_MESSAGE_DEFLATE = { threshold: 1024 };
-
 /** Key of the session on the options it gives its transports (read by their binaryType() and maxPayload()). */
 const kSession = Symbol();
 
@@ -62,8 +59,43 @@ export interface EngineOwner {
 
 type SessionTransportOptions = TransportOptions & { [kSession]: BaseEngineSession };
 
-/** What every transport of a session gets as it is (see #transportOptions). */
-type Fixed = TransportOptions & { uriQuery: Record<string, string>; fallbackTimeout: number };
+/** The options of the session's transports (see perTransport), and what the upgrade reads. */
+type Fixed = SessionTransportOptions & { uriQuery: Record<string, string>; fallbackTimeout: number };
+
+/**
+ * The transport options a transport's own options may change (transportOptions[name] over the session's), with
+ * their defaults. Every key is here, so every such object gets its keys in one order (one hidden class).
+ */
+const PER_TRANSPORT: Record<string, unknown> = {
+  path: "/engine.io",
+  addTrailingSlash: true,
+  timestampRequests: true,
+  timestampParam: "t",
+  forceBase64: false,
+  withCredentials: false,
+  /** socket.io-client's Node default: compressing tiny frames costs more than it saves. */
+  perMessageDeflate: { threshold: 1024 },
+  autoUnref: false,
+  protocols: undefined,
+  extraHeaders: undefined,
+};
+
+/**
+ * The options of PER_TRANSPORT as `merged` (the session's options, or them with transportOptions[name] over
+ * them) sets them, then the TLS and agent options that are set (cookies only with withCredentials).
+ */
+function perTransport(merged: EngineOptions, uriQuery: Record<string, string>): Partial<TransportOptions> {
+  const o = { ...PER_TRANSPORT };
+  // Stores into keys that exist: no new hidden class per object.
+  for (const key in o) o[key] = merged[key as keyof EngineOptions] ?? o[key];
+  // The URI's query, under the options' query.
+  o.query = { ...uriQuery, ...merged.query };
+  const connect = pickConnectOptions(merged);
+  // Set to undefined, not deleted: a transport's own `withCredentials: false` must hide the session's jar.
+  if (!merged.withCredentials && connect.cookieJar) connect.cookieJar = undefined;
+  return Object.assign(o, connect);
+}
+
 
 /**
  * One Engine.IO connection over the transports of `kit`. It does not connect until open(); it closes exactly
@@ -76,8 +108,6 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
   readonly #opts: EngineOptions;
   readonly #kit: TransportKit;
-  readonly #platform: Platform;
-  readonly #timers: Timers;
   /**
    * Resolved once per session: the server's address, the platform, the timers and the checked options, which
    * every transport's options are built from (see #transportOptions) and the upgrade reads.
@@ -121,28 +151,24 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     this.#opts = opts;
     this.#kit = kit;
     this.#owner = owner;
-    const platform = (this.#platform = opts.platform ?? defaultPlatform);
-    const timers = (this.#timers = pickTimers(opts.useNativeTimers));
-    const [allowed, client, fallbackTimeout, maxReceiveSize] = resolveOptions(opts, kit);
-    const [secure, url] = parseTarget(uri);
-    // One literal: every session's object shares one hidden class (heap per client).
+    const platform = opts.platform ?? defaultPlatform;
+    const [allowed, resolved] = resolveOptions(opts, kit);
+    const target = parseTarget(uri);
+    // Literals merged in one order: every session's object shares one hidden class (heap per client). Its
+    // transports share it too, unless transportOptions gives one its own (see #create).
     this.#fixed = {
-      secure,
-      hostname: url.hostname,
-      port: url.port,
-      uriQuery: Object.fromEntries(url.searchParams),
+      ...target,
+      ...resolved,
       platform,
-      timers,
-      // Shared functions that find this session through the options object they are called on (see kSession):
-      // two closures per transport are memory on every client of a load test.
-      binaryType: BaseEngineSession.#optionsBinaryType,
-      maxPayload: BaseEngineSession.#optionsMaxPayload,
-      maxReceiveSize,
-      // Polling's browser requests: fetch or XMLHttpRequest, when a `Fetch` or `XHR` transport export asked.
-      client,
-      webtransport: opts.transportOptions?.webtransport,
-      fallbackTimeout,
-    } as Partial<Fixed> as Fixed;
+        timers: pickTimers(opts.useNativeTimers),
+        // Shared functions that find this session through the options object they are called on (see kSession):
+        // two closures per session are memory on every client of a load test.
+        binaryType: BaseEngineSession.#optionsBinaryType,
+        maxPayload: BaseEngineSession.#optionsMaxPayload,
+        webtransport: opts.transportOptions?.webtransport,
+        [kSession]: this,
+      ...perTransport(opts, target.uriQuery),
+    } as Fixed;
     this.binaryType = opts.binaryType ?? platform.defaultBinaryType;
     // Skip transports the runtime cannot create, unless none is left (then open() reports why).
     const order = allowed.filter((name) =>
@@ -174,7 +200,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     const close = (description: string) => () => this.#onClose("transport close", { description });
     const hooks: Parameters<Platform["onLifecycle"]>[0] = { offline: close(DEV ? "network connection lost" : "offline") };
     if (this.#opts.closeOnBeforeunload) hooks.beforeunload = close(DEV ? "page unloading" : "beforeunload");
-    this.#undoLifecycle = this.#platform.onLifecycle(hooks);
+    this.#undoLifecycle = this.#fixed.platform.onLifecycle(hooks);
     this.#start(this.#transport);
   }
 
@@ -211,7 +237,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   hasPingExpired(): boolean {
     const expired = this.#expired();
     // Closing later keeps the caller's code free of re-entrant close events.
-    if (expired) this.#platform.nextTick(() => this.#expired() && this.#onClose("ping timeout"));
+    if (expired) this.#fixed.platform.nextTick(() => this.#expired() && this.#onClose("ping timeout"));
     return expired;
   }
 
@@ -238,7 +264,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     }
     this.#deadline = Date.now() + this.#pingDelay;
     if (type === "ping") {
-      this.#queue({ type: "pong" }, undefined);
+      this.#queue({ type: "pong" });
       this._emitReserved("ping");
     } else if (type === "message") {
       this._emitReserved("data", data!);
@@ -291,42 +317,6 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     return this.#state === CLOSED;
   }
 
-  #transportOptions(name: TransportName): TransportOptions {
-    const opts = this.#opts;
-    const fixed = this.#fixed;
-    const merged: EngineOptions = Object.assign({}, opts, opts.transportOptions?.[name]);
-    // Every field written in one literal, in one order: the options of every client's transports then share one
-    // hidden class (spreads or a loop of keyed stores give each object its own map: about 700 bytes a client).
-    const o: TransportOptions = {
-      secure: fixed.secure,
-      hostname: fixed.hostname,
-      port: fixed.port,
-      path: merged.path ?? "/engine.io",
-      addTrailingSlash: merged.addTrailingSlash ?? true,
-      query: { ...fixed.uriQuery, ...merged.query },
-      timestampRequests: merged.timestampRequests ?? true,
-      timestampParam: merged.timestampParam ?? "t",
-      forceBase64: !!merged.forceBase64,
-      withCredentials: !!merged.withCredentials,
-      perMessageDeflate: merged.perMessageDeflate ?? DEFAULT_PER_MESSAGE_DEFLATE,
-      autoUnref: !!merged.autoUnref,
-      platform: fixed.platform,
-      timers: fixed.timers,
-      binaryType: fixed.binaryType,
-      maxPayload: fixed.maxPayload,
-      maxReceiveSize: fixed.maxReceiveSize,
-      webtransport: fixed.webtransport,
-      [kSession]: this,
-    } as SessionTransportOptions;
-    // The TLS and agent options that are set (cookies only with withCredentials); then the optional fields.
-    if (!merged.withCredentials) merged.cookieJar = undefined;
-    Object.assign(o, pickConnectOptions(merged));
-    if (merged.protocols !== undefined) o.protocols = merged.protocols;
-    if (merged.extraHeaders !== undefined) o.extraHeaders = merged.extraHeaders;
-    if (fixed.client) o.client = fixed.client;
-    return o;
-  }
-
   static #optionsBinaryType(this: TransportOptions): ReturnType<TransportOptions["binaryType"]> {
     return (this as SessionTransportOptions)[kSession].binaryType;
   }
@@ -336,8 +326,10 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   }
 
   #create(name: TransportName): Transport {
+    const fixed = this.#fixed;
+    const own = this.#opts.transportOptions?.[name];
     // resolveOptions() let through only names the kit has.
-    return new this.#kit[name]!(this.#transportOptions(name));
+    return new this.#kit[name]!(own ? { ...fixed, ...perTransport({ ...this.#opts, ...own }, fixed.uriQuery) } : fixed);
   }
 
   /** Makes `transport` the current one: it reports to this session from now on, the previous one no more. */
@@ -357,16 +349,17 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   #start(transport: Transport): void {
     this.#use(transport);
     if (this.#candidates.length > 0) this.#arm(this.#fixed.fallbackTimeout);
-    else this.#timers.clearTimeout(this.#timer);
+    else this.#fixed.timers.clearTimeout(this.#timer);
     this.#openedAt = performance.now();
     transport.open();
   }
 
   #arm(ms: number): void {
-    this.#timers.clearTimeout(this.#timer);
+    const { timers, platform } = this.#fixed;
+    timers.clearTimeout(this.#timer);
     const armedFor = this.#deadline;
-    this.#timer = this.#timers.setTimeout(() => this.#onTimer(armedFor), ms);
-    if (this.#opts.autoUnref) this.#platform.unref(this.#timer);
+    this.#timer = timers.setTimeout(() => this.#onTimer(armedFor), ms);
+    if (this.#opts.autoUnref) platform.unref(this.#timer);
   }
 
   /**
@@ -379,7 +372,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     if (this.#state === OPENING) {
       this.#fallBack();
     } else if (this.#deadline > armedFor) {
-      this.#arm(Math.min(Math.max(this.#deadline - Date.now(), 1), this.#pingDelay));
+      this.#arm(Math.min(this.#deadline - Date.now(), this.#pingDelay));
     } else {
       this.#onClose("ping timeout");
     }
@@ -431,7 +424,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     this.#onClose(reason, error);
   }
 
-  #queue(packet: EnginePacket, callback: (() => void) | undefined): void {
+  #queue(packet: EnginePacket, callback?: () => void): void {
     if (this.hasListeners("packetCreate")) {
       this._emitReserved("packetCreate", packet);
       if (this.#state === CLOSED) return;
@@ -449,8 +442,9 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   #flush(eager?: boolean): void {
     const packets = this.#writeBuffer;
     const transport = this.#transport;
-    if (this.#state !== OPEN && this.#state !== CLOSING) return;
-    if (packets.length === 0 || !(transport.writable || (eager && transport.pipelinable))) return;
+    // Nothing goes out before the handshake. Once closed nothing calls this: the transport is detached, write()
+    // throws and #queue() returns.
+    if (this.#state < OPEN || packets.length === 0 || !(transport.writable || (eager && transport.pipelinable))) return;
     // The whole buffer is handed over as it is (no copy per flush); later writes start a new one.
     const callbacks = this.#callbacks;
     this.#writeBuffer = [];
@@ -468,7 +462,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   #onClose(reason: EngineCloseReason, details?: CloseDetails | Error): void {
     if (this.#state === CLOSED) return;
     this.#state = CLOSED;
-    this.#timers.clearTimeout(this.#timer);
+    this.#fixed.timers.clearTimeout(this.#timer);
     this.#deadline = 0;
     this.#upgrade?.(true);
     this.#undoLifecycle?.();

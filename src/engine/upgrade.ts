@@ -69,6 +69,8 @@ export function upgrade(
     control(undefined);
   };
 
+  const lost = (cause: unknown): void => fail(DEV ? (cause instanceof Error ? "transport error" : "transport closed") : "", cause);
+
   // A transport that never answers (a proxy holding the upgrade) must not block the session forever.
   const timer = timers.setTimeout(() => fail(DEV ? `no answer within ${timeoutMs} ms` : ""), timeoutMs);
   if (opts.autoUnref) fixed.platform.unref(timer);
@@ -95,8 +97,8 @@ export function upgrade(
       });
     },
     onTransportDrain() {},
-    onTransportError: (error) => fail(DEV ? "transport error" : "", error),
-    onTransportClose: (details) => fail(DEV ? "transport closed" : "", details),
+    onTransportError: lost,
+    onTransportClose: lost,
   };
   transport.once("open", () => transport.send([{ type: "ping", data: "probe" }]));
   transport.open();
