@@ -118,7 +118,8 @@ export class PollingTransport extends Transport {
       this.#get = undefined;
       for (const record of body.split(SEPARATOR)) {
         const packet = decodeFrame(record, this.opts.binaryType());
-        if (this.state == "opening" && packet.type == "open") this.opened();
+        // Only the first "open" opens (opened() checks the state).
+        if (packet.type == "open") this.opened();
         if (packet.type == "close") return this.close({ description: DEV ? "the server closed the polling transport" : "" });
         if (!this.packet(packet)) return;
       }
