@@ -79,7 +79,8 @@ export function request(init: HttpRequestInit, callback: HttpCallback): () => vo
         let text = "";
         let received = 0;
         for (let chunk; reader && !(chunk = await reader.read()).done; ) {
-          if (settled || over((received += chunk.value.byteLength))) return;
+          // Once aborted, the next read rejects (settle() ignores what follows).
+          if (over((received += chunk.value.byteLength))) return;
           text += decoder.decode(chunk.value, { stream: true });
         }
         settle(null, { status: response.status, body: text + decoder.decode() });
