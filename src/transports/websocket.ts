@@ -48,10 +48,10 @@ export class WebSocketTransport extends Transport {
     // Undefined when there is no limit: every comparison below is then false.
     const limit = opts.maxReceiveSize!;
     // Where the platform could not refuse the frame while reading it (browsers), refuse it now. UTF-8 takes 1 to
-    // 3 bytes per UTF-16 unit of a string: only strings in between need counting.
+    // 3 bytes per UTF-16 unit of a string: only strings that could pass the limit need counting.
     if (
       typeof data == "string"
-        ? data.length > limit || (data.length * 3 > limit && utf8Length(data) > limit)
+        ? data.length * 3 > limit && utf8Length(data) > limit
         : ((data as ArrayBuffer).byteLength ?? (data as Blob).size) > limit
     ) {
       return transport.close(tooLargeError(DEV ? "a WebSocket frame" : "", limit));
