@@ -21,9 +21,9 @@ const MAX_TIMER_DELAY = 2_147_483_647;
  *   NaN, i.e. a 0 ms delay) after about a thousand attempts. Here any nominal delay at or past `max`
  *   (Infinity included) takes the capped branch, so any attempt number gives a sane delay.
  *
- * Invalid values are tamed rather than thrown on (this runs inside the reconnect loop): negative or NaN
- * values count as 0, `jitter` and the random value are clamped to [0, 1] (a NaN random value meaning "no
- * jitter"), `min` above `max` counts as `max`, and `max` is capped at 2^31 - 1 ms.
+ * Its inputs are the Manager's settings, which refuse anything but non-negative numbers when set (see
+ * ManagerBase): Infinity counts as 2^31 - 1 ms, `jitter` above 1 as 1, `min` above `max` as `max`. `attempt` is
+ * the Manager's count (an integer from 1) and `random` is in [0, 1].
  *
  * @param random source of randomness in [0, 1); injectable for tests.
  * @example
@@ -31,21 +31,16 @@ const MAX_TIMER_DELAY = 2_147_483_647;
  * backoffDelay(50, 1000, 5000, 0.5) // between 2500 and 5000
  */
 export function backoffDelay(attempt: number, min: number, max: number, jitter: number, random: () => number = Math.random): number {
-  max = Math.floor(Math.min(positive(max), MAX_TIMER_DELAY));
-  min = Math.min(positive(min), max);
+  max = Math.floor(Math.min(max, MAX_TIMER_DELAY));
+  min = Math.min(min, max);
   if (min === 0) return 0; // also covers max === 0, since min <= max
-  jitter = Math.min(positive(jitter), 1);
-  let r = random();
-  r = r >= 0 ? Math.min(r, 1) : r < 0 ? 0 : 0.5;
-  // Attempts below 1 count as 1. Past the cap the doublings may overflow to Infinity: still capped (min > 0).
-  const nominal = min * 2 ** (attempt >= 1 ? Math.floor(attempt) - 1 : 0);
+  jitter = Math.min(jitter, 1);
+  const r = random();
+  // Past the cap the doublings may overflow to Infinity: still capped (min > 0).
+  const nominal = min * 2 ** (attempt - 1);
   let delay = nominal >= max ? max * (1 - jitter * r) : nominal * (1 + jitter * (2 * r - 1));
   // Reflect rather than clamp, so no probability piles up on exactly `max`.
   if (delay > max) delay = 2 * max - delay;
   // Never below what attempt 1 can produce, and never 0.
   return Math.min(max, Math.max(1, Math.ceil(min * (1 - jitter)), Math.round(delay)));
-}
-
-function positive(value: number): number {
-  return value > 0 ? value : 0;
 }

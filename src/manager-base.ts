@@ -13,22 +13,20 @@ import { rethrowLater } from "./internal/subscriptions";
 import { pickTimers, type TimerHandle, type Timers } from "./internal/timers";
 import type { ManagerLink, NamespaceHooks } from "./link";
 import type { Manager, ManagerState } from "./manager";
-import { checkParser, DEFAULTS } from "./manager-options";
+import { checkParser, SETTINGS } from "./manager-options";
 import { defaultPlatform } from "./platform/default";
 import { Socket } from "./socket";
 import type { DefaultEventsMap, EventsMap, ManagerOptions, ManagerReservedEvents, SocketOptions } from "./types";
 
-/** The settings read and written by reconnectionAttempts(), reconnectionDelay()... (kept in `opts`). */
-const SETTINGS = ["reconnectionAttempts", "reconnectionDelay", "reconnectionDelayMax", "randomizationFactor", "timeout"] as const;
-type Setting = (typeof SETTINGS)[number];
+type Setting = keyof typeof SETTINGS;
 
 /** Checks a setting's value (a non-negative number; `timeout` may also be false). */
-function check(name: Setting, value: unknown): void {
+function check(name: string, value: unknown): void {
   if (!(name === "timeout" && value === false)) nonNegative(name, value);
 }
 
 /** Calls `fn(arg)`; its exception is rethrown on its own stack, never into our state machine. */
-export function safely<T>(fn: (arg: T) => void, arg: T): void {
+export function safely<T>(fn: (arg?: T) => void, arg?: T): void {
   try {
     fn(arg);
   } catch (error) {
@@ -68,17 +66,23 @@ export abstract class ManagerBase<
    * Manager declares no event to emit.
    */
   declare emit: (ev: never, ...args: never[]) => this;
+  /** Whether Sockets connect as soon as they are created (the `autoConnect` option); writable, as in socket.io-client. */
+  _autoConnect: boolean;
   readonly #encoder: Encoder;
   /** The Socket of each namespace (almost always one; an exact-size array costs less than a Map). */
   #sockets: Socket<ListenEvents, EmitEvents>[] = [];
-  /** The attached namespaces, as [nsp, hooks, nsp, hooks...]; replaced, never changed, so a loop reads a snapshot. */
+  /**
+   * The attached namespaces, as [hooks, nsp, hooks, nsp...] (hooks first: a namespace's hooks sit just before it,
+   * and a namespace not found reads index -2, undefined); replaced, never changed, so a loop reads a snapshot.
+   */
   #attached: readonly unknown[] = [];
 
   /** @throws SioError ERR_INVALID_ARG for an invalid setting or parser. */
   constructor(opts: ManagerOptions) {
     super();
     this.opts = opts;
-    for (const name of SETTINGS) check(name, opts[name]);
+    this._autoConnect = opts.autoConnect !== false;
+    for (const name in SETTINGS) check(name, opts[name as Setting]);
     this.#encoder = new (checkParser(opts.parser ?? defaultParser).Encoder)();
   }
 
@@ -116,7 +120,7 @@ export abstract class ManagerBase<
    */
   _packet(packet: Partial<Packet> & { options?: { compress?: boolean } }): void {
     const engine = this.engine as EngineSession | undefined;
-    if (engine === undefined) throw invalidState(DEV ? "cannot write a packet: the Manager never opened" : "");
+    if (!engine) throw invalidState(DEV ? "cannot write a packet: the Manager never opened" : "");
     // The namespace defaults to "/", as with socket.io-parser.
     for (const chunk of this.encode({ ...packet, nsp: packet.nsp ?? "/" } as Packet)) engine.write(chunk as RawData, packet.options);
   }
@@ -131,25 +135,16 @@ export abstract class ManagerBase<
   // Settings (no argument: read; with one: write and return the Manager, as in socket.io-client)
 
   static {
-    for (const name of SETTINGS) {
+    for (const name in SETTINGS) {
       // No argument reads (undefined too, except for timeout, where it is a value to refuse).
-      (this.prototype as unknown as Record<Setting, unknown>)[name] = function (this: ManagerBase, v?: unknown) {
+      (this.prototype as unknown as Record<string, unknown>)[name] = function (this: ManagerBase, v?: unknown) {
         const opts = this.opts as Record<string, unknown>;
-        if (arguments.length === 0 || (v === undefined && name !== "timeout")) return opts[name] ?? DEFAULTS[name];
+        if (arguments.length === 0 || (v === undefined && name !== "timeout")) return opts[name] ?? SETTINGS[name as Setting];
         check(name, v);
         opts[name] = v;
         return this;
       };
     }
-  }
-
-  /** Whether Sockets connect as soon as they are created (the `autoConnect` option); writable. */
-  get _autoConnect(): boolean {
-    return this.opts.autoConnect !== false;
-  }
-
-  set _autoConnect(value: boolean) {
-    this.opts.autoConnect = value;
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -183,21 +178,21 @@ export abstract class ManagerBase<
 
   /** The hooks of the socket attached for `nsp`. */
   protected nspHooks(nsp: string): NamespaceHooks | undefined {
-    const i = this.#attached.indexOf(nsp);
-    return i < 0 ? undefined : (this.#attached[i + 1] as NamespaceHooks);
+    const attached = this.#attached;
+    return attached[attached.indexOf(nsp) - 1] as NamespaceHooks | undefined;
   }
 
   #without(nsp: string): readonly unknown[] {
-    const i = this.#attached.indexOf(nsp);
-    return i < 0 ? this.#attached : this.#attached.filter((_, j) => j !== i && j !== i + 1);
+    // Drops `nsp` and the hooks before it (hooks never equal a string).
+    return this.#attached.filter((entry, i, all) => entry !== nsp && all[i + 1] !== nsp);
   }
 
   /** Calls `method` of each attached socket, on a snapshot: sockets may detach from inside their listeners. */
   protected notify(method: keyof NamespaceHooks, ...args: unknown[]): void {
     const attached = this.#attached;
-    for (let i = 1; i < attached.length; i += 2) {
+    for (let i = 0; i < attached.length; i += 2) {
       const hooks = attached[i] as Record<string, (...args: unknown[]) => void>;
-      if (this.#attached.includes(hooks)) safely(() => hooks[method]!(...args), undefined);
+      if (this.#attached.includes(hooks)) safely(() => hooks[method]!(...args));
     }
   }
 
@@ -223,7 +218,7 @@ export abstract class ManagerBase<
   }
 
   private attach(nsp: string, hooks: NamespaceHooks): void {
-    this.#attached = this.#without(nsp).concat(nsp, hooks);
+    this.#attached = this.#without(nsp).concat(hooks, nsp);
   }
 
   private detach(nsp: string, hooks: NamespaceHooks): void {
@@ -232,7 +227,7 @@ export abstract class ManagerBase<
   }
 
   private hasNamespace(nsp: string): boolean {
-    return this.#socketOf(nsp) !== undefined;
+    return !!this.#socketOf(nsp);
   }
 
   protected encode(packet: Packet): EncodedChunk[] {

@@ -8,16 +8,17 @@ import { defaultPlatform } from "./platform/default";
 import type { ManagerOptions } from "./types";
 import { defaultUrl, parseUrl, type ParsedUrl } from "./url";
 
-/** The defaults of the Manager's settings; the io() cache leaves options equal to them out of its key. */
-export const DEFAULTS = {
-  reconnection: true,
+/** The settings read and written by reconnectionAttempts(), reconnectionDelay()... (kept in `opts`), with their defaults. */
+export const SETTINGS = {
   reconnectionAttempts: Infinity,
   reconnectionDelay: 1000,
   reconnectionDelayMax: 5000,
   randomizationFactor: 0.5,
   timeout: 20_000,
-  autoConnect: true,
 } as const;
+
+/** The defaults of the Manager's options; the io() cache counts an option equal to its default as not passed. */
+export const DEFAULTS = { ...SETTINGS, reconnection: true, autoConnect: true } as const;
 
 /**
  * The server address of a Manager or io() call: `uri`, or with none the address options, the page, or localhost

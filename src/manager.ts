@@ -16,6 +16,7 @@ import { emitLocally } from "./internal/emitter";
 import { ManagerBase, safely } from "./manager-base";
 import { locate, toError } from "./manager-options";
 import { evict } from "./registry";
+import type { ParsedUrl } from "./url";
 import type { DefaultEventsMap, DisconnectReason, EventsMap, ManagerOptions, ManagerReservedEvents } from "./types";
 import { DEV } from "./internal/dev";
 
@@ -53,6 +54,8 @@ export class Manager<
 
   /** Scheme, host and port of the server; or why the URL given is unusable (every open fails with it). */
   readonly #target: string | Error;
+  /** The transports of its entry point. */
+  readonly #kit: TransportKit;
   #state: ManagerState = "idle";
   #engine: EngineSession | undefined;
   #decoder: Decoder | undefined;
@@ -90,17 +93,16 @@ export class Manager<
     if ([options, ...Object.values(options.transportOptions ?? {})].some((o) => o?.withCredentials)) {
       options.cookieJar ??= (options.platform ?? defaultPlatform).createCookieJar?.();
     }
-    const url = locate(uri, options);
-    let target: string | Error = url as Error;
-    if (!(url instanceof Error)) {
-      const query = { ...url.query, ...options.query };
-      if (Object.keys(query).length > 0) options.query = query;
-      target = url.origin;
-    }
-    this.#target = target;
-    this.uri = uri ?? (url as { origin?: string }).origin ?? "";
+    // Or the Error of a malformed URL, which has neither query nor origin.
+    const url = locate(uri, options) as Partial<ParsedUrl>;
+    const query = { ...url.query, ...options.query };
+    if (Object.keys(query).length > 0) options.query = query;
+    this.#target = url.origin ?? (url as Error);
+    this.uri = uri ?? url.origin ?? "";
     // Bad transport options must throw here, not fail every attempt of an endless reconnection loop.
-    checkEngineOptions(options, this.#kit());
+    // The entry point's Manager (or a user's subclass of it) carries its kit as a static member; the base
+    // class links none, so its options are refused with ERR_INVALID_ARG.
+    checkEngineOptions(options, (this.#kit = (this.constructor as { [kTransportKit]?: TransportKit })[kTransportKit] ?? { entry: "the base Manager" }));
     if (this._autoConnect) this.open();
   }
 
@@ -182,7 +184,11 @@ export class Manager<
         if (typeof target !== "string") throw target;
         // It hands every event to [kEngineEvent] first (where a listener registered at creation would have been
         // called), then to the listeners users add.
-        const engine = (this.#engine = new BaseEngineSession(target, this.#engineOptions(), this.#kit(), this as never));
+        const opts = this.opts;
+        // rememberUpgrade means "start with WebSocket if an earlier session of this Manager upgraded to it".
+        // The engine only reads its options: share ours (as socket.io-client does) unless the flag must differ.
+        const engineOptions: EngineOptions = opts.rememberUpgrade && !this.#upgraded ? { ...opts, rememberUpgrade: false } : opts;
+        const engine = (this.#engine = new BaseEngineSession(target, engineOptions, this.#kit, this as never));
         const timeout = this.timeout();
         if (timeout !== false) this.#setTimer(() => this.#failed(new TimeoutError("timeout")), timeout);
         engine.open();
@@ -264,7 +270,7 @@ export class Manager<
   }
 
   private transportWritable(): boolean {
-    return this.isOpen() && this.#engine!.transport.writable === true;
+    return this.isOpen() && this.#engine!.transport.writable;
   }
 
   private write(chunks: readonly EncodedChunk[], compress: boolean): boolean {
@@ -288,7 +294,7 @@ export class Manager<
     // Few apps listen to "packet": no emit (and its argument copies) for nobody.
     if (this.hasListeners("packet")) this.#emit("packet", packet);
     const hooks = this.nspHooks(packet.nsp);
-    if (hooks !== undefined) {
+    if (hooks) {
       try {
         hooks.onPacket(packet);
       } catch (error) {
@@ -303,12 +309,6 @@ export class Manager<
 
   // -------------------------------------------------------------------------------------------------------
   // Internals
-
-  #kit(): TransportKit {
-    // The entry point's Manager (or a user's subclass of it) carries its kit as a static member; the base
-    // class links none, so its options are refused with ERR_INVALID_ARG.
-    return (this.constructor as { [kTransportKit]?: TransportKit })[kTransportKit] ?? { entry: "the base Manager" };
-  }
 
   #emit<Ev extends keyof ManagerReservedEvents>(ev: Ev, ...args: Parameters<ManagerReservedEvents[Ev]>): void {
     emitLocally(this, ev, args);
@@ -348,16 +348,10 @@ export class Manager<
     this.#state = "closed";
     this.#decoder?.destroy();
     this.#decoder = undefined;
-    const engine = this.#engine;
-    if (engine !== undefined && engine.readyState !== "closed") engine.close();
+    // Closing an engine that is closing or closed does nothing.
+    this.#engine?.close();
     this.#state = next;
     this.#epoch++;
-  }
-
-  #engineOptions(): EngineOptions {
-    // rememberUpgrade means "start with WebSocket if an earlier session of this Manager upgraded to it".
-    // The engine only reads its options: share ours (as socket.io-client does) unless the flag must differ.
-    return this.opts.rememberUpgrade && !this.#upgraded ? { ...this.opts, rememberUpgrade: false } : this.opts;
   }
 
   /** The events of its engine, while the Manager is opening or open (see open()). */
@@ -383,9 +377,8 @@ export class Manager<
         this.#error(arg as Error);
       }
     } else if (event === "close") {
-      const reason = arg as EngineCloseReason;
-      if (!opening) this.#closeSession(reason, details as CloseDetails | Error | undefined);
-      else this.#failed(details instanceof Error ? details : new TransportError(DEV ? `the connection closed before it opened (${reason})` : `${reason}`, details));
+      if (!opening) this.#closeSession(arg as EngineCloseReason, details as CloseDetails | Error | undefined);
+      else this.#failed(details instanceof Error ? details : new TransportError(DEV ? `the connection closed before it opened (${arg})` : `${arg}`, details));
     } else if (event === "ping") {
       this.#emit("ping");
     } else if (event === "latency") {
@@ -417,7 +410,7 @@ export class Manager<
     const callbacks = this.#takeCallbacks();
     this.notify("onOpen");
     this.#emit("open");
-    for (const callback of callbacks) safely(callback, undefined);
+    for (const callback of callbacks) safely(callback);
     if (attempts > 0 && this.#epoch === epoch) this.#emit("reconnect", attempts);
   }
 
@@ -466,11 +459,12 @@ export class Manager<
     }
     this.#state = "reconnecting";
     const delay = backoffDelay(++this.#attempts, this.reconnectionDelay(), this.reconnectionDelayMax(), this.randomizationFactor());
-    this.#setTimer(() => this.open(), delay);
+    // The timer fires only while waiting (every transition clears it): reconnectNow() is then open().
+    const now = () => this.reconnectNow();
+    this.#setTimer(now, delay);
     if (this.opts.reconnectOnNetworkReturn !== false) {
       // Browsers: the network or the page is back, so the wait has no reason left. Only while waiting: the
       // next transition removes these hooks with the timer.
-      const now = () => this.reconnectNow();
       this.#offLifecycle = (this.opts.platform ?? defaultPlatform).onLifecycle({ online: now, visible: now });
     }
   }

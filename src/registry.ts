@@ -21,6 +21,7 @@ import type { Manager } from "./manager";
 import { kManagerLink } from "./internal/constants";
 import { DEFAULTS, locate } from "./manager-options";
 import { checkSocketOptions, type Socket } from "./socket";
+import type { ParsedUrl } from "./url";
 import type { DefaultEventsMap, EventsMap, ManagerOptions, SocketOptions } from "./types";
 
 /** Options accepted by io(): the Manager's and the Socket's. */
@@ -32,55 +33,49 @@ type AnyManager = Manager<EventsMap, EventsMap>;
 const NOT_CONNECTION_OPTIONS = ["forceNew", "multiplex", "force new connection", "auth", "ackTimeout", "retries", "exactlyOnce", "buffer", "path"];
 
 /**
- * The cached Managers, oldest first, each with the connection options it was created with and, under the key
- * "", its server (origin and path): a call agrees with it only for the same server. Its entry point is its class
- * (io() of siolink/websocket never gets a siolink Manager, or back).
+ * The cached Managers, oldest first, each with its server (origin and path): a call agrees with it only for the
+ * same server. Its entry point is its class (io() of siolink/websocket never gets a siolink Manager, or back).
  */
-const cache = /* @__PURE__ */ new Map<AnyManager, Record<string, string>>();
+const cache = /* @__PURE__ */ new Map<AnyManager, string>();
 
-/** Objects that are not plain data (agents, parser modules) and functions are compared by identity. */
-const identities = /* @__PURE__ */ new WeakMap<object, string>();
-let nextIdentity = 0;
+/** An object compared member by member (plain data); other objects and functions compare by identity. */
+function isPlain(value: unknown): value is object {
+  return !!value && typeof value === "object" && [Object.prototype, Array.prototype, null].includes(Object.getPrototypeOf(value));
+}
 
-/**
- * JSON with sorted keys (undefined members left out, as JSON does); functions, objects that are not plain data
- * and objects met a second time (cycles) stand for themselves, as an identity. Values with a toJSON (Buffer,
- * Date) compare by their JSON.
- */
-function serialise(value: unknown): string {
-  const seen = new WeakSet<object>();
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === "bigint") return `${v}n`;
-    if (typeof v !== "function" && (typeof v !== "object" || v === null)) return v;
-    if (typeof v === "function" || seen.has(v) || ![Object.prototype, Array.prototype, null].includes(Object.getPrototypeOf(v))) {
-      let id = identities.get(v);
-      if (id === undefined) identities.set(v, (id = `#${nextIdentity++}`));
-      return id;
-    }
-    seen.add(v);
-    const record = v as Record<string, unknown>;
-    return Array.isArray(v) ? v : Object.fromEntries(Object.keys(record).sort().map((key) => [key, record[key]]));
-  });
+/** Its members whose value is not undefined (left out, as JSON does). */
+function definedKeys(value: object): string[] {
+  return Object.keys(value).filter((key) => (value as Record<string, unknown>)[key] !== undefined);
 }
 
 /**
- * The connection options a call passes, each serialised (stable: key order and undefined members do not
- * matter). Values equal to a default are left out; the URL's query is merged into `query`.
+ * Whether two option values are the same: identical, or plain objects or arrays whose members are the same
+ * (key order and undefined members do not matter; an array and an object with the same members are alike), or values with a toJSON (Buffer, Date) whose JSON is. The
+ * depth is bounded, so self-referencing options end the comparison (as different) rather than hang it.
  */
-export function connectionOptions(opts: IoOptions, urlQuery: Record<string, string>): Record<string, string> {
-  const query = { ...urlQuery, ...opts.query };
-  const connection: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...opts, query: Object.keys(query).length > 0 ? query : undefined })) {
-    if (value !== undefined && !NOT_CONNECTION_OPTIONS.includes(key) && (DEFAULTS as Record<string, unknown>)[key] !== value) {
-      connection[key] = serialise(value);
-    }
-  }
-  return connection;
+function same(a: unknown, b: unknown, depth = 9): boolean {
+  if (a === b) return true;
+  if (!depth--) return false;
+  const json = (a as { toJSON?: unknown } | null)?.toJSON;
+  if (typeof json === "function") return json === (b as { toJSON?: unknown } | null)?.toJSON && same(json.call(a), json.call(b), depth);
+  if (!isPlain(a) || !isPlain(b)) return false;
+  const keys = definedKeys(a);
+  return keys.length === definedKeys(b).length && keys.every((key) => same((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], depth));
 }
 
-/** Whether a Manager created with `cached` serves a call passing `wanted`: every option passed agrees. */
-export function agrees(cached: Readonly<Record<string, string>>, wanted: Readonly<Record<string, string>>): boolean {
-  return Object.keys(wanted).every((key) => cached[key] === wanted[key]);
+/**
+ * Whether a Manager created with (or since set to) the options `cached` serves a call passing `wanted` (its
+ * `query` already merged with the URL's): every connection option passed has the Manager's value. Options
+ * equal to their default count as not passed (`{ reconnection: true }` is `{}`), so passing none always agrees.
+ */
+export function agrees(cached: object, wanted: object): boolean {
+  return Object.entries(wanted).every(
+    ([key, value]) =>
+      value === undefined ||
+      NOT_CONNECTION_OPTIONS.includes(key) ||
+      (DEFAULTS as Record<string, unknown>)[key] === value ||
+      same((cached as Record<string, unknown>)[key], value),
+  );
 }
 
 /**
@@ -100,19 +95,22 @@ export function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEv
   // Before any Manager is fetched or opened: a throw after that would leave a live connection behind.
   checkSocketOptions(options);
   // A malformed URL string: the Manager's open fails with it, through connect_error, once io() has returned.
-  const url = locate(uri, options);
+  // That Error has no id and no nsp.
+  const url = locate(uri, options) as Partial<ParsedUrl>;
   const create = () => new type<ListenEvents, EmitEvents>(uri as string | undefined, options);
   let manager: Manager<ListenEvents, EmitEvents> | undefined;
   // forceNew / multiplex: false never use the cache: no key or option comparison is computed for them.
-  if (!(url instanceof Error || options.forceNew || (options as { "force new connection"?: boolean })["force new connection"] || options.multiplex === false)) {
-    const wanted = connectionOptions(options, url.query);
-    // A URL never reads as JSON (what the options' values are): the server cannot be mistaken for an option.
-    wanted[""] = `${url.id} ${options.path || "/socket.io"}`;
-    manager = [...cache.keys()].find((cached) => cached.constructor === type && agrees(cache.get(cached)!, wanted)) as typeof manager;
-    if (manager === undefined) cache.set((manager = create()) as AnyManager, wanted);
-    else if (manager[kManagerLink].hasNamespace(url.nsp)) manager = undefined;
+  if (url.id && !(options.forceNew || (options as { "force new connection"?: boolean })["force new connection"] || options.multiplex === false)) {
+    // A URL never reads as an option value: the server cannot be mistaken for an option.
+    const server = `${url.id} ${options.path || "/socket.io"}`;
+    // The Manager merges the URL's query into its `query` option (when there is any): so does the call.
+    const query = { ...url.query, ...options.query };
+    const wanted = { ...options, query: Object.keys(query).length > 0 ? query : undefined };
+    manager = [...cache.keys()].find((cached) => cache.get(cached) === server && cached.constructor === type && agrees(cached.opts, wanted)) as typeof manager;
+    if (manager === undefined) cache.set((manager = create()) as AnyManager, server);
+    else if (manager[kManagerLink].hasNamespace(url.nsp!)) manager = undefined;
   }
-  return (manager ?? create()).socket(url instanceof Error ? "/" : url.nsp, options);
+  return (manager ?? create()).socket(url.nsp ?? "/", options);
 }
 
 /** Forgets `manager` (closed for good) if the cache holds it. */

@@ -8,7 +8,7 @@ import type { Socket as ServerSocket } from "socket.io";
 import { startServer, type TestServer } from "./helpers/server";
 import { once, waitFor } from "./helpers/wait";
 import { io, Manager, type Socket } from "../src/index";
-import { agrees, cachedManagerCount, connectionOptions, type IoOptions } from "../src/registry";
+import { agrees, cachedManagerCount, type IoOptions } from "../src/registry";
 
 /** A server accepting any namespace (socket.io refuses undeclared ones). */
 async function openServer(t: TestContext): Promise<TestServer> {
@@ -129,29 +129,34 @@ test("a call passing no connection options joins the server's Manager, whatever 
   assert.equal((await gone)[0], "io server disconnect");
 });
 
-test("connection options are compared stably: key order and undefined members do not matter, values do", () => {
-  const key = (opts: IoOptions, query: Record<string, string> = {}) => JSON.stringify(Object.entries(connectionOptions(opts, query)).sort());
-  const a = key({ transports: ["websocket"], extraHeaders: { a: "1", b: "2" } });
-  const withUndefined: Record<string, unknown> = { extraHeaders: { b: "2", a: "1" }, transports: ["websocket"], timeout: undefined };
-  const b = key(withUndefined as IoOptions);
-  const c = key({ extraHeaders: { a: "1", b: "3" }, transports: ["websocket"] });
-  const d = key({ transports: ["websocket"], extraHeaders: { a: "1", b: "2" }, auth: { x: 1 }, path: "/socket.io", reconnection: true });
-  assert.equal(a, b);
-  assert.notEqual(a, c);
-  assert.equal(a, d, "auth, path (part of the server) and defaults are not connection options");
-  assert.notEqual(key({}, { q: "1" }), key({}));
-  assert.equal(key({ query: { q: "1" } }), key({}, { q: "1" }));
-  assert.deepEqual(connectionOptions({ forceNew: true, multiplex: true, retries: 2, ackTimeout: 5 }, {}), {});
-  // Self-referencing option objects do not hang the serialiser.
+test("connection options are compared by value: key order and undefined members do not matter, values do", () => {
+  // agrees(options of a cached Manager, options of an io() call with the URL's query merged in).
+  const cached: IoOptions = { transports: ["websocket"], extraHeaders: { a: "1", b: "2" }, timeout: 5000, query: { q: "1" } };
+  const withUndefined: Record<string, unknown> = { extraHeaders: { b: "2", a: "1", c: undefined }, transports: ["websocket"], reconnectionDelay: undefined };
+  assert.equal(agrees(cached, withUndefined as IoOptions), true);
+  assert.equal(agrees(cached, { extraHeaders: { a: "1", b: "3" } }), false);
+  assert.equal(agrees(cached, { extraHeaders: { a: "1" } }), false);
+  assert.equal(agrees(cached, { transports: ["polling"] }), false);
+  assert.equal(agrees(cached, { query: { q: "1" } }), true);
+  assert.equal(agrees(cached, { query: { q: "2" } }), false);
+  assert.equal(agrees({}, { query: { room: "1" } }), false);
+  // Passing none always agrees; per-socket options, io()-only ones, path (part of the server) and defaults are
+  // not connection options.
+  assert.equal(agrees(cached, {}), true);
+  assert.equal(agrees(cached, { auth: { x: 1 }, path: "/other", forceNew: false, multiplex: true, retries: 2, ackTimeout: 5, reconnection: true }), true);
+  // Values with a toJSON compare by it; other objects and functions by identity.
+  assert.equal(agrees({ transportOptions: { ca: Buffer.from("x") } } as IoOptions, { transportOptions: { ca: Buffer.from("x") } } as IoOptions), true);
+  assert.equal(agrees({ transportOptions: { ca: Buffer.from("x") } } as IoOptions, { transportOptions: { ca: Buffer.from("y") } } as IoOptions), false);
+  const agent = new (class Agent {})();
+  assert.equal(agrees({ agent } as IoOptions, { agent } as IoOptions), true);
+  assert.equal(agrees({ agent } as IoOptions, { agent: new (class Agent {})() } as IoOptions), false);
+  // Self-referencing option objects do not hang the comparison.
   const cyclic: Record<string, unknown> = {};
   cyclic.self = cyclic;
-  assert.equal(typeof connectionOptions({ transportOptions: cyclic as never }, {}).transportOptions, "string");
-  // A call agrees with a Manager when every option it passes has the Manager's value; passing none always agrees.
-  const cached = connectionOptions({ transports: ["websocket"], timeout: 5000 }, {});
-  assert.equal(agrees(cached, connectionOptions({}, {})), true);
-  assert.equal(agrees(cached, connectionOptions({ transports: ["websocket"] }, {})), true);
-  assert.equal(agrees(cached, connectionOptions({ transports: ["polling"] }, {})), false);
-  assert.equal(agrees(cached, connectionOptions({}, { room: "1" })), false);
+  const other: Record<string, unknown> = {};
+  other.self = other;
+  assert.equal(agrees({ transportOptions: cyclic as never }, { transportOptions: cyclic as never }), true);
+  assert.equal(agrees({ transportOptions: cyclic as never }, { transportOptions: other as never }), false);
 });
 
 test("a Manager closed for good leaves the cache; the next io() creates a new one", async (t) => {
