@@ -41,6 +41,7 @@ export interface TransportSink {
 /** Everything a transport needs, already resolved (defaults applied, per-transport overrides merged). */
 export interface TransportOptions extends NodeConnectOptions {
   secure: boolean;
+  /** As URL.hostname gives it: an IPv6 address in brackets. */
   hostname: string;
   /** Empty when the scheme's default port is used. */
   port: string;
@@ -109,11 +110,6 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
     this.doOpen();
   }
 
-  /** Closes from this side: emits nothing. Safe in any state, idempotent. */
-  close(): void {
-    this.end();
-  }
-
   send(packets: EnginePacket[]): void {
     if (!this.writable && !this.pipelinable) throw this.#misuse("send");
     this.doSend(packets);
@@ -127,16 +123,13 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
   /** The URL of the next connection or request; `extra` query parameters go last (polling's timestamp). */
   url(extra?: Record<string, string>): string {
     const { opts, name } = this;
-    const { hostname } = opts;
     let search = "";
     for (const [key, value] of Object.entries({ ...opts.query, EIO: "4", transport: name, sid: this.sid, ...extra })) {
       // No sid before the handshake, even one from the user's query.
       if (value != null) search += `&${encodeURIComponent(key)}=${encodeURIComponent(value)}`;
     }
     // WebTransport is HTTP/3: always over TLS.
-    return `${name == "websocket" ? "ws" : "http"}${opts.secure || name == "webtransport" ? "s" : ""}://${
-      hostname.includes(":") && hostname[0] != "[" ? `[${hostname}]` : hostname
-    }${opts.port ? ":" + opts.port : ""}/${opts.path.replace(/^\/|\/+$/g, "")}${opts.addTrailingSlash ? "/" : ""}?${search.slice(1)}`;
+    return `${name == "websocket" ? "ws" : "http"}${opts.secure || name == "webtransport" ? "s" : ""}://${opts.hostname}${opts.port ? ":" + opts.port : ""}/${opts.path.replace(/^\/|\/+$/g, "")}${opts.addTrailingSlash ? "/" : ""}?${search.slice(1)}`;
   }
 
   /** Called by subclasses when the transport can carry packets. */
@@ -164,10 +157,11 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
   }
 
   /**
-   * Closes the transport once: from this side without `reason` (close()); with one when the peer closed it (a
-   * close's details) or it failed (a TransportError), which is then reported after the resources are released.
+   * Closes the transport once; safe in any state, idempotent. Without `reason`: from this side, and nothing is
+   * emitted. Transports themselves pass one when the peer closed them (a close's details) or they failed (a
+   * TransportError), which is then reported after the resources are released.
    */
-  protected end(reason?: TransportError | CloseDetails): void {
+  close(reason?: TransportError | CloseDetails): void {
     const previous = this.state;
     if (previous == "closed") return;
     this.state = "closed";
