@@ -1,6 +1,7 @@
 // The transport base: one state machine, URL building and the event contract the Engine session relies on.
 // Concrete transports (websocket.ts, polling.ts, webtransport.ts) implement the hooks; wire.ts encodes packets.
 
+import { heard } from "../internal/emitter";
 import { Emitter } from "@socket.io/component-emitter";
 import type { CloseDetails, EnginePacket, TransportInfo, TransportName, WebTransportOptions } from "../engine/types";
 import { invalidState, TransportError } from "../errors";
@@ -145,7 +146,7 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
     if (this.state == "closed") return false;
     this.sink?.onTransportPacket(packet);
     // Per message: skip building an emit nobody listens to.
-    if (this.hasListeners("packet")) this._emitReserved("packet", packet);
+    if (heard(this, "packet")) this._emitReserved("packet", packet);
     return (this.state as TransportState) != "closed";
   }
 
