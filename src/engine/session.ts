@@ -10,7 +10,7 @@ import { DEV } from "../internal/dev";
 import { pickTimers, type TimerHandle, type Timers } from "../internal/timers";
 import { defaultPlatform } from "../platform/default";
 import type { Platform } from "../platform/platform";
-import { pickConnectOptions, type Transport, type TransportOptions, type TransportSink } from "../transports/transport";
+import { type Transport, type TransportOptions, type TransportSink } from "../transports/transport";
 import { parseHandshake } from "./handshake";
 import { fullKit } from "./kit";
 import { isRawData, parseTarget, resolveOptions, type TransportKit } from "./options";
@@ -60,43 +60,11 @@ export interface EngineOwner {
 
 type SessionTransportOptions = TransportOptions & { [kSession]: BaseEngineSession };
 
-/** The options of the session's transports (see perTransport), and what the upgrade reads. */
-type Fixed = SessionTransportOptions & { uriQuery: Record<string, string>; fallbackTimeout: number };
-
-/**
- * The transport options a transport's own options may change (transportOptions[name] over the session's), with
- * their defaults. Every key is here, so every such object gets its keys in one order (one hidden class).
- */
-const PER_TRANSPORT: Record<string, unknown> = {
-  path: "/engine.io",
-  addTrailingSlash: true,
-  timestampRequests: true,
-  timestampParam: "t",
-  forceBase64: false,
-  withCredentials: false,
-  /** socket.io-client's Node default: compressing tiny frames costs more than it saves. */
-  perMessageDeflate: { threshold: 1024 },
-  autoUnref: false,
-  protocols: undefined,
-  extraHeaders: undefined,
-};
-
-/**
- * The options of PER_TRANSPORT as `merged` (the session's options, or them with transportOptions[name] over
- * them) sets them, then the TLS and agent options that are set (cookies only with withCredentials).
- */
-function perTransport(merged: EngineOptions, uriQuery: Record<string, string>): Partial<TransportOptions> {
-  const o = { ...PER_TRANSPORT };
-  // Stores into keys that exist: no new hidden class per object.
-  for (const key in o) o[key] = merged[key as keyof EngineOptions] ?? o[key];
-  // The URI's query, under the options' query.
-  o.query = { ...uriQuery, ...merged.query };
-  const connect = pickConnectOptions(merged);
-  // Set to undefined, not deleted: a transport's own `withCredentials: false` must hide the session's jar.
-  if (!merged.withCredentials && connect.cookieJar) connect.cookieJar = undefined;
-  return Object.assign(o, connect);
-}
-
+/** What the session resolves once (see #fixed): its transports' options are the user's under these. */
+type Fixed = Pick<
+  SessionTransportOptions,
+  "secure" | "hostname" | "port" | "uriQuery" | "client" | "maxReceiveSize" | "platform" | "timers" | "binaryType" | "maxPayload" | "webtransport" | typeof kSession
+> & { fallbackTimeout: number };
 
 /**
  * One Engine.IO connection over the transports of `kit`. It does not connect until open(); it closes exactly
@@ -157,18 +125,18 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     const target = parseTarget(uri);
     // Literals merged in one order: every session's object shares one hidden class (heap per client). Its
     // transports share it too, unless transportOptions gives one its own (see #create).
-    this.#fixed = Object.assign({
+    this.#fixed = {
       ...target,
       ...resolved,
       platform,
-        timers: pickTimers(opts.useNativeTimers),
-        // Shared functions that find this session through the options object they are called on (see kSession):
-        // two closures per session are memory on every client of a load test.
-        binaryType: BaseEngineSession.#optionsBinaryType,
-        maxPayload: BaseEngineSession.#optionsMaxPayload,
-        webtransport: opts.transportOptions?.webtransport,
-        [kSession]: this,
-    }, perTransport(opts, target.uriQuery)) as Fixed;
+      timers: pickTimers(opts.useNativeTimers),
+      // Shared functions that find this session through the options object they are called on (see kSession):
+      // two closures per session are memory on every client of a load test.
+      binaryType: BaseEngineSession.#optionsBinaryType,
+      maxPayload: BaseEngineSession.#optionsMaxPayload,
+      webtransport: opts.transportOptions?.webtransport,
+      [kSession]: this,
+    };
     this.binaryType = opts.binaryType ?? platform.defaultBinaryType;
     // Skip transports the runtime cannot create, unless none is left (then open() reports why).
     const order = allowed.filter((name) =>
@@ -326,10 +294,11 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   }
 
   #create(name: TransportName): Transport {
-    const fixed = this.#fixed;
-    const own = this.#opts.transportOptions?.[name];
-    // resolveOptions() let through only names the kit has.
-    return new this.#kit[name]!(own ? { ...fixed, ...perTransport({ ...this.#opts, ...own }, fixed.uriQuery) } : fixed);
+    const opts = this.#opts;
+    // The user's options as given (each transport applies its defaults where it reads them), its own over
+    // them, and what the session resolved over both. Built from the same sources in the same order for every
+    // session: one hidden class across clients. resolveOptions() let through only names the kit has.
+    return new this.#kit[name]!(Object.assign({}, opts, opts.transportOptions?.[name], this.#fixed) as TransportOptions);
   }
 
   /** Makes `transport` the current one: it reports to this session from now on, the previous one no more. */

@@ -29,7 +29,7 @@ type Emit = <E extends "upgrading" | "upgrade" | "upgradeError">(event: E, ...ar
  */
 export function upgrade(
   session: object,
-  fixed: TransportOptions & { fallbackTimeout: number },
+  fixed: Pick<TransportOptions, "timers" | "platform"> & { fallbackTimeout: number },
   opts: EngineOptions,
   polling: Transport,
   candidates: TransportName[],

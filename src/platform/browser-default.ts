@@ -2,6 +2,5 @@
 // Platform without HTTP, and the `request` that polling imports on its own.
 export {
   browserBasePlatform as defaultPlatform,
-  pickConnectOptions,
   request,
 } from "./browser";

@@ -2,16 +2,11 @@
 // Every global is read when a function runs, never at import time, so server-side rendering can import siolink.
 
 import { invalidState, tooLargeError, TransportError } from "../errors";
-import type { HttpCallback, HttpPlatform, HttpRequestInit, HttpResponse, NodeConnectOptions, Platform } from "./platform";
+import type { HttpCallback, HttpPlatform, HttpRequestInit, HttpResponse, Platform } from "./platform";
 import { DEV } from "../internal/dev";
 import { utf8Length } from "../internal/utf8";
 
 function noop(): void {}
-
-/** Node's connect options (TLS, agent, proxy, cookie jar): browsers have no use for any of them. */
-export function pickConnectOptions(_from: NodeConnectOptions): NodeConnectOptions {
-  return {};
-}
 
 /**
  * HTTP for polling, one path for both clients: XMLHttpRequest where there is one (unless `client` asks for

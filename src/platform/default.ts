@@ -2,6 +2,5 @@
 // browser builds resolve this file to ./browser-default (which exports the same names).
 export {
   nodePlatform as defaultPlatform,
-  pickConnectOptions,
   request,
 } from "./node";

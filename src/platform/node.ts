@@ -77,6 +77,14 @@ function proxyConnection(url: string, init: NodeConnectOptions, adopt: (socket: 
   };
 }
 
+/**
+ * The cookie jar a connection uses: only with withCredentials, so that a transport's own
+ * `withCredentials: false` (transportOptions) hides the session's jar.
+ */
+function jarOf(init: NodeConnectOptions & { withCredentials?: boolean | undefined }): CookieJar | undefined {
+  return init.withCredentials ? init.cookieJar : undefined;
+}
+
 /** `headers` with the jar's cookies for `url` added to any Cookie header the user set. */
 function withCookies<T extends string | number>(headers: Record<string, T>, jar: CookieJar | undefined, url: string): Record<string, T | string> {
   const cookies = jar?.cookieHeader(url);
@@ -168,9 +176,10 @@ class NodeWebSocket extends WebSocket implements WebSocketLike {
   constructor(url: string, init: WebSocketInit) {
     const options: WebSocket.ClientOptions = {
       ...(connectOptions(init) as unknown as WebSocket.ClientOptions),
-      perMessageDeflate: (init.perMessageDeflate ?? true) as WebSocket.ClientOptions["perMessageDeflate"],
+      // socket.io-client's Node default: compressing tiny frames costs more than it saves.
+      perMessageDeflate: (init.perMessageDeflate ?? { threshold: 1024 }) as WebSocket.ClientOptions["perMessageDeflate"],
     };
-    const jar = init.cookieJar;
+    const jar = jarOf(init);
     const headers = withCookies(init.headers ?? {}, jar, url);
     if (Object.keys(headers).length > 0) options.headers = headers;
     // 0 means "no limit" to `ws`; its own default (100 MiB) applies when the caller sets none.
@@ -328,7 +337,7 @@ export function request(init: HttpRequestInit, callback: HttpCallback): RequestH
   let tunnel: CreateConnection | undefined;
   let headers: Record<string, string | number>;
   try {
-    headers = withCookies<string | number>({ ...init.headers }, init.cookieJar, init.url);
+    headers = withCookies<string | number>({ ...init.headers }, jarOf(init), init.url);
     tunnel = proxyConnection(init.url, init, (socket) => {
       proxySocket = socket;
       if (unrefWanted) socket.unref();
@@ -357,7 +366,7 @@ export function request(init: HttpRequestInit, callback: HttpCallback): RequestH
   const options: HttpsRequestOptions = { ...connectOptions(init), method: init.method, headers };
   if (tunnel !== undefined) options.createConnection = tunnel as unknown as HttpsRequestOptions["createConnection"];
   const req = send(url, options, (res) => {
-    const jarFailure = keepCookies(init.cookieJar, init.url, res);
+    const jarFailure = keepCookies(jarOf(init), init.url, res);
     if (jarFailure !== undefined) {
       settle(jarFailure);
       req.destroy();

@@ -82,7 +82,10 @@ export interface WebSocketInit extends NodeConnectOptions {
   protocols?: string | string[] | undefined;
   /** Sent with the upgrade request in Node; browsers cannot set WebSocket headers and ignore them. */
   headers?: Record<string, string> | undefined;
+  /** Default (Node): { threshold: 1024 }. */
   perMessageDeflate?: boolean | Record<string, unknown> | undefined;
+  /** Cookies from `cookieJar` (Node) only with this. */
+  withCredentials?: boolean | undefined;
   /**
    * Largest incoming frame (bytes) the socket may read. Where the platform can enforce it while reading
    * (Node's `ws`), a larger frame makes the socket fail without buffering it: onerror receives a
@@ -98,12 +101,12 @@ export interface HttpRequestInit extends NodeConnectOptions {
   /** A POST body: Engine.IO payloads are always text (binary travels as base64 over polling). */
   body?: string | undefined;
   headers?: Record<string, string> | undefined;
-  withCredentials?: boolean;
+  withCredentials?: boolean | undefined;
   /**
    * Browsers: make the request with fetch or XMLHttpRequest (the `Fetch` and `XHR` transports). By default,
    * and when the one asked for is missing, XMLHttpRequest where there is one, fetch otherwise. Node ignores it.
    */
-  client?: "fetch" | "xhr";
+  client?: "fetch" | "xhr" | undefined;
   /**
    * Largest response body (bytes) to accept. A response announcing a larger Content-Length, or whose body
    * grows past the limit while it streams in, is aborted at once (nothing more is buffered) and the callback

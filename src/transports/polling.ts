@@ -60,7 +60,7 @@ export class PollingTransport extends Transport {
   /** Each request's URL, with a timestamp unless `timestampRequests` is false (a WebSocket URL never has one). */
   override url(): string {
     const { opts } = this;
-    return super.url(opts.timestampRequests ? { [opts.timestampParam]: Date.now().toString(36) + (++stamps).toString(36) } : undefined);
+    return super.url(opts.timestampRequests !== false ? { [opts.timestampParam ?? "t"]: Date.now().toString(36) + (++stamps).toString(36) } : undefined);
   }
 
   /**

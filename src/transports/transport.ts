@@ -39,24 +39,36 @@ export interface TransportSink {
   onTransportRtt?(ms: number): void;
 }
 
-/** Everything a transport needs, already resolved (defaults applied, per-transport overrides merged). */
+/**
+ * Everything a transport needs: the user's options (transportOptions[name] over the session's) as they were
+ * given, each default applied where it is read, under what the session resolved (server, platform, timers,
+ * checked limits). TLS, agent, proxy and cookie options go on to the platform as they are.
+ */
 export interface TransportOptions extends NodeConnectOptions {
   secure: boolean;
   /** As URL.hostname gives it: an IPv6 address in brackets. */
   hostname: string;
   /** Empty when the scheme's default port is used. */
   port: string;
-  path: string;
-  addTrailingSlash: boolean;
-  query: Record<string, string>;
-  timestampRequests: boolean;
-  timestampParam: string;
-  forceBase64: boolean;
-  protocols?: string | string[];
-  extraHeaders?: Record<string, string>;
-  withCredentials: boolean;
-  perMessageDeflate?: boolean | Record<string, unknown>;
-  autoUnref: boolean;
+  /** Default "/engine.io". */
+  path?: string | undefined;
+  /** Default true. */
+  addTrailingSlash?: boolean | undefined;
+  /** The session URI's query, under `query`. */
+  uriQuery?: Record<string, string> | undefined;
+  query?: Record<string, string> | undefined;
+  /** Default true. */
+  timestampRequests?: boolean | undefined;
+  /** Default "t". */
+  timestampParam?: string | undefined;
+  forceBase64?: boolean | undefined;
+  protocols?: string | string[] | undefined;
+  extraHeaders?: Record<string, string> | undefined;
+  /** Cookies (and the cookie jar, in Node) only with this. */
+  withCredentials?: boolean | undefined;
+  /** Node's default: { threshold: 1024 } (see src/platform/node.ts). */
+  perMessageDeflate?: boolean | Record<string, unknown> | undefined;
+  autoUnref?: boolean | undefined;
   platform: Platform;
   timers: Timers;
   /** Read on every decode so a change of `session.binaryType` applies to the next message. */
@@ -68,14 +80,8 @@ export interface TransportOptions extends NodeConnectOptions {
   /** `transportOptions.webtransport` as the user gave it (the WebTransport transport only). */
   webtransport?: WebTransportOptions | undefined;
   /** Polling in browsers: fetch or XMLHttpRequest (see HttpRequestInit.client). */
-  client?: "fetch" | "xhr";
+  client?: "fetch" | "xhr" | undefined;
 }
-
-/**
- * The TLS and agent fields of an options object that are set, ready to spread into a WebSocket or request init.
- * Browser builds get one that returns nothing: browsers have no use for any of them.
- */
-export { pickConnectOptions } from "../platform/default";
 
 export abstract class Transport extends Emitter<{}, {}, TransportEvents> implements TransportInfo {
   abstract readonly name: TransportName;
@@ -125,12 +131,12 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
   url(extra?: Record<string, string>): string {
     const { opts, name } = this;
     let search = "";
-    for (const [key, value] of Object.entries({ ...opts.query, EIO: "4", transport: name, sid: this.sid, ...extra })) {
+    for (const [key, value] of Object.entries({ ...opts.uriQuery, ...opts.query, EIO: "4", transport: name, sid: this.sid, ...extra })) {
       // No sid before the handshake, even one from the user's query.
       if (value != null) search += `&${encodeURIComponent(key)}=${encodeURIComponent(value)}`;
     }
     // WebTransport is HTTP/3: always over TLS.
-    return `${name == "websocket" ? "ws" : "http"}${opts.secure || name == "webtransport" ? "s" : ""}://${opts.hostname}${opts.port ? ":" + opts.port : ""}/${opts.path.replace(/^\/|\/+$/g, "")}${opts.addTrailingSlash ? "/" : ""}?${search.slice(1)}`;
+    return `${name == "websocket" ? "ws" : "http"}${opts.secure || name == "webtransport" ? "s" : ""}://${opts.hostname}${opts.port ? ":" + opts.port : ""}/${(opts.path ?? "/engine.io").replace(/^\/|\/+$/g, "")}${opts.addTrailingSlash !== false ? "/" : ""}?${search.slice(1)}`;
   }
 
   /** Called by subclasses when the transport can carry packets. */

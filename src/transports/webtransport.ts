@@ -36,7 +36,7 @@ export class WebTransportTransport extends Transport {
   readonly name: TransportName = "webtransport";
 
   /** Whether a WebTransport can be created with these options (an implementation given, or a global one). */
-  static usable(opts: TransportOptions): boolean {
+  static usable(opts: Pick<TransportOptions, "webtransport">): boolean {
     return !!findWebTransport(opts.webtransport?.WebTransport);
   }
 
