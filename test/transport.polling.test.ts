@@ -59,7 +59,7 @@ function scriptedPlatform(): { platform: Platform; requests: PendingRequest[]; i
   return { platform, requests, inFlight };
 }
 
-function options(platform: Platform, maxPayload = 0): TransportOptions {
+function options(platform: Platform): TransportOptions {
   return {
     secure: false,
     hostname: "example.test",
@@ -74,8 +74,6 @@ function options(platform: Platform, maxPayload = 0): TransportOptions {
     autoUnref: false,
     platform,
     timers: globalTimers,
-    binaryType: () => "nodebuffer",
-    maxPayload: () => maxPayload,
   };
 }
 
@@ -84,19 +82,24 @@ const OPEN = '0{"sid":"abc","upgrades":[],"pingInterval":25000,"pingTimeout":200
 /** Opens a transport through its first GET and returns it with its event log. */
 function openTransport(maxPayload = 60) {
   const scripted = scriptedPlatform();
-  const transport = new PollingTransport(options(scripted.platform, maxPayload));
+  const transport = new PollingTransport(options(scripted.platform));
   const log: string[] = [];
   const packets: EnginePacket[] = [];
   const errors: TransportError[] = [];
   const closes: CloseDetails[] = [];
   transport.on("open", () => log.push("open"));
-  transport.on("packet", (packet) => {
-    packets.push(packet);
-    if (packet.type === "open") transport.sid = "abc";
-  });
-  transport.on("drain", () => log.push("drain"));
-  transport.on("error", (error) => errors.push(error));
-  transport.on("close", (details) => closes.push(details));
+  // What a session gives its transport (the session is the sink): the packets, the drain, the close, the limit.
+  transport.sink = {
+    binaryType: "nodebuffer",
+    maxPayload: () => maxPayload,
+    onTransportPacket(packet) {
+      packets.push(packet);
+      if (packet.type === "open") transport.sid = "abc";
+    },
+    onTransportDrain: () => log.push("drain"),
+    onTransportError: (error) => errors.push(error),
+    onTransportClose: (details) => closes.push(details),
+  };
   transport.open();
   assert.equal(scripted.inFlight("GET").length, 1);
   assert.equal(new URL(scripted.requests[0].init.url).searchParams.get("sid"), null);

@@ -25,8 +25,6 @@ function options(overrides: Partial<TransportOptions> = {}): TransportOptions {
     autoUnref: false,
     platform: nodePlatform,
     timers: globalTimers,
-    binaryType: () => "nodebuffer",
-    maxPayload: () => 0,
     ...overrides,
   };
 }

@@ -76,6 +76,8 @@ export function upgrade(
   if (opts.autoUnref) fixed.platform.unref(timer);
 
   transport.sink = {
+    // Set on the socket at open (the WebSocket's binaryType), and kept after the switch.
+    binaryType: (session as EngineSessionApi).binaryType,
     onTransportPacket(packet) {
       if (packet.type !== "pong" || packet.data !== "probe") {
         fail(DEV ? `unexpected "${packet.type}" packet in answer to the probe` : "", packet);

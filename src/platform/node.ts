@@ -77,6 +77,9 @@ function proxyConnection(url: string, init: NodeConnectOptions, adopt: (socket: 
   };
 }
 
+/** socket.io-client's Node default: compressing tiny frames costs more than it saves. One object for all sockets. */
+const DEFLATE = { threshold: 1024 };
+
 /**
  * The cookie jar a connection uses: only with withCredentials, so that a transport's own
  * `withCredentials: false` (transportOptions) hides the session's jar.
@@ -176,8 +179,7 @@ class NodeWebSocket extends WebSocket implements WebSocketLike {
   constructor(url: string, init: WebSocketInit) {
     const options: WebSocket.ClientOptions = {
       ...(connectOptions(init) as unknown as WebSocket.ClientOptions),
-      // socket.io-client's Node default: compressing tiny frames costs more than it saves.
-      perMessageDeflate: (init.perMessageDeflate ?? { threshold: 1024 }) as WebSocket.ClientOptions["perMessageDeflate"],
+      perMessageDeflate: (init.perMessageDeflate ?? DEFLATE) as WebSocket.ClientOptions["perMessageDeflate"],
     };
     const jar = jarOf(init);
     const headers = withCookies(init.headers ?? {}, jar, url);

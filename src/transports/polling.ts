@@ -93,7 +93,7 @@ export class PollingTransport extends Transport {
     // Binary is always base64 over polling ("b" prefix).
     encodeAll(packets, false, (records) => {
       if (this.state != "closed") {
-        this.#bodies.push(...cutPayloads(records as string[], this.opts.maxPayload()));
+        this.#bodies.push(...cutPayloads(records as string[], this.sink!.maxPayload!()));
         this.#postNext();
       }
     });
@@ -117,7 +117,7 @@ export class PollingTransport extends Transport {
     this.#get ??= this.#request(undefined, (body) => {
       this.#get = undefined;
       for (const record of body.split(SEPARATOR)) {
-        const packet = decodeFrame(record, this.opts.binaryType());
+        const packet = decodeFrame(record, this.sink?.binaryType);
         // Only the first "open" opens (opened() checks the state).
         if (packet.type == "open") this.opened();
         if (packet.type == "close") return this.close({ description: DEV ? "the server closed the polling transport" : "" });

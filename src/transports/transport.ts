@@ -31,6 +31,10 @@ export interface TransportEvents {
  * no closure and listener list per event. They come before the emitter's listeners.
  */
 export interface TransportSink {
+  /** What binary packets decode to, read at each decode (a change applies to the next message). */
+  readonly binaryType: BinaryType;
+  /** The handshake's maxPayload, 0 until known (polling's sink only: a probe is never polling). */
+  maxPayload?(): number;
   onTransportPacket(packet: EnginePacket): void;
   onTransportDrain(): void;
   onTransportError(error: TransportError): void;
@@ -71,10 +75,6 @@ export interface TransportOptions extends NodeConnectOptions {
   autoUnref?: boolean | undefined;
   platform: Platform;
   timers: Timers;
-  /** Read on every decode so a change of `session.binaryType` applies to the next message. */
-  binaryType: () => BinaryType;
-  /** The handshake's maxPayload, 0 until known. */
-  maxPayload: () => number;
   /** Largest WebSocket frame or polling response body (bytes) accepted from the server; undefined: no limit. */
   maxReceiveSize?: number | undefined;
   /** `transportOptions.webtransport` as the user gave it (the WebTransport transport only). */

@@ -56,7 +56,7 @@ export class WebSocketTransport extends Transport {
     ) {
       return transport.close(tooLargeError(DEV ? "a WebSocket frame" : "", limit));
     }
-    const packet = decodeFrame(data, opts.binaryType());
+    const packet = decodeFrame(data, transport.sink?.binaryType);
     // The server's heartbeat sets the pace of our own pings: no timer of our own.
     if (packet.type == "ping") transport.#ping(this);
     transport.packet(packet);
@@ -97,7 +97,7 @@ export class WebSocketTransport extends Transport {
       opts.platform.nextTick(() => this.#fail(error));
       return;
     }
-    const wanted = opts.binaryType();
+    const wanted = this.sink!.binaryType;
     try {
       ws.binaryType = wanted == "nodebuffer" ? opts.platform.defaultBinaryType : wanted;
     } catch {

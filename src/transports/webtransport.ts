@@ -123,7 +123,7 @@ export class WebTransportTransport extends Transport {
       const binary = bytes[offset]! > 0x7f;
       const payload = bytes.subarray((offset += start), (offset += length));
       // slice(): the parser hands an ArrayBuffer view's whole buffer on, so binary gets one of its own.
-      if (!this.packet(decodeFrame(binary ? payload.slice() : (textDecoder ??= new TextDecoder()).decode(payload), this.opts.binaryType()))) return false;
+      if (!this.packet(decodeFrame(binary ? payload.slice() : (textDecoder ??= new TextDecoder()).decode(payload), this.sink?.binaryType))) return false;
     }
     bytes = bytes.subarray(offset);
     this.#chunks = bytes.length ? [bytes] : [];

@@ -32,7 +32,7 @@ export function encodeAll(packets: EnginePacket[], binary: boolean, done: (frame
  * One received frame as a packet, binary as `binaryType` asks. Anything malformed becomes the parser's error
  * packet, which the session turns into "parse error".
  */
-export function decodeFrame(data: unknown, binaryType: string): EnginePacket {
+export function decodeFrame(data: unknown, binaryType: string | undefined): EnginePacket {
   try {
     return decodePacket(data as string, binaryType as "nodebuffer") as EnginePacket;
   } catch {
