@@ -56,10 +56,10 @@ test("request: any status with its UTF-8 body; POST bodies and headers reach the
   });
   assert.deepEqual(await call({ method: "GET", url: `${base}/` }), { status: 200, body: "héllo ✓" });
   assert.deepEqual(await call({ method: "GET", url: `${base}/missing` }), { status: 404, body: "nope" });
-  await call({ method: "POST", url: `${base}/`, body: "ééé", headers: { "X-Test": "yes" } });
+  await call({ method: "POST", url: `${base}/`, body: "ééé", extraHeaders: { "X-Test": "yes" } });
   // A text body is labelled as browsers label it, unless the caller set a Content-Type.
   assert.deepEqual(seen.at(-1), { method: "POST", length: "6", type: "text/plain;charset=UTF-8", header: "yes", body: "ééé" });
-  await call({ method: "POST", url: `${base}/`, body: "x", headers: { "content-type": "application/json", "X-Test": "own" } });
+  await call({ method: "POST", url: `${base}/`, body: "x", extraHeaders: { "content-type": "application/json", "X-Test": "own" } });
   assert.equal(seen.at(-1)?.type, "application/json");
 });
 
@@ -107,7 +107,7 @@ test("WebSocket: text frames arrive as strings, binary per binaryType; headers a
     client.on("message", (data, isBinary) => client.send(data, { binary: isBinary }));
   });
   const url = base.replace("http:", "ws:");
-  const ws = await openSocket(url, { headers: { "X-Token": "t0k" }, protocols: ["p1"], perMessageDeflate: false });
+  const ws = await openSocket(url, { extraHeaders: { "X-Token": "t0k" }, protocols: ["p1"], perMessageDeflate: false });
   assert.equal(upgradeRequest?.headers["x-token"], "t0k");
   assert.equal(upgradeRequest?.headers["sec-websocket-protocol"], "p1");
   assert.equal(ws.readyState, 1);

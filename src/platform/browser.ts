@@ -10,13 +10,13 @@ function noop(): void {}
 
 /**
  * HTTP for polling, one path for both clients: XMLHttpRequest where there is one (unless `client` asks for
- * fetch), fetch otherwise (workers). Both share the settling and the maxBodyBytes checks: the announced
+ * fetch), fetch otherwise (workers). Both share the settling and the maxReceiveSize checks: the announced
  * Content-Length, then the bytes as they stream in, then (XMLHttpRequest counts compressed bytes) the decoded body.
  */
 export function request(init: HttpRequestInit, callback: HttpCallback): () => void {
-  const { method, url, body, headers } = init;
+  const { method, url, body, extraHeaders: headers } = init;
   // Undefined when there is no limit: every comparison with it is then false.
-  const limit = init.maxBodyBytes!;
+  const limit = init.maxReceiveSize!;
   // Where neither exists (no browser has neither), calling fetch throws a ReferenceError naming it.
   const xhr = typeof XMLHttpRequest == "function" && !(init.client == "fetch" && typeof fetch == "function") ? new XMLHttpRequest() : undefined;
   let settled = false;

@@ -182,10 +182,10 @@ class NodeWebSocket extends WebSocket implements WebSocketLike {
       perMessageDeflate: (init.perMessageDeflate ?? DEFLATE) as WebSocket.ClientOptions["perMessageDeflate"],
     };
     const jar = jarOf(init);
-    const headers = withCookies(init.headers ?? {}, jar, url);
+    const headers = withCookies(init.extraHeaders ?? {}, jar, url);
     if (Object.keys(headers).length > 0) options.headers = headers;
     // 0 means "no limit" to `ws`; its own default (100 MiB) applies when the caller sets none.
-    if (init.maxPayload !== undefined) options.maxPayload = init.maxPayload;
+    if (init.maxReceiveSize !== undefined) options.maxPayload = init.maxReceiveSize;
     const proxied: Proxied = {};
     const tunnel = proxyConnection(url, init, (socket) => (proxied.socket = proxied.tunnel = socket));
     if (tunnel !== undefined) {
@@ -324,7 +324,7 @@ export function request(init: HttpRequestInit, callback: HttpCallback): RequestH
   const url = new URL(init.url);
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
 
-  const limit = init.maxBodyBytes;
+  const limit = init.maxReceiveSize;
   let settled = false;
   let unrefWanted = false;
   const settle = (error: Error | null, status?: number, body?: string): void => {
@@ -339,7 +339,7 @@ export function request(init: HttpRequestInit, callback: HttpCallback): RequestH
   let tunnel: CreateConnection | undefined;
   let headers: Record<string, string | number>;
   try {
-    headers = withCookies<string | number>({ ...init.headers }, jarOf(init), init.url);
+    headers = withCookies<string | number>({ ...init.extraHeaders }, jarOf(init), init.url);
     tunnel = proxyConnection(init.url, init, (socket) => {
       proxySocket = socket;
       if (unrefWanted) socket.unref();

@@ -78,10 +78,11 @@ export interface CookieJar {
   store(url: string, setCookieLines: readonly string[]): void;
 }
 
+/** Named as the transport options are, so a transport passes its options as they are (other fields are ignored). */
 export interface WebSocketInit extends NodeConnectOptions {
   protocols?: string | string[] | undefined;
   /** Sent with the upgrade request in Node; browsers cannot set WebSocket headers and ignore them. */
-  headers?: Record<string, string> | undefined;
+  extraHeaders?: Record<string, string> | undefined;
   /** Default (Node): { threshold: 1024 }. */
   perMessageDeflate?: boolean | Record<string, unknown> | undefined;
   /** Cookies from `cookieJar` (Node) only with this. */
@@ -92,15 +93,16 @@ export interface WebSocketInit extends NodeConnectOptions {
    * TransportError (from src/errors.ts) naming the limit, then onclose follows. Browsers cannot limit a
    * WebSocket before a frame is complete; the transport checks the size of each message it gets instead.
    */
-  maxPayload?: number | undefined;
+  maxReceiveSize?: number | undefined;
 }
 
+/** Named as the transport options are, so polling passes its options as they are (other fields are ignored). */
 export interface HttpRequestInit extends NodeConnectOptions {
   method: "GET" | "POST";
   url: string;
   /** A POST body: Engine.IO payloads are always text (binary travels as base64 over polling). */
   body?: string | undefined;
-  headers?: Record<string, string> | undefined;
+  extraHeaders?: Record<string, string> | undefined;
   withCredentials?: boolean | undefined;
   /**
    * Browsers: make the request with fetch or XMLHttpRequest (the `Fetch` and `XHR` transports). By default,
@@ -112,7 +114,7 @@ export interface HttpRequestInit extends NodeConnectOptions {
    * grows past the limit while it streams in, is aborted at once (nothing more is buffered) and the callback
    * gets a TransportError (from src/errors.ts) naming the limit. Undefined: no limit.
    */
-  maxBodyBytes?: number | undefined;
+  maxReceiveSize?: number | undefined;
 }
 
 export interface HttpResponse {

@@ -161,15 +161,10 @@ export class PollingTransport extends Transport {
   #request(body: string | undefined, done: (body: string) => void): () => void {
     const { opts } = this;
     const { platform } = opts;
-    const init = {
-      ...opts,
-      method: body === undefined ? "GET" : "POST",
-      url: this.url(),
-      body,
-      // A POST body is text: browsers label it text/plain;charset=UTF-8 themselves, and so does Node's request.
-      headers: opts.extraHeaders,
-      maxBodyBytes: opts.maxReceiveSize,
-    } as const;
+    // The options go as they are (see HttpRequestInit), onto a literal: `{ ...opts, method }` would give every
+    // request's object a hidden class of its own. A POST body is text: browsers label it text/plain;charset=UTF-8
+    // themselves, and so does Node's request.
+    const init = Object.assign({ method: body === undefined ? "GET" : "POST", url: this.url(), body } as const, opts);
     const callback: HttpCallback = (error, response) => {
       // Closed: a late answer goes to `done`, whose packets a closed transport drops (see packet()).
       if (this.state == "closed" || (!error && response?.status == 200)) return done(response?.body ?? "");

@@ -91,7 +91,7 @@ export class WebSocketTransport extends Transport {
     let ws: OwnedSocket;
     try {
       // The options go as they are: a platform reads only the fields it knows (see WebSocketInit).
-      ws = this.#ws = opts.platform.createWebSocket(this.url(), { ...opts, headers: opts.extraHeaders, maxPayload: opts.maxReceiveSize });
+      ws = this.#ws = opts.platform.createWebSocket(this.url(), opts);
     } catch (error) {
       // A bad URL or a missing WebSocket must not throw out of open(): report it like a connection failure.
       opts.platform.nextTick(() => this.#fail(error));

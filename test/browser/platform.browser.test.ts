@@ -97,7 +97,7 @@ test("without XMLHttpRequest, requests go through fetch: GET and POST with heade
     req.method === "POST" ? { status: 200, body: "ok" } : { status: req.url === "/missing" ? 404 : 200, body: `4héllo${body}` },
   );
 
-  const get = await requestOnce({ method: "GET", url: `${server.url}/poll?EIO=4`, headers: { "x-token": "abc" } });
+  const get = await requestOnce({ method: "GET", url: `${server.url}/poll?EIO=4`, extraHeaders: { "x-token": "abc" } });
   assert.equal(get.error, null);
   assert.deepEqual(get.response, { status: 200, body: "4héllo" });
 
@@ -149,14 +149,14 @@ test("abort() stops a pending request and its callback never runs", async (t) =>
   assert.equal(called, false);
 });
 
-test("a body announced over maxBodyBytes is refused from its Content-Length, and the connection dropped", async (t) => {
+test("a body announced over maxReceiveSize is refused from its Content-Length, and the connection dropped", async (t) => {
   let closed!: () => void;
   const connectionClosed = new Promise<void>((resolve) => (closed = resolve));
   const server = await httpServer(t, (req) => {
     req.socket.once("close", () => closed());
     return { status: 200, body: "x".repeat(5000) };
   });
-  const { error, response } = await requestOnce({ method: "GET", url: `${server.url}/poll`, maxBodyBytes: 1000 });
+  const { error, response } = await requestOnce({ method: "GET", url: `${server.url}/poll`, maxReceiveSize: 1000 });
   assert.ok(error instanceof TransportError);
   assert.equal(error.code, "ERR_TRANSPORT");
   assert.match(error.message, /polling response \(Content-Length 5000\) exceeded maxReceiveSize \(1000 bytes\)/);
@@ -190,10 +190,10 @@ async function endlessServer(t: Teardown) {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, stopped };
 }
 
-test("an endless body is cut off once it passes maxBodyBytes, without waiting for its end", async (t) => {
+test("an endless body is cut off once it passes maxReceiveSize, without waiting for its end", async (t) => {
   const server = await endlessServer(t);
   const limit = 64 * 1024;
-  const { error } = await requestOnce({ method: "GET", url: `${server.url}/poll`, maxBodyBytes: limit });
+  const { error } = await requestOnce({ method: "GET", url: `${server.url}/poll`, maxReceiveSize: limit });
   assert.ok(error instanceof TransportError);
   assert.match(error.message, /polling response \(\d+ bytes and counting\) exceeded maxReceiveSize \(65536 bytes\)/);
   // The server noticed the client leave: the download was aborted, not left running in the background.
@@ -201,16 +201,16 @@ test("an endless body is cut off once it passes maxBodyBytes, without waiting fo
   assert.ok(sent < 64 * limit, `the server wrote ${sent} bytes before the client stopped it`);
 });
 
-test("maxBodyBytes counts UTF-8 bytes, not characters, and a body at the limit is accepted", async (t) => {
+test("maxReceiveSize counts UTF-8 bytes, not characters, and a body at the limit is accepted", async (t) => {
   const server = await httpServer(t, (req) => ({
     status: 200,
     body: req.url === "/over" ? "é".repeat(600) : "é".repeat(500),
     chunked: true,
   }));
-  const over = await requestOnce({ method: "GET", url: `${server.url}/over`, maxBodyBytes: 1000 });
+  const over = await requestOnce({ method: "GET", url: `${server.url}/over`, maxReceiveSize: 1000 });
   assert.ok(over.error instanceof TransportError, "600 × é is 1200 bytes: over a 1000-byte limit");
   assert.match(over.error.message, /\(1200 bytes and counting\)/);
-  const at = await requestOnce({ method: "GET", url: `${server.url}/at`, maxBodyBytes: 1000 });
+  const at = await requestOnce({ method: "GET", url: `${server.url}/at`, maxReceiveSize: 1000 });
   assert.equal(at.error, null);
   assert.equal(at.response?.body, "é".repeat(500));
 });
@@ -281,7 +281,7 @@ test("createWebSocket passes the URL and protocols to the global WebSocket", (t)
   Object.defineProperty(globalThis, "WebSocket", { value: RecordingWebSocket, configurable: true, writable: true });
   assert.equal(browserPlatform.hasWebSocket(), true);
   assert.ok(browserPlatform.createWebSocket("ws://a/", {}) instanceof RecordingWebSocket);
-  browserPlatform.createWebSocket("ws://b/", { protocols: ["v1"], headers: { ignored: "in browsers" } });
+  browserPlatform.createWebSocket("ws://b/", { protocols: ["v1"], extraHeaders: { ignored: "in browsers" } });
   // No protocols: passed as undefined, which WebSocket treats as not given.
   assert.deepEqual(made, [["ws://a/", undefined], ["ws://b/", ["v1"]]]);
 });
