@@ -22,7 +22,7 @@ export interface ParsedUrl {
 const SCHEME = /^(\/|[a-z][a-z0-9+.-]*:\/\/)/i;
 
 /** The HTTP scheme Engine.IO starts from for a URL's protocol: ws: and wss: map to http and https; others are refused. */
-function httpScheme(url: URL): string | undefined {
+export function httpScheme(url: URL): string | undefined {
   // The WHATWG parser refuses these schemes without a host, so there always is one.
   const match = /^(?:http|ws)(s?):$/.exec(url.protocol);
   return match === null ? undefined : `http${match[1]}`;
@@ -44,7 +44,7 @@ function httpScheme(url: URL): string | undefined {
  */
 export function parseUrl(uri: string | undefined, defaultOrigin?: string): ParsedUrl {
   if (uri != null && typeof uri !== "string") throw invalidArg(DEV ? `invalid URL: expected a string, got ${typeof uri}` : `${typeof uri}`);
-  const page = pageOrigin(defaultOrigin);
+  const page = httpUrl(defaultOrigin);
   const input = (uri ?? "").trim();
   // "" is the page's root (the page URL may carry a path and a query, which are not the server's); a URL without
   // a scheme gets the page's, or http without a page ("localhost:3000" would otherwise parse as the scheme
@@ -95,7 +95,7 @@ export interface AddressOptions {
  * defaultUrl({ secure: true, port: 8443 }) // "https://localhost:8443"
  */
 export function defaultUrl({ hostname, port, secure }: AddressOptions, defaultOrigin?: string): string {
-  const page = pageOrigin(defaultOrigin);
+  const page = httpUrl(defaultOrigin);
   secure ??= page?.protocol === "https:";
   // A page's port only goes with the page's host (whose hostname keeps IPv6 brackets).
   port ??= (hostname === undefined && page?.port) || (secure ? 443 : 80);
@@ -104,12 +104,12 @@ export function defaultUrl({ hostname, port, secure }: AddressOptions, defaultOr
 }
 
 /**
- * The page URL when it is an http(s) one, else undefined (Node, or a file: page's "null"). Only its scheme, host
- * and port are read: relative input resolves against it from its root.
+ * `uri` parsed when it is an absolute http(s) or ws(s) URL, else undefined: the page URL (undefined in Node, or
+ * for a file: page's "null"), of which only the scheme, host and port are read, or an Engine.IO session's URI.
  */
-function pageOrigin(defaultOrigin: string | undefined): URL | undefined {
+export function httpUrl(uri: string | undefined): URL | undefined {
   try {
-    const url = new URL(defaultOrigin!);
+    const url = new URL(uri!);
     return httpScheme(url) === undefined ? undefined : url;
   } catch {
     return undefined;

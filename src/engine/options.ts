@@ -3,6 +3,7 @@
 
 import { invalidArg } from "../errors";
 import { DEV } from "../internal/dev";
+import { httpScheme, httpUrl } from "../url";
 import type { TransportConstructor } from "../transports/index";
 import type { EngineOptions, RawData, TransportName, TransportSelector } from "./types";
 import type { upgrade } from "./upgrade";
@@ -41,17 +42,9 @@ export interface Target {
 
 /** Checks a session's URI (http(s) or ws(s): whether it is secure, its host, port and query); ERR_INVALID_ARG for anything else. */
 export function parseTarget(uri: string): Target {
-  let url: URL | undefined;
-  try {
-    url = new URL(uri);
-  } catch {
-    // Reported below, with the unsupported schemes.
-  }
-  const scheme = url && /^(?:http|ws)(s?):$/.exec(url.protocol);
-  if (!scheme) {
-    throw invalidArg(DEV ? `invalid Engine.IO URI ${JSON.stringify(uri)}: use http(s) or ws(s)` : JSON.stringify(uri));
-  }
-  return { secure: scheme[1] !== "", hostname: url!.hostname, port: url!.port, uriQuery: Object.fromEntries(url!.searchParams) };
+  const url = httpUrl(uri);
+  if (!url) throw invalidArg(DEV ? `invalid Engine.IO URI ${JSON.stringify(uri)}: use http(s) or ws(s)` : JSON.stringify(uri));
+  return { secure: httpScheme(url) == "https", hostname: url.hostname, port: url.port, uriQuery: Object.fromEntries(url.searchParams) };
 }
 
 /**
