@@ -1,7 +1,6 @@
 // The transport base: one state machine, URL building and the event contract the Engine session relies on.
 // Concrete transports (websocket.ts, polling.ts, webtransport.ts) implement the hooks; wire.ts encodes packets.
 
-import { heard } from "../internal/emitter";
 import { Emitter } from "@socket.io/component-emitter";
 import type { CloseDetails, EnginePacket, TransportInfo, TransportName, WebTransportOptions } from "../engine/types";
 import { invalidState, TransportError } from "../errors";
@@ -17,7 +16,6 @@ export type BinaryType = "nodebuffer" | "arraybuffer" | "blob";
 export interface TransportEvents {
   /** The transport can carry packets (WebSocket connected, or first polling response received). */
   open: () => void;
-  packet: (packet: EnginePacket) => void;
   /** Everything handed to send() has left this side. */
   drain: () => void;
   /** The peer or the network closed the transport; never emitted after close() or an error. */
@@ -150,9 +148,9 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
   /** Called by subclasses for every decoded packet; false when the transport closed while it was delivered. */
   protected packet(packet: EnginePacket): boolean {
     if (this.state == "closed") return false;
+    // Only the sink hears packets: nothing user-visible listens on a transport (engine.transport is a
+    // TransportInfo; the session's own "packet" event is the public one), and an emit per message costs.
     this.sink?.onTransportPacket(packet);
-    // Per message: skip building an emit nobody listens to.
-    if (heard(this, "packet")) this._emitReserved("packet", packet);
     return (this.state as TransportState) != "closed";
   }
 
