@@ -27,11 +27,9 @@ export interface ManagerLink {
   /** The Manager closes its connection when no socket remains attached. */
   detach(nsp: string, hooks: NamespaceHooks): void;
   encode(packet: Packet): EncodedChunk[];
-  /** Whether a packet written now goes out: session open and its heartbeat alive. */
-  canSend(): boolean;
   /** Whether the transport takes a write right now without queueing it (volatile emits need that). */
   transportWritable(): boolean;
-  /** Writes one encoded packet; false when the session can no longer take it (the caller keeps it). */
+  /** Writes one encoded packet; false when the session cannot take it now (closed, closing, heartbeat expired: the caller keeps it). */
   write(chunks: readonly EncodedChunk[], compress: boolean): boolean;
   /** The server broke the protocol: drop the connection as a "parse error" (reconnection follows). */
   protocolError(error: Error): void;

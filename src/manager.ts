@@ -265,17 +265,14 @@ export class Manager<
     return this.#epoch;
   }
 
-  private canSend(): boolean {
-    return this.isOpen() && this.#engine!.readyState === "open" && !this.#engine!.hasPingExpired();
-  }
-
   private transportWritable(): boolean {
     return this.isOpen() && this.#engine!.transport.writable;
   }
 
   private write(chunks: readonly EncodedChunk[], compress: boolean): boolean {
     const engine = this.#engine!;
-    if (!this.isOpen() || engine.readyState !== "open") return false;
+    // A session whose heartbeat expired is as good as closed (its close follows): the caller keeps the packet.
+    if (!this.isOpen() || engine.readyState !== "open" || engine.hasPingExpired()) return false;
     try {
       for (const chunk of chunks) engine.write(chunk as RawData, compress ? COMPRESSED : UNCOMPRESSED);
       return true;

@@ -256,7 +256,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
       if (this.connected && link.session() === session) {
         // Throws for an argument the parser cannot encode, before anything is marked sent.
         const chunks = link.encode({ type: PacketType.ACK, nsp: this.nsp, id, data: args });
-        if (link.canSend()) link.write(chunks, true);
+        link.write(chunks, true);
       }
       sent = true;
     };
@@ -435,7 +435,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
 
   /** Writes a packet now if the session takes it, then tells the outgoing catch-all listeners. */
   #transmit(data: unknown, chunks: readonly EncodedChunk[], compress: boolean): boolean {
-    if (!this.link.canSend() || !this.link.write(chunks, compress)) return false;
+    if (!this.link.write(chunks, compress)) return false;
     if (Array.isArray(data)) for (const listener of this.#outgoing) (listener as (...a: unknown[]) => void).apply(this, data);
     return true;
   }

@@ -212,7 +212,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const link = this.link;
     const wasConnected = this.#state === CONNECTED;
     // DISCONNECT: sent now or not at all (it means nothing on a later connection).
-    if (wasConnected && link.canSend()) link.write(link.encode({ type: PacketType.DISCONNECT, nsp: this.nsp }), true);
+    if (wasConnected) link.write(link.encode({ type: PacketType.DISCONNECT, nsp: this.nsp }), true);
     this.#deactivate();
     if (wasConnected) this.#closed("io client disconnect");
     return this;
