@@ -41,6 +41,9 @@ export interface NamespaceHooks {
   onPacket(packet: Packet): void;
   onError(error: Error): void;
   onClose(reason: DisconnectReason, description?: DisconnectDescription): void;
-  /** The Manager stopped trying (close() or reconnection(false) between attempts): no connection will come. */
+  /**
+   * The Manager gave up, every time it does (close(), reconnection off, attempts exhausted, a failed first open
+   * told to its open() callbacks, a malformed URL): no connection will come.
+   */
   onStopped(): void;
 }

@@ -148,8 +148,7 @@ export class Manager<
     this.opts.reconnection = !!v;
     if (!v && this.#state === "reconnecting") {
       this.#halt("closed");
-      this.#attempts = 0;
-      this.notify("onStopped");
+      this.#stopped();
     }
     return this;
   }
@@ -231,11 +230,9 @@ export class Manager<
       const aborted = new AbortError(DEV ? "manager closed before the connection opened" : "");
       for (const callback of callbacks) safely(callback, aborted);
     }
-    if (previous !== "idle" && previous !== "closed") {
-      // Connected sockets were disconnected by us; the others learn that no connection will come.
-      this.notify(previous === "open" ? "onClose" : "onStopped", "io client disconnect");
-      this.#emit("close", "forced close");
-    }
+    // Connected sockets were disconnected by us; the others learn that no connection will come.
+    this.notify(previous === "open" ? "onClose" : "onStopped", "io client disconnect");
+    if (previous !== "idle" && previous !== "closed") this.#emit("close", "forced close");
     // Closed for good: the io() cache forgets it.
     evict(this as AnyManager);
     return this;
@@ -421,17 +418,23 @@ export class Manager<
     this.#error(error);
     for (const callback of callbacks) safely(callback, error);
     if (this.#epoch !== epoch) return; // a listener opened or closed the Manager meanwhile
-    if (error === this.#target) {
-      // The URL will not get better: no reconnection loop.
-      this.#attempts = 0;
-      this.notify("onStopped");
+    if (error === this.#target || !(reconnecting || callbacks.length === 0)) {
+      // The URL will not get better, or the first open failed and its open() callbacks were told instead:
+      // no reconnection loop.
+      this.#stopped();
     } else if (reconnecting) {
       this.#emit("reconnect_error", error);
       if (this.#epoch === epoch) this.#reconnect();
-    } else if (callbacks.length === 0) {
+    } else {
       // The first open failed and nobody asked to be told instead: start the reconnection loop.
       this.#reconnect();
     }
+  }
+
+  /** Gave up: attached sockets learn that no connection will come (until connect() or open()). */
+  #stopped(): void {
+    this.#attempts = 0;
+    this.notify("onStopped");
   }
 
   /** The open session ended: the engine closed, or the server broke the protocol ("parse error"). */
@@ -448,10 +451,11 @@ export class Manager<
   }
 
   #reconnect(): void {
-    if (!this.reconnection()) return;
+    if (!this.reconnection()) return this.#stopped();
     if (this.#attempts >= this.reconnectionAttempts()) {
-      this.#attempts = 0;
       this.#emit("reconnect_failed");
+      // Unless a listener opened it again.
+      if (this.#state === "closed") this.#stopped();
       return;
     }
     this.#state = "reconnecting";

@@ -125,7 +125,6 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   private onError(error: Error): void {
     if (this.#state === CONNECTED) return;
-    this.#checkManager();
     emitLocally(this, "connect_error", [error]);
   }
 
@@ -135,7 +134,6 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     if (previous === INACTIVE) return;
     // Whether the Manager will try again, known before it says so: no "reconnecting" flash when it won't.
     const io = this.io;
-    this.#checkManager();
     this.#set(WAITING, reason === "io client disconnect" || !io.reconnection() || io.reconnectionAttempts() < 1);
     if (previous === CONNECTED) this.#closed(reason, description);
     // The namespace handshake was cut short: a failed connection attempt, not a disconnection (a
@@ -149,7 +147,10 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     }
   }
 
-  /** The Manager stopped trying: no connection will come until connect(). */
+  /**
+   * The Manager stopped trying (close(), reconnection off, attempts exhausted, a failed open() told its
+   * callbacks instead, a malformed URL): no connection will come until connect().
+   */
   private onStopped(): void {
     this.#set(this.#state, true);
   }
@@ -350,17 +351,6 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     if (to === from) return;
     this.#status = to;
     emitLocally(this, "status:change", [{ from, to }]);
-  }
-
-  /**
-   * The Manager lost or failed a connection: it decides whether to try again right after telling its
-   * sockets (no listener on it needed), so its verdict is read a microtask later.
-   */
-  #checkManager(): void {
-    queueMicrotask(() => {
-      const state = this.io.state;
-      if (this.active && (state === "closed" || state === "idle")) this.#set(this.#state, true);
-    });
   }
 
   /** Detaches from the Manager; pending auth steps are ignored from now on. */
