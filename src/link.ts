@@ -6,23 +6,16 @@ import type { TimerHandle, Timers } from "./internal/timers";
 import type { DisconnectDescription, DisconnectReason } from "./types";
 
 /**
- * What a Socket needs from the Manager it rides on. The Manager hands it over under a symbol key; it is
- * not public API.
+ * What a Socket needs from the Manager it rides on, besides the Manager's public API (state, open(),
+ * _autoConnect): its TypeScript-private members, read by casting the Manager; not public API.
  * @internal
  */
 export interface ManagerLink {
   readonly timers: Timers;
   /** Lets Node exit while only this timer is pending, when the Manager has `autoUnref`. */
   unref(handle: TimerHandle): void;
-  /** Whether sockets connect as soon as they are created. */
-  readonly autoConnect: boolean;
-  /** An Engine.IO session is open: a CONNECT packet can go out now. */
-  isOpen(): boolean;
-  /** The Manager waits for its reconnection timer: connect() must not start an attempt of its own. */
-  isWaitingToReconnect(): boolean;
   /** Number of the current session, so a reply meant for an earlier session is never sent on a later one. */
   session(): number;
-  open(): void;
   attach(nsp: string, hooks: NamespaceHooks): void;
   /** The Manager closes its connection when no socket remains attached. */
   detach(nsp: string, hooks: NamespaceHooks): void;

@@ -7,11 +7,10 @@ import type { EngineSession } from "./engine/session";
 import type { RawData } from "./engine/types";
 import { invalidState, nonNegative } from "./errors";
 import { DEV } from "./internal/dev";
-import { kManagerLink } from "./internal/constants";
 import { TypedEmitter } from "./internal/emitter";
 import { rethrowLater } from "./internal/subscriptions";
 import { pickTimers, type TimerHandle, type Timers } from "./internal/timers";
-import type { ManagerLink, NamespaceHooks } from "./link";
+import type { NamespaceHooks } from "./link";
 import type { Manager, ManagerState } from "./manager";
 import { checkParser, SETTINGS } from "./manager-options";
 import { defaultPlatform } from "./platform/default";
@@ -50,7 +49,7 @@ export interface ManagerBase<ListenEvents extends EventsMap = DefaultEventsMap, 
 
 /**
  * The part of a Manager that does not depend on its connection's state: see Manager. Its members marked private
- * or protected are the link its Sockets and the io() cache use (src/link.ts), reached through `[kManagerLink]`.
+ * or protected are the link its Sockets and the io() cache use (src/link.ts): they read the Manager as a ManagerLink.
  */
 export abstract class ManagerBase<
   ListenEvents extends EventsMap = DefaultEventsMap,
@@ -198,19 +197,10 @@ export abstract class ManagerBase<
 
   // -------------------------------------------------------------------------------------------------------
   // The link members that do not depend on the connection (the others are Manager's). Private to TypeScript
-  // users; reached through [kManagerLink].
-
-  /** @internal */
-  get [kManagerLink](): ManagerLink & { hasNamespace(nsp: string): boolean } {
-    return this as never;
-  }
+  // users; a Socket reads its Manager as a ManagerLink.
 
   protected get timers(): Timers {
     return pickTimers(this.opts.useNativeTimers);
-  }
-
-  private get autoConnect(): boolean {
-    return this._autoConnect;
   }
 
   protected unref(handle: TimerHandle): void {

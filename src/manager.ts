@@ -38,7 +38,7 @@ type AnyManager = Manager<EventsMap, EventsMap>;
  * create one yourself for full control.
  *
  * It is also the link its Sockets (and the io() cache) use: the members marked private below and in ManagerBase
- * are that link (see src/link.ts), reached through `[kManagerLink]`; one object per client rather than two.
+ * are that link (see src/link.ts): a Socket reads its Manager as its link; one object per client rather than two.
  *
  * @example
  * const manager = new Manager("https://example.com", { reconnectionDelayMax: 10_000 });
@@ -248,28 +248,20 @@ export class Manager<
 
   // -------------------------------------------------------------------------------------------------------
   // The link members that depend on the connection (src/link.ts; the others are ManagerBase's). Private to
-  // TypeScript users; reached through [kManagerLink].
-
-  private isOpen(): boolean {
-    return this.#state === "open";
-  }
-
-  private isWaitingToReconnect(): boolean {
-    return this.#state === "reconnecting";
-  }
+  // TypeScript users; a Socket reads its Manager as a ManagerLink.
 
   private session(): number {
     return this.#epoch;
   }
 
   private transportWritable(): boolean {
-    return this.isOpen() && this.#engine!.transport.writable;
+    return this.#state === "open" && this.#engine!.transport.writable;
   }
 
   private write(chunks: readonly EncodedChunk[], compress: boolean): boolean {
     const engine = this.#engine!;
     // A session whose heartbeat expired is as good as closed (its close follows): the caller keeps the packet.
-    if (!this.isOpen() || engine.readyState !== "open" || engine.hasPingExpired()) return false;
+    if (this.#state !== "open" || engine.readyState !== "open" || engine.hasPingExpired()) return false;
     try {
       for (const chunk of chunks) engine.write(chunk as RawData, compress ? COMPRESSED : UNCOMPRESSED);
       return true;
@@ -280,7 +272,7 @@ export class Manager<
   }
 
   private protocolError(error: Error): void {
-    if (this.isOpen()) this.#closeSession("parse error", error);
+    if (this.#state === "open") this.#closeSession("parse error", error);
   }
 
   /** A decoded packet (our own decoder calls it directly: see #onEngineOpen). */

@@ -6,7 +6,7 @@
 import { isObject, PacketType, type Packet } from "./codec/packet";
 import { ConnectError, invalidArg, invalidState, nonNegative, ProtocolError, SioError, TransportError } from "./errors";
 import { CLIENT_ID_KEY, newClientId } from "./exactly-once";
-import { kManagerLink, RESERVED_EVENTS } from "./internal/constants";
+import { RESERVED_EVENTS } from "./internal/constants";
 import { emitLocally } from "./internal/emitter";
 import { rethrowLater } from "./internal/subscriptions";
 import type { ManagerLink, NamespaceHooks } from "./link";
@@ -99,7 +99,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.nsp = nsp;
     this.auth = opts.auth;
     if (opts.exactlyOnce) this.#ids = { client: newClientId() };
-    if (this.link.autoConnect) this.open();
+    if (io._autoConnect) this.open();
   }
 
   /** Events received before the namespace handshake completed; delivered right after `connect`. */
@@ -111,9 +111,9 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.#received = buffer;
   }
 
-  /** @internal What the Manager lends this socket (timers, writes, attach/detach): read from it, not kept. */
+  /** @internal The Manager, as what it lends this socket (timers, writes, attach/detach: its private members). */
   protected get link(): ManagerLink {
-    return this.io[kManagerLink];
+    return this.io as never;
   }
 
   // What the Manager tells this socket once attached (NamespaceHooks, src/link.ts): TypeScript-private
@@ -185,18 +185,18 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   /** Connects (or reconnects) this namespace; opens the Manager's connection if needed. */
   connect(): this {
-    const link = this.link;
+    const io = this.io;
     const state = this.#state;
     if (state === CONNECTED) return this;
-    if (state === INACTIVE) link.attach(this.nsp, this as never);
+    if (state === INACTIVE) this.link.attach(this.nsp, this as never);
     this.#set(state || WAITING, false);
     // A status:change listener may have disconnected us already.
     if (!this.active) return this;
     this.expire();
     // While the Manager waits to reconnect, its timer decides when to try: an extra attempt now would
     // defeat the backoff.
-    if (!link.isWaitingToReconnect()) link.open();
-    if (this.#state === WAITING && link.isOpen()) this.#sendConnect();
+    if (io.state !== "reconnecting") io.open();
+    if (this.#state === WAITING && io.state === "open") this.#sendConnect();
     return this;
   }
 
@@ -381,7 +381,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const attempt = ++this.#attempt;
     const session = link.session();
     const settle = (ok: boolean, value: unknown): void => {
-      if (attempt !== this.#attempt || this.#state !== CONNECTING || link.session() !== session || !link.isOpen()) return;
+      if (attempt !== this.#attempt || this.#state !== CONNECTING || link.session() !== session || this.io.state !== "open") return;
       // Settled: a second call of the callback (or a late promise) is ignored as a superseded attempt.
       this.#attempt++;
       if (ok) {
