@@ -14,7 +14,10 @@ export interface ManagerLink {
   readonly timers: Timers;
   /** Lets Node exit while only this timer is pending, when the Manager has `autoUnref`. */
   unref(handle: TimerHandle): void;
-  /** Number of the current session, so a reply meant for an earlier session is never sent on a later one. */
+  /**
+   * Number of the current session, so a reply meant for an earlier session is never sent on a later one;
+   * changes on every transition, so a number read while open still read means the session is open.
+   */
   session(): number;
   attach(nsp: string, hooks: NamespaceHooks): void;
   /** The Manager closes its connection when no socket remains attached. */

@@ -381,7 +381,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const attempt = ++this.#attempt;
     const session = link.session();
     const settle = (ok: boolean, value: unknown): void => {
-      if (attempt !== this.#attempt || this.#state !== CONNECTING || link.session() !== session || this.io.state !== "open") return;
+      // (The same session number means the session is still open: every transition renumbers it.)
+      if (attempt !== this.#attempt || this.#state !== CONNECTING || link.session() !== session) return;
       // Settled: a second call of the callback (or a late promise) is ignored as a superseded attempt.
       this.#attempt++;
       if (ok) {
