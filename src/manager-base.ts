@@ -156,7 +156,7 @@ export abstract class ManagerBase<
    * const admin = manager.socket("/admin", { auth: { token } });
    */
   socket(nsp: string, opts?: SocketOptions): Socket<ListenEvents, EmitEvents> {
-    let socket = this.#socketOf(nsp);
+    let socket = this.socketOf(nsp);
     if (socket === undefined) {
       socket = new Socket<ListenEvents, EmitEvents>(this as unknown as Manager<ListenEvents, EmitEvents>, nsp, opts);
       this.#sockets = this.#sockets.concat(socket);
@@ -171,7 +171,8 @@ export abstract class ManagerBase<
     if (!this.#sockets.some((socket) => socket.active)) this.close();
   }
 
-  #socketOf(nsp: string): Socket<ListenEvents, EmitEvents> | undefined {
+  /** The Socket of namespace `nsp`, if it has one (the io() cache asks too: TypeScript-private, not #private). */
+  private socketOf(nsp: string): Socket<ListenEvents, EmitEvents> | undefined {
     return this.#sockets.find((socket) => socket.nsp === nsp);
   }
 
@@ -214,10 +215,6 @@ export abstract class ManagerBase<
   private detach(nsp: string, hooks: NamespaceHooks): void {
     if (this.nspHooks(nsp) === hooks) this.#attached = this.#without(nsp);
     if (this.#attached.length === 0) this.close();
-  }
-
-  private hasNamespace(nsp: string): boolean {
-    return !!this.#socketOf(nsp);
   }
 
   protected encode(packet: Packet): EncodedChunk[] {
