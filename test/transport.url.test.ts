@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { EngineSession } from "../src/engine/session";
 import { globalTimers } from "../src/internal/timers";
 import { nodePlatform } from "../src/platform/node";
 import { PollingTransport } from "../src/transports/polling";
@@ -73,5 +74,7 @@ test("IPv6 hosts are bracketed once; query values are encoded; sid appears once 
   );
   transport.sid = "s1d";
   assert.equal(new URL(transport.url()).searchParams.get("sid"), "s1d");
-  assert.equal(new URL(new WebSocketTransport(options({ hostname: "::1" })).url()).hostname, "[::1]");
+  // The session passes URL.hostname, which keeps an IPv6 address in brackets.
+  const session = new EngineSession("http://[::1]:3000", { transports: ["websocket"] });
+  assert.equal(new URL((session.transport as WebSocketTransport).url()).hostname, "[::1]");
 });

@@ -127,7 +127,7 @@ export class Decoder
   implements DecoderContract
 {
   /** @internal See kDecodeSink. Unset until the Manager sets it. */
-  declare [kDecodeSink]: DecodeSink | undefined;
+  [kDecodeSink]: DecodeSink | undefined = undefined;
   readonly #maxAttachments: number;
   /** The binary packet being assembled: its text part and where each attachment still expected goes, in order. */
   #pending: [packet: Packet, slots: Slot[]] | undefined;

@@ -308,7 +308,7 @@ function toPacket(decoded: unknown): Packet {
  */
 export class MsgpackDecoder extends Emitter<Record<string, never>, Record<string, never>, DecoderEvents> {
   /** @internal See kDecodeSink. Unset until the Manager sets it. */
-  declare [kDecodeSink]: DecodeSink | undefined;
+  [kDecodeSink]: DecodeSink | undefined = undefined;
 
   add(chunk: unknown): void {
     let bytes: Uint8Array;

@@ -2,6 +2,7 @@
 // keeps the heartbeat, buffers writes in order and closes once. Upgrading polling to another transport lives in
 // upgrade.ts and is reached only through the kit (entry points without polling never link it).
 
+import { heard } from "../internal/emitter";
 import { Emitter } from "@socket.io/component-emitter";
 import { invalidArg, invalidState, ProtocolError, TransportError } from "../errors";
 import { COMPRESSED, UNCOMPRESSED } from "../internal/constants";
@@ -156,7 +157,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     const target = parseTarget(uri);
     // Literals merged in one order: every session's object shares one hidden class (heap per client). Its
     // transports share it too, unless transportOptions gives one its own (see #create).
-    this.#fixed = {
+    this.#fixed = Object.assign({
       ...target,
       ...resolved,
       platform,
@@ -167,8 +168,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
         maxPayload: BaseEngineSession.#optionsMaxPayload,
         webtransport: opts.transportOptions?.webtransport,
         [kSession]: this,
-      ...perTransport(opts, target.uriQuery),
-    } as Fixed;
+    }, perTransport(opts, target.uriQuery)) as Fixed;
     this.binaryType = opts.binaryType ?? platform.defaultBinaryType;
     // Skip transports the runtime cannot create, unless none is left (then open() reports why).
     const order = allowed.filter((name) =>
@@ -245,7 +245,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   protected override _emitReserved<Ev extends keyof EngineEvents>(ev: Ev, ...args: Parameters<EngineEvents[Ev]>): this {
     this.#owner?.[kEngineEvent](this, ev, args);
     // component-emitter copies the arguments again even with nobody listening (most "data" events).
-    return this.hasListeners(ev) ? super._emitReserved(ev, ...args) : this;
+    return heard(this, ev) ? super._emitReserved(ev, ...args) : this;
   }
 
   // ---- TransportSink: how the current transport reports to its session ----
@@ -313,7 +313,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
   /** Emits a per-message event only when someone listens; true when a listener closed the session. */
   #emitIfHeard<E extends "packet" | "heartbeat" | "message">(event: E, ...args: Parameters<EngineEvents[E]>): boolean {
-    if (this.hasListeners(event)) this._emitReserved(event, ...args);
+    if (heard(this, event)) this._emitReserved(event, ...args);
     return this.#state === CLOSED;
   }
 
@@ -425,7 +425,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   }
 
   #queue(packet: EnginePacket, callback?: () => void): void {
-    if (this.hasListeners("packetCreate")) {
+    if (heard(this, "packetCreate")) {
       this._emitReserved("packetCreate", packet);
       if (this.#state === CLOSED) return;
     }

@@ -19,8 +19,9 @@ export function pickConnectOptions(_from: NodeConnectOptions): NodeConnectOption
  * Content-Length, then the bytes as they stream in, then (XMLHttpRequest counts compressed bytes) the decoded body.
  */
 export function request(init: HttpRequestInit, callback: HttpCallback): () => void {
-  const { method, url, body, headers = {} } = init;
-  const limit = init.maxBodyBytes ?? Infinity;
+  const { method, url, body, headers } = init;
+  // Undefined when there is no limit: every comparison with it is then false.
+  const limit = init.maxBodyBytes!;
   // Where neither exists (no browser has neither), calling fetch throws a ReferenceError naming it.
   const xhr = typeof XMLHttpRequest == "function" && !(init.client == "fetch" && typeof fetch == "function") ? new XMLHttpRequest() : undefined;
   let settled = false;
@@ -56,18 +57,19 @@ export function request(init: HttpRequestInit, callback: HttpCallback): () => vo
     };
     // "abort": by the browser (a page navigation), never by us (settled first).
     xhr.onerror = xhr.onabort = (event) => failed(event.type);
-    xhr.send(body ?? null);
+    xhr.send(body);
   } else {
     const controller = new AbortController();
     stop = () => controller.abort();
     fetch(url, {
       method,
-      body: body ?? null,
+      body,
       headers,
       credentials: init.withCredentials ? "include" : "same-origin",
       signal: controller.signal,
       cache: "no-store",
-    })
+      // An undefined body or headers is the same as none.
+    } as RequestInit)
       .then(async (response) => {
         const announced = +response.headers.get("content-length")!;
         if (over(announced, 1)) return;
@@ -77,7 +79,8 @@ export function request(init: HttpRequestInit, callback: HttpCallback): () => vo
         let text = "";
         let received = 0;
         for (let chunk; reader && !(chunk = await reader.read()).done; ) {
-          if (settled || over((received += chunk.value.byteLength))) return;
+          // Once aborted, the next read rejects (settle() ignores what follows).
+          if (over((received += chunk.value.byteLength))) return;
           text += decoder.decode(chunk.value, { stream: true });
         }
         settle(null, { status: response.status, body: text + decoder.decode() });

@@ -5,6 +5,7 @@
 import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from "node:http";
 import { request as httpsRequest, type RequestOptions as HttpsRequestOptions } from "node:https";
 import { connect as netConnect, type NetConnectOpts, type Socket } from "node:net";
+import { setImmediate } from "node:timers";
 import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
 import WebSocket from "ws";
 import { tooLargeError, TransportError } from "../errors";
@@ -189,6 +190,11 @@ class NodeWebSocket extends WebSocket implements WebSocketLike {
     else super(url, init.protocols, options);
     this.#socket = created;
     created = undefined;
+    // Nobody listens on this emitter (emit() above handles every event): drop the listener table EventEmitter
+    // made (a dictionary of about 160 bytes per client; on() makes a new one if ever called), and the URL copy
+    // `ws` keeps only for its `url` getter, which nothing here reads (about 80 bytes).
+    const own = this as unknown as { _events: unknown; _url: unknown };
+    own._events = own._url = undefined;
     this.#limit = options.maxPayload;
     if (tunnel !== undefined) this.#proxied = proxied;
     // The URL is only kept to store cookies: without a jar, its string is not kept for the connection's life.
@@ -206,9 +212,12 @@ class NodeWebSocket extends WebSocket implements WebSocketLike {
         this.onmessage?.({ data: args[1] ? args[0] : textOf(args[0]) });
         return true;
       case "pong": {
+        // Only the pong of a ping that left (ping() sets `at` when the frame goes out).
         const ping = this.#ping;
-        this.#ping = undefined;
-        ping?.onRtt(performance.now() - ping.at);
+        if (ping?.at) {
+          this.#ping = undefined;
+          ping.onRtt(performance.now() - ping.at);
+        }
         return true;
       }
       case "open":
@@ -267,11 +276,23 @@ class NodeWebSocket extends WebSocket implements WebSocketLike {
     }
   }
 
-  /** See WebSocketLike.ping: one ping frame in flight at most. */
+  /**
+   * See WebSocketLike.ping: one ping frame in flight at most. The frame leaves after what the caller's turn of
+   * the event loop does (setImmediate), never between a packet and the code it wakes: the first one is asked
+   * for right after the CONNECT reply, where its write would otherwise delay whatever awaits `connect`.
+   */
   override ping(onRtt: (ms: number) => void): void {
     if (this.#ping !== undefined || this.readyState !== WebSocket.OPEN) return;
-    this.#ping = { at: performance.now(), onRtt };
-    super.ping();
+    this.#ping = { at: 0, onRtt };
+    setImmediate(NodeWebSocket.#sendPing, this);
+  }
+
+  /** The deferred half of ping(): a socket closed meanwhile sends nothing and is never timed. */
+  static #sendPing(ws: NodeWebSocket): void {
+    const ping = ws.#ping;
+    if (ping === undefined || ws.readyState !== WebSocket.OPEN) return;
+    ping.at = performance.now();
+    WebSocket.prototype.ping.call(ws);
   }
 
   /** Lets the process exit while this WebSocket is the only thing left (autoUnref). */

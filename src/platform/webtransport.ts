@@ -28,7 +28,7 @@ export function createWebTransport(
   init: object,
 ): WebTransportLike {
   const Ctor = findWebTransport(impl);
-  if (typeof Ctor !== "function") {
+  if (!Ctor) {
     throw invalidState(
       DEV ? "no WebTransport in this runtime: pass an implementation as transportOptions.webtransport.WebTransport" : "",
     );

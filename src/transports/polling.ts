@@ -25,10 +25,9 @@ export function cutPayloads(records: string[], maxPayload: number): string[] {
   /** Bytes of the last body. */
   let size = 0;
   for (const record of records) {
-    const length = maxPayload > 0 ? utf8Length(record) : 0;
-    if (bodies.length > 0 && !(maxPayload > 0 && size + 1 + length > maxPayload)) {
+    const length = utf8Length(record);
+    if (bodies.length > 0 && (maxPayload <= 0 || (size += 1 + length) <= maxPayload)) {
       bodies[bodies.length - 1] += SEPARATOR + record;
-      size += 1 + length;
     } else {
       bodies.push(record);
       size = length;
@@ -51,6 +50,7 @@ export class PollingTransport extends Transport {
   #bodies: string[] = [];
   /** True from send() until the last body of that send was acknowledged. */
   #sending = false;
+  /** Set by every pause(): called once, by the check that moves "pausing" to "paused". */
   #onPaused: (() => void) | undefined;
 
   protected override isIdle(): boolean {
@@ -78,7 +78,6 @@ export class PollingTransport extends Transport {
   /** Undoes pause() when the upgrade failed: polling carries on. */
   resume(): void {
     if (this.state == "pausing" || this.state == "paused") {
-      this.#onPaused = undefined;
       this.state = "open";
       this.#poll();
       if (!this.#sending) this.drained();
@@ -100,29 +99,28 @@ export class PollingTransport extends Transport {
     });
   }
 
+  /** After this, only the close packet's POST and the GET it waits for call back (see #request). */
   protected override release(previous?: TransportState): void {
     const abortGet = this.#get;
     this.#post?.();
-    this.#get = this.#post = this.#onPaused = undefined;
     this.#bodies = [];
-    this.#sending = false;
     if ((previous == "open" || previous == "pausing") && this.sid !== null) {
       // Tell the server, so it ends the session as "transport close" at once instead of timing out. The GET
       // stays until then: the server answers it when it handles the close packet.
-      const abortClose = this.#request("1", () => abortGet?.());
-      if (this.opts.autoUnref) this.opts.platform.unref(abortClose);
+      this.#request("1", () => abortGet?.());
     } else {
       abortGet?.();
     }
   }
 
   #poll(): void {
-    this.#get ??= this.#checked(undefined, (body) => {
+    this.#get ??= this.#request(undefined, (body) => {
       this.#get = undefined;
       for (const record of body.split(SEPARATOR)) {
         const packet = decodeFrame(record, this.opts.binaryType());
-        if (this.state == "opening" && packet.type == "open") this.opened();
-        if (packet.type == "close") return this.end({ description: DEV ? "the server closed the polling transport" : "" });
+        // Only the first "open" opens (opened() checks the state).
+        if (packet.type == "open") this.opened();
+        if (packet.type == "close") return this.close({ description: DEV ? "the server closed the polling transport" : "" });
         if (!this.packet(packet)) return;
       }
       if (this.state == "open") this.#poll();
@@ -142,7 +140,7 @@ export class PollingTransport extends Transport {
     }
     // The server answers a POST as soon as it has read it: a round trip (plus the upload), unlike the GET.
     const sent = performance.now();
-    this.#post = this.#checked(body, () => {
+    this.#post = this.#request(body, () => {
       this.#post = undefined;
       this.sink?.onTransportRtt?.(performance.now() - sent);
       this.#postNext();
@@ -152,26 +150,15 @@ export class PollingTransport extends Transport {
   #checkPaused(): void {
     if (this.state == "pausing" && !this.#get && !this.#sending) {
       this.state = "paused";
-      const onPaused = this.#onPaused;
-      this.#onPaused = undefined;
-      onPaused?.();
+      this.#onPaused!();
     }
   }
 
-  /** A GET (no body) or a POST whose 200 response body goes to `done`; anything else fails the transport. */
-  #checked(body: string | undefined, done: (body: string) => void): () => void {
-    return this.#request(body, (error, response) => {
-      if (!error && response?.status == 200) return done(response.body);
-      // A body over maxReceiveSize comes back as the platform's own TransportError: keep its message.
-      this.end(
-        error instanceof TransportError
-          ? error
-          : new TransportError(body === undefined ? "xhr poll error" : "xhr post error", error ?? response?.status, response),
-      );
-    });
-  }
-
-  #request(body: string | undefined, callback: HttpCallback): () => void {
+  /**
+   * A GET (no body) or a POST whose 200 response body goes to `done`; anything else fails the transport. Once
+   * the transport is closed, only the close packet's POST is left: its `done` releases the GET either way.
+   */
+  #request(body: string | undefined, done: (body: string) => void): () => void {
     const { opts } = this;
     const { platform } = opts;
     const init = {
@@ -183,6 +170,16 @@ export class PollingTransport extends Transport {
       headers: opts.extraHeaders,
       maxBodyBytes: opts.maxReceiveSize,
     } as const;
+    const callback: HttpCallback = (error, response) => {
+      // Closed: a late answer goes to `done`, whose packets a closed transport drops (see packet()).
+      if (this.state == "closed" || (!error && response?.status == 200)) return done(response?.body ?? "");
+      // A body over maxReceiveSize comes back as the platform's own TransportError: keep its message.
+      this.close(
+        error instanceof TransportError
+          ? error
+          : new TransportError(body === undefined ? "xhr poll error" : "xhr post error", error ?? response?.status, response),
+      );
+    };
     const abort = platform.request ? platform.request(init, callback) : defaultRequest(init, callback);
     if (opts.autoUnref) platform.unref(abort);
     return abort;

@@ -1,6 +1,7 @@
 // The transport base: one state machine, URL building and the event contract the Engine session relies on.
 // Concrete transports (websocket.ts, polling.ts, webtransport.ts) implement the hooks; wire.ts encodes packets.
 
+import { heard } from "../internal/emitter";
 import { Emitter } from "@socket.io/component-emitter";
 import type { CloseDetails, EnginePacket, TransportInfo, TransportName, WebTransportOptions } from "../engine/types";
 import { invalidState, TransportError } from "../errors";
@@ -41,6 +42,7 @@ export interface TransportSink {
 /** Everything a transport needs, already resolved (defaults applied, per-transport overrides merged). */
 export interface TransportOptions extends NodeConnectOptions {
   secure: boolean;
+  /** As URL.hostname gives it: an IPv6 address in brackets. */
   hostname: string;
   /** Empty when the scheme's default port is used. */
   port: string;
@@ -109,11 +111,6 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
     this.doOpen();
   }
 
-  /** Closes from this side: emits nothing. Safe in any state, idempotent. */
-  close(): void {
-    this.end();
-  }
-
   send(packets: EnginePacket[]): void {
     if (!this.writable && !this.pipelinable) throw this.#misuse("send");
     this.doSend(packets);
@@ -127,16 +124,13 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
   /** The URL of the next connection or request; `extra` query parameters go last (polling's timestamp). */
   url(extra?: Record<string, string>): string {
     const { opts, name } = this;
-    const { hostname } = opts;
     let search = "";
     for (const [key, value] of Object.entries({ ...opts.query, EIO: "4", transport: name, sid: this.sid, ...extra })) {
       // No sid before the handshake, even one from the user's query.
       if (value != null) search += `&${encodeURIComponent(key)}=${encodeURIComponent(value)}`;
     }
     // WebTransport is HTTP/3: always over TLS.
-    return `${name == "websocket" ? "ws" : "http"}${opts.secure || name == "webtransport" ? "s" : ""}://${
-      hostname.includes(":") && hostname[0] != "[" ? `[${hostname}]` : hostname
-    }${opts.port ? ":" + opts.port : ""}/${opts.path.replace(/^\/|\/+$/g, "")}${opts.addTrailingSlash ? "/" : ""}?${search.slice(1)}`;
+    return `${name == "websocket" ? "ws" : "http"}${opts.secure || name == "webtransport" ? "s" : ""}://${opts.hostname}${opts.port ? ":" + opts.port : ""}/${opts.path.replace(/^\/|\/+$/g, "")}${opts.addTrailingSlash ? "/" : ""}?${search.slice(1)}`;
   }
 
   /** Called by subclasses when the transport can carry packets. */
@@ -152,7 +146,7 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
     if (this.state == "closed") return false;
     this.sink?.onTransportPacket(packet);
     // Per message: skip building an emit nobody listens to.
-    if (this.hasListeners("packet")) this._emitReserved("packet", packet);
+    if (heard(this, "packet")) this._emitReserved("packet", packet);
     return (this.state as TransportState) != "closed";
   }
 
@@ -164,10 +158,11 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
   }
 
   /**
-   * Closes the transport once: from this side without `reason` (close()); with one when the peer closed it (a
-   * close's details) or it failed (a TransportError), which is then reported after the resources are released.
+   * Closes the transport once; safe in any state, idempotent. Without `reason`: from this side, and nothing is
+   * emitted. Transports themselves pass one when the peer closed them (a close's details) or they failed (a
+   * TransportError), which is then reported after the resources are released.
    */
-  protected end(reason?: TransportError | CloseDetails): void {
+  close(reason?: TransportError | CloseDetails): void {
     const previous = this.state;
     if (previous == "closed") return;
     this.state = "closed";

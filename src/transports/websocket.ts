@@ -22,7 +22,7 @@ function ignoreError(): void {}
 export class WebSocketTransport extends Transport {
   readonly name: TransportName = "websocket";
 
-  #ws: WebSocketLike | null = null;
+  #ws: WebSocketLike | undefined;
   /** Sends whose frames wait for an asynchronous encoding (Blob to base64): later sends must wait for them. */
   #encoding = 0;
   /** A drain is due at the next tick, for every frame passed to the socket until then. */
@@ -36,24 +36,25 @@ export class WebSocketTransport extends Transport {
 
   // The socket's handlers: `this` is the socket (see kTransport).
 
+  // The transport is set while the handlers are: release() clears both.
+
   static #onSocketOpen(this: OwnedSocket): void {
-    this[kTransport]?.opened();
+    this[kTransport]!.opened();
   }
 
   static #onSocketMessage(this: OwnedSocket, { data }: { data: unknown }): void {
-    const transport = this[kTransport];
-    if (!transport) return;
+    const transport = this[kTransport]!;
     const { opts } = transport;
     // Undefined when there is no limit: every comparison below is then false.
     const limit = opts.maxReceiveSize!;
     // Where the platform could not refuse the frame while reading it (browsers), refuse it now. UTF-8 takes 1 to
-    // 3 bytes per UTF-16 unit of a string: only strings in between need counting.
+    // 3 bytes per UTF-16 unit of a string: only strings that could pass the limit need counting.
     if (
       typeof data == "string"
-        ? data.length > limit || (data.length * 3 > limit && utf8Length(data) > limit)
+        ? data.length * 3 > limit && utf8Length(data) > limit
         : ((data as ArrayBuffer).byteLength ?? (data as Blob).size) > limit
     ) {
-      return transport.end(tooLargeError(DEV ? "a WebSocket frame" : "", limit));
+      return transport.close(tooLargeError(DEV ? "a WebSocket frame" : "", limit));
     }
     const packet = decodeFrame(data, opts.binaryType());
     // The server's heartbeat sets the pace of our own pings: no timer of our own.
@@ -64,12 +65,16 @@ export class WebSocketTransport extends Transport {
   }
 
   static #onSocketError(this: OwnedSocket, event: unknown): void {
-    // The platform reports a frame over maxPayload as a TransportError of its own: keep its message.
-    this[kTransport]?.end(event instanceof TransportError ? event : new TransportError("websocket error", event));
+    this[kTransport]!.#fail(event);
   }
 
   static #onSocketClose(this: OwnedSocket, event: unknown): void {
-    this[kTransport]?.end({ description: DEV ? "websocket connection closed" : "", context: event });
+    this[kTransport]!.close({ description: DEV ? "websocket connection closed" : "", context: event });
+  }
+
+  /** The platform reports a frame over maxPayload as a TransportError of its own: it keeps its message. */
+  #fail(error: unknown): void {
+    this.close(error instanceof TransportError ? error : new TransportError("websocket error", error));
   }
 
   protected override isIdle(): boolean {
@@ -89,7 +94,7 @@ export class WebSocketTransport extends Transport {
       ws = this.#ws = opts.platform.createWebSocket(this.url(), { ...opts, headers: opts.extraHeaders, maxPayload: opts.maxReceiveSize });
     } catch (error) {
       // A bad URL or a missing WebSocket must not throw out of open(): report it like a connection failure.
-      opts.platform.nextTick(() => this.end(new TransportError("websocket error", error)));
+      opts.platform.nextTick(() => this.#fail(error));
       return;
     }
     const wanted = opts.binaryType();
@@ -126,31 +131,29 @@ export class WebSocketTransport extends Transport {
   }
 
   #sendFrames(frames: Frame[]): void {
-    const ws = this.#ws;
-    if (!ws || this.state == "closed") return;
+    // Sends start once open (see send()), when the socket exists; the state says whether it is still ours.
+    const ws = this.#ws!;
+    if (this.state == "closed") return;
     try {
       if (ws.sendBatch) ws.sendBatch(frames);
       else for (const frame of frames) ws.send(frame);
     } catch (error) {
-      return this.end(new TransportError("websocket error", error));
+      return this.#fail(error);
     }
     if (this.#drainDue) return;
     // The socket buffers the frames; report the drain after the caller's stack so it sees a consistent
     // state, once for all the sends made until then.
     this.#drainDue = true;
     this.opts.platform.nextTick(() => {
-      if (this.#drainDue) {
-        this.#drainDue = false;
-        this.drained();
-      }
+      this.#drainDue = false;
+      // Nothing once closed meanwhile (see drained()).
+      this.drained();
     });
   }
 
   /** A WebSocket needs no close packet: the close frame is the goodbye. */
   protected override release(): void {
-    const ws = this.#ws as OwnedSocket | null;
-    this.#ws = null;
-    this.#drainDue = false;
+    const ws = this.#ws as OwnedSocket | undefined;
     if (!ws) return;
     ws[kTransport] = undefined;
     ws.onopen = ws.onmessage = ws.onclose = null;

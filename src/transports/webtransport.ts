@@ -12,15 +12,15 @@ import { tooLargeError, TransportError } from "../errors";
 import { DEV } from "../internal/dev";
 import { createWebTransport, findWebTransport, type WebTransportLike } from "../platform/webtransport";
 import { Transport, type TransportOptions } from "./transport";
-import { bytesOf, decodeFrame, encodeAll, type Frame } from "./wire";
+import { decodeFrame, encodeAll, type Frame } from "./wire";
 
-// One of each for every WebTransport connection: neither keeps state between calls.
-let textEncoder: TextEncoder | undefined;
+// One for every WebTransport connection: it keeps no state between calls.
 let textDecoder: TextDecoder | undefined;
 
 /** One encoded packet as its frame: header and payload in one buffer. */
 async function toFrame(data: Frame): Promise<Uint8Array> {
-  const payload = typeof data == "string" ? (textEncoder ??= new TextEncoder()).encode(data) : bytesOf(data instanceof Blob ? await data.arrayBuffer() : data);
+  // A Blob turns all of them (text as UTF-8, buffers, views, Blobs) into bytes; a copy, but only on sending.
+  const payload = new Uint8Array(await new Blob([data as BlobPart]).arrayBuffer());
   const length = payload.length;
   const size = length < 126 ? 1 : length < 65536 ? 3 : 9;
   const frame = new Uint8Array(size + length);
@@ -37,16 +37,16 @@ export class WebTransportTransport extends Transport {
 
   /** Whether a WebTransport can be created with these options (an implementation given, or a global one). */
   static usable(opts: TransportOptions): boolean {
-    return findWebTransport(opts.webtransport?.WebTransport) !== undefined;
+    return !!findWebTransport(opts.webtransport?.WebTransport);
   }
 
-  #session: WebTransportLike | null = null;
-  #writer: WritableStreamDefaultWriter<Uint8Array> | null = null;
-  #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  #session: WebTransportLike | undefined;
+  #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   /** Sends not yet taken by the stream. */
   #pending = 0;
   /** The last send: the next one writes after it, so frames that encode later (Blob) keep their order. */
-  #written: Promise<unknown> = Promise.resolve();
+  #written: Promise<unknown> | undefined;
   /** Received bytes not yet parsed (chunks) and how many there are. */
   #chunks: Uint8Array[] = [];
   #buffered = 0;
@@ -62,34 +62,27 @@ export class WebTransportTransport extends Transport {
   }
 
   protected override doOpen(): void {
+    // Its synchronous part (up to the first await) creates the session: close() from here on closes it. Once
+    // the transport is closed, nothing the session's promises report matters any more (close() does nothing then).
+    this.#run().catch(this.#fail);
+  }
+
+  #fail = (error: unknown): void => this.close(new TransportError("webtransport error", error));
+
+  async #run(): Promise<void> {
     const init = this.opts.webtransport ?? {};
-    // One session per transport: once the transport is closed, nothing its promises report matters any more
-    // (end() does nothing then).
-    const fail = (error: unknown): void => this.end(new TransportError("webtransport error", error));
-    let session: WebTransportLike;
-    try {
-      session = this.#session = createWebTransport(init.WebTransport, this.url(), init);
-    } catch (error) {
-      this.opts.platform.nextTick(() => fail(error));
-      return;
-    }
-    session.closed.then((info) => this.end({ description: DEV ? "webtransport session closed" : "", context: info }), fail);
-    const read = (reader: ReadableStreamDefaultReader<Uint8Array>): unknown =>
-      reader.read().then(({ done, value }) => {
-        if (this.state == "closed") return;
-        if (done) this.end({ description: DEV ? "webtransport stream closed" : "" });
-        else if (this.#receive(value)) read(reader);
-      }, fail);
-    session.ready
-      .then(() => session.createBidirectionalStream())
-      .then((stream) => {
-        if (this.state == "closed") return;
-        this.#writer = stream.writable.getWriter();
-        read((this.#reader = stream.readable.getReader()));
-        const { sid } = this;
-        return this.#write([sid === null ? { type: "open" } : { type: "open", data: `{"sid":"${sid}"}` }]);
-      })
-      .then(() => this.opened(), fail);
+    const session = (this.#session = createWebTransport(init.WebTransport, this.url(), init));
+    session.closed.then((info) => this.close({ description: DEV ? "webtransport session closed" : "", context: info }), this.#fail);
+    await session.ready;
+    const stream = await session.createBidirectionalStream();
+    if (this.state == "closed") return;
+    this.#writer = stream.writable.getWriter();
+    const reader = (this.#reader = stream.readable.getReader());
+    const { sid } = this;
+    await this.#write([sid === null ? { type: "open" } : { type: "open", data: `{"sid":"${sid}"}` }]);
+    this.opened();
+    for (let chunk; !(chunk = await reader.read()).done; ) if (!this.#receive(chunk.value)) return;
+    this.close({ description: DEV ? "webtransport stream closed" : "" });
   }
 
   /** Parses the frames complete so far; false when the transport closed meanwhile. */
@@ -103,7 +96,8 @@ export class WebTransportTransport extends Transport {
       let at = 0;
       for (const part of this.#chunks) bytes.set(part, (at += part.length) - part.length);
     }
-    const limit = this.opts.maxReceiveSize ?? Infinity;
+    // Undefined when there is no limit: the comparison below is then false.
+    const limit = this.opts.maxReceiveSize!;
     let offset = 0;
     for (;;) {
       const available = bytes.length - offset;
@@ -119,16 +113,15 @@ export class WebTransportTransport extends Transport {
         for (let at = 1; at < start; at++) length = length * 256 + bytes[offset + at]!;
       }
       if (length > limit) {
-        this.end(tooLargeError(DEV ? "a WebTransport packet" : "", limit));
+        this.close(tooLargeError(DEV ? "a WebTransport packet" : "", limit));
         return false;
       }
       if (available < start + length) {
         this.#needed = start + length;
         break;
       }
-      const payload = bytes.subarray(offset + start, offset + start + length);
       const binary = bytes[offset]! > 0x7f;
-      offset += start + length;
+      const payload = bytes.subarray((offset += start), (offset += length));
       // slice(): the parser hands an ArrayBuffer view's whole buffer on, so binary gets one of its own.
       if (!this.packet(decodeFrame(binary ? payload.slice() : (textDecoder ??= new TextDecoder()).decode(payload), this.opts.binaryType()))) return false;
     }
@@ -143,7 +136,7 @@ export class WebTransportTransport extends Transport {
     const frames = new Promise<Frame[]>((done) => encodeAll(packets, !this.opts.forceBase64, done)).then((encoded) =>
       Promise.all(encoded.map(toFrame)),
     );
-    return (this.#written = Promise.all([frames, this.#written]).then<unknown>(
+    return (this.#written = Promise.all([frames, this.#written /* none yet: nothing to wait for */]).then<unknown>(
       ([framed]) => this.state != "closed" && Promise.all(framed.map((frame) => this.#writer!.write(frame))),
     ));
   }
@@ -152,24 +145,18 @@ export class WebTransportTransport extends Transport {
     this.#pending++;
     this.#write(packets).then(
       () => --this.#pending || this.drained(),
-      (error) => this.end(new TransportError("webtransport error", error)),
+      this.#fail,
     );
   }
 
   /** Closing the session is the goodbye: the server closes the Engine.IO socket with it. */
   protected override release(): void {
-    const session = this.#session;
-    this.#session = this.#writer = null;
-    this.#pending = 0;
-    this.#chunks = [];
-    this.#reader?.cancel().catch(ignore);
-    this.#reader = null;
+    // Whatever the cancel reports comes after the close: close() ignores it.
+    this.#reader?.cancel().catch(this.#fail);
     try {
-      session?.close();
+      this.#session?.close();
     } catch {
       // Closing a session that failed to open throws in some implementations: nothing is left to close.
     }
   }
 }
-
-function ignore(): void {}

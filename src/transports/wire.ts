@@ -10,10 +10,6 @@ export { utf8Length } from "../internal/utf8";
 /** An encoded packet: text, or binary where the transport carries binary. */
 export type Frame = RawData;
 
-/** The bytes of an ArrayBuffer or a view, without copying. */
-export const bytesOf = (data: ArrayBuffer | ArrayBufferView): Uint8Array =>
-  ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
-
 /**
  * Encodes `packets` (binary as binary frames, or as base64 text when `binary` is false) and hands the frames,
  * in order, to `done`: at once, or later when a Blob has to be read first.
