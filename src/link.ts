@@ -23,10 +23,11 @@ export interface ManagerLink {
   /** The Manager closes its connection when no socket remains attached. */
   detach(nsp: string, hooks: NamespaceHooks): void;
   encode(packet: Packet): EncodedChunk[];
-  /** Whether the transport takes a write right now without queueing it (volatile emits need that). */
-  transportWritable(): boolean;
-  /** Writes one encoded packet; false when the session cannot take it now (closed, closing, heartbeat expired: the caller keeps it). */
-  write(chunks: readonly EncodedChunk[], compress: boolean): boolean;
+  /**
+   * Writes one encoded packet; false when the session cannot take it now (closed, closing, heartbeat expired:
+   * the caller keeps it), and for a `volatile` one also when the transport would have to queue it.
+   */
+  write(chunks: readonly EncodedChunk[], compress: boolean, volatile?: boolean): boolean;
   /** The server broke the protocol: drop the connection as a "parse error" (reconnection follows). */
   protocolError(error: Error): void;
 }

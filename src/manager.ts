@@ -254,14 +254,10 @@ export class Manager<
     return this.#epoch;
   }
 
-  private transportWritable(): boolean {
-    return this.#state === "open" && this.#engine!.transport.writable;
-  }
-
-  private write(chunks: readonly EncodedChunk[], compress: boolean): boolean {
+  private write(chunks: readonly EncodedChunk[], compress: boolean, volatile?: boolean): boolean {
     const engine = this.#engine!;
     // A session whose heartbeat expired is as good as closed (its close follows): the caller keeps the packet.
-    if (this.#state !== "open" || engine.readyState !== "open" || engine.hasPingExpired()) return false;
+    if (this.#state !== "open" || engine.readyState !== "open" || engine.hasPingExpired() || (volatile && !engine.transport.writable)) return false;
     try {
       for (const chunk of chunks) engine.write(chunk as RawData, compress ? COMPRESSED : UNCOMPRESSED);
       return true;

@@ -194,7 +194,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     };
     let sent = false;
     if (volatile) {
-      sent = this.connected && this.#phase !== FLUSHING && !this.#buffer?.length && this.link.transportWritable() && this.#transmit(data, chunks, compress);
+      sent = this.connected && this.#phase !== FLUSHING && !this.#buffer?.length && this.#transmit(data, chunks, compress, true);
     } else if (this.connected && !this.#phase) {
       // Never overtake what waits.
       this.#flush();
@@ -433,9 +433,9 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     this.#flush();
   }
 
-  /** Writes a packet now if the session takes it, then tells the outgoing catch-all listeners. */
-  #transmit(data: unknown, chunks: readonly EncodedChunk[], compress: boolean): boolean {
-    if (!this.link.write(chunks, compress)) return false;
+  /** Writes a packet now if the session takes it (a volatile one: without queueing), then tells the outgoing catch-all listeners. */
+  #transmit(data: unknown, chunks: readonly EncodedChunk[], compress: boolean, volatile?: boolean): boolean {
+    if (!this.link.write(chunks, compress, volatile)) return false;
     if (Array.isArray(data)) for (const listener of this.#outgoing) (listener as (...a: unknown[]) => void).apply(this, data);
     return true;
   }
