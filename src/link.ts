@@ -12,8 +12,8 @@ import type { DisconnectDescription, DisconnectReason } from "./types";
  */
 export interface ManagerLink {
   readonly timers: Timers;
-  /** Lets Node exit while only this timer is pending, when the Manager has `autoUnref`. */
-  unref(handle: TimerHandle): void;
+  /** Sets a timer with `timers`; under the Manager's `autoUnref`, one that lets Node exit while only it is pending. */
+  startTimer(fn: () => void, ms: number): TimerHandle;
   /**
    * Number of the current session, so a reply meant for an earlier session is never sent on a later one;
    * changes on every transition, so a number read while open still read means the session is open.

@@ -4,7 +4,6 @@
 
 import { TimeoutError, nonNegative, AbortError } from "./errors";
 import { emitterOff, TypedEmitter } from "./internal/emitter";
-import type { TimerHandle } from "./internal/timers";
 import type { ManagerLink } from "./link";
 import type {
   AnyEventListener,
@@ -36,13 +35,6 @@ export const abortError = (signal: AbortSignal): AbortError => new AbortError(un
 export function whenAborted(signal: AbortSignal, fn: () => unknown): () => void {
   signal.addEventListener("abort", fn, { once: true });
   return () => signal.removeEventListener("abort", fn);
-}
-
-/** Sets a timer with the Manager's timers, unref'd under its `autoUnref`. */
-export function startTimer(link: ManagerLink, fn: () => void, ms: number): TimerHandle {
-  const timer = link.timers.setTimeout(fn, ms);
-  link.unref(timer);
-  return timer;
 }
 
 /** A copy of `listeners` with `listener` added (first when `first`) or, `add` false, removed (all when undefined). */
@@ -144,7 +136,7 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
       const timer =
         timeout === undefined
           ? undefined
-          : startTimer(link, () => settle(new TimeoutError(DEV ? `no "${String(ev)}" event in ${timeout} ms` : `${String(ev)} ${timeout}`)), timeout);
+          : link.startTimer(() => settle(new TimeoutError(DEV ? `no "${String(ev)}" event in ${timeout} ms` : `${String(ev)} ${timeout}`)), timeout);
     });
   }
 

@@ -204,8 +204,11 @@ export abstract class ManagerBase<
     return pickTimers(this.opts.useNativeTimers);
   }
 
-  protected unref(handle: TimerHandle): void {
-    if (this.opts.autoUnref) (this.opts.platform ?? defaultPlatform).unref(handle);
+  /** Sets a timer with its timers; under `autoUnref`, one that lets Node exit while only it is pending. */
+  protected startTimer(fn: () => void, ms: number): TimerHandle {
+    const timer = this.timers.setTimeout(fn, ms);
+    if (this.opts.autoUnref) (this.opts.platform ?? defaultPlatform).unref(timer);
+    return timer;
   }
 
   private attach(nsp: string, hooks: NamespaceHooks): void {

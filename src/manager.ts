@@ -311,7 +311,7 @@ export class Manager<
   /** Replaces the timer of the state. */
   #setTimer(fn: () => void, ms: number): void {
     this.#clearTimer();
-    this.unref((this.#timer = this.timers.setTimeout(fn, ms)));
+    this.#timer = this.startTimer(fn, ms);
   }
 
   /** The handle is kept: clearing a timer that already fired or was cleared does nothing (ids are not reused). */

@@ -9,7 +9,7 @@ import { emitLocally } from "./internal/emitter";
 import { rethrowLater } from "./internal/subscriptions";
 import type { TimerHandle } from "./internal/timers";
 import type { ManagerLink } from "./link";
-import { abortError, editListeners, Listeners, NO_LISTENERS, startTimer, whenAborted, type AnyListener } from "./listeners";
+import { abortError, editListeners, Listeners, NO_LISTENERS, whenAborted, type AnyListener } from "./listeners";
 import type { BufferDropReason, EventsMap, SocketOptions } from "./types";
 import { DEV } from "./internal/dev";
 
@@ -301,7 +301,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
         this.#drop(buffer.splice(i, 1)[0] as Packet, "expired", new SioError("ERR_EXPIRED", DEV ? `emit dropped: buffered over ${maxAge} ms` : `${maxAge}`));
       }
     }
-    if (next < Infinity) this.#expiry = startTimer(this.link, () => this.expire(), next - now);
+    if (next < Infinity) this.#expiry = this.link.startTimer(() => this.expire(), next - now);
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -450,8 +450,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     // (undefined <= n is false: no timeout, no timer.)
     const timer =
       (timeout as number) <= MAX_TIMER_DELAY
-        ? startTimer(
-            this.link,
+        ? this.link.startTimer(
             () => {
               if (!this.#take(id)) return;
               // Timed out before its packet could be sent: never send it.
