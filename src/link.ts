@@ -19,9 +19,10 @@ export interface ManagerLink {
    * changes on every transition, so a number read while open still read means the session is open.
    */
   session(): number;
-  attach(nsp: string, hooks: NamespaceHooks): void;
+  /** Attaches `hooks` for its namespace (replacing another socket's of the same namespace, if any). */
+  attach(hooks: NamespaceHooks): void;
   /** The Manager closes its connection when no socket remains attached. */
-  detach(nsp: string, hooks: NamespaceHooks): void;
+  detach(hooks: NamespaceHooks): void;
   encode(packet: Packet): EncodedChunk[];
   /**
    * Writes one encoded packet; false when the session cannot take it now (closed, closing, heartbeat expired:
@@ -34,6 +35,7 @@ export interface ManagerLink {
 
 /** What the Manager tells an attached Socket. @internal */
 export interface NamespaceHooks {
+  readonly nsp: string;
   onOpen(): void;
   onPacket(packet: Packet): void;
   onError(error: Error): void;

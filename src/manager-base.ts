@@ -70,11 +70,8 @@ export abstract class ManagerBase<
   readonly #encoder: Encoder;
   /** The Socket of each namespace (almost always one; an exact-size array costs less than a Map). */
   #sockets: Socket<ListenEvents, EmitEvents>[] = [];
-  /**
-   * The attached namespaces, as [hooks, nsp, hooks, nsp...] (hooks first: a namespace's hooks sit just before it,
-   * and a namespace not found reads index -2, undefined); replaced, never changed, so a loop reads a snapshot.
-   */
-  #attached: readonly unknown[] = [];
+  /** The hooks of the attached sockets (one per namespace); replaced, never changed, so a loop reads a snapshot. */
+  #attached: readonly NamespaceHooks[] = [];
 
   /** @throws SioError ERR_INVALID_ARG for an invalid setting or parser. */
   constructor(opts: ManagerOptions) {
@@ -178,21 +175,15 @@ export abstract class ManagerBase<
 
   /** The hooks of the socket attached for `nsp`. */
   protected nspHooks(nsp: string): NamespaceHooks | undefined {
-    const attached = this.#attached;
-    return attached[attached.indexOf(nsp) - 1] as NamespaceHooks | undefined;
-  }
-
-  #without(nsp: string): readonly unknown[] {
-    // Drops `nsp` and the hooks before it (hooks never equal a string).
-    return this.#attached.filter((entry, i, all) => entry !== nsp && all[i + 1] !== nsp);
+    // A loop rather than find(): no closure per received packet.
+    for (const hooks of this.#attached) if (hooks.nsp === nsp) return hooks;
+    return undefined;
   }
 
   /** Calls `method` of each attached socket, on a snapshot: sockets may detach from inside their listeners. */
   protected notify(method: keyof NamespaceHooks, ...args: unknown[]): void {
-    const attached = this.#attached;
-    for (let i = 0; i < attached.length; i += 2) {
-      const hooks = attached[i] as Record<string, (...args: unknown[]) => void>;
-      if (this.#attached.includes(hooks)) safely(() => hooks[method]!(...args));
+    for (const hooks of this.#attached) {
+      if (this.#attached.includes(hooks)) safely(() => (hooks[method] as (...args: unknown[]) => void)(...args));
     }
   }
 
@@ -211,12 +202,13 @@ export abstract class ManagerBase<
     return timer;
   }
 
-  private attach(nsp: string, hooks: NamespaceHooks): void {
-    this.#attached = this.#without(nsp).concat(hooks, nsp);
+  /** Attaches `hooks` in place of any other socket's of its namespace. */
+  private attach(hooks: NamespaceHooks): void {
+    this.#attached = this.#attached.filter((other) => other.nsp !== hooks.nsp).concat(hooks);
   }
 
-  private detach(nsp: string, hooks: NamespaceHooks): void {
-    if (this.nspHooks(nsp) === hooks) this.#attached = this.#without(nsp);
+  private detach(hooks: NamespaceHooks): void {
+    this.#attached = this.#attached.filter((other) => other !== hooks);
     if (this.#attached.length === 0) this.close();
   }
 

@@ -188,7 +188,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const io = this.io;
     const state = this.#state;
     if (state === CONNECTED) return this;
-    if (state === INACTIVE) this.link.attach(this.nsp, this as never);
+    if (state === INACTIVE) this.link.attach(this as never);
     this.#set(state || WAITING, false);
     // A status:change listener may have disconnected us already.
     if (!this.active) return this;
@@ -356,7 +356,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /** Detaches from the Manager; pending auth steps are ignored from now on. */
   #deactivate(): void {
     if (this.#state === INACTIVE) return;
-    this.link.detach(this.nsp, this as never);
+    this.link.detach(this as never);
     this.#set(INACTIVE);
     this.expire();
   }
