@@ -39,7 +39,8 @@ export interface NamespaceHooks {
   onOpen(): void;
   onPacket(packet: Packet): void;
   onError(error: Error): void;
-  onClose(reason: DisconnectReason, description?: DisconnectDescription): void;
+  /** `stop`: the Manager will not try again (its onStopped follows). */
+  onClose(reason: DisconnectReason, description: DisconnectDescription | undefined, stop: boolean): void;
   /**
    * The Manager gave up, every time it does (close(), reconnection off, attempts exhausted, a failed first open
    * told to its open() callbacks, a malformed URL): no connection will come.

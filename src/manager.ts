@@ -231,7 +231,7 @@ export class Manager<
       for (const callback of callbacks) safely(callback, aborted);
     }
     // Connected sockets were disconnected by us; the others learn that no connection will come.
-    this.notify(previous === "open" ? "onClose" : "onStopped", "io client disconnect");
+    this.notify(previous === "open" ? "onClose" : "onStopped", "io client disconnect", undefined, true);
     if (previous !== "idle" && previous !== "closed") this.#emit("close", "forced close");
     // Closed for good: the io() cache forgets it.
     evict(this as AnyManager);
@@ -433,7 +433,8 @@ export class Manager<
     // "forced close" from the engine itself means user code closed `manager.engine` directly: to the
     // sockets that is a lost connection, and it is followed by reconnection, as in socket.io-client.
     const socketReason: DisconnectReason = reason === "forced close" ? "transport close" : reason;
-    this.notify("onClose", socketReason, details);
+    // Whether it will try again, told with the news: #reconnect() gives up at once on these.
+    this.notify("onClose", socketReason, details, !this.reconnection() || this.reconnectionAttempts() < 1);
     this.#emit("close", reason, details);
     if (this.#epoch === epoch) this.#reconnect();
   }

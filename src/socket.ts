@@ -128,13 +128,14 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     emitLocally(this, "connect_error", [error]);
   }
 
-  /** The Manager's connection closed under us: wait for the next one (the Manager decides when). */
-  private onClose(reason: DisconnectReason, description?: DisconnectDescription): void {
+  /**
+   * The Manager's connection closed under us: wait for the next one (the Manager decides when). `stop`: the
+   * Manager will not try again (no "reconnecting" flash before its onStopped).
+   */
+  private onClose(reason: DisconnectReason, description: DisconnectDescription | undefined, stop: boolean): void {
     const previous = this.#state;
     if (previous === INACTIVE) return;
-    // Whether the Manager will try again, known before it says so: no "reconnecting" flash when it won't.
-    const io = this.io;
-    this.#set(WAITING, reason === "io client disconnect" || !io.reconnection() || io.reconnectionAttempts() < 1);
+    this.#set(WAITING, stop);
     if (previous === CONNECTED) this.#closed(reason, description);
     // The namespace handshake was cut short: a failed connection attempt, not a disconnection (a
     // "disconnect" is always preceded by its "connect"). socket.io-client emits "disconnect" here.
