@@ -232,7 +232,8 @@ export class Manager<
     }
     // Connected sockets were disconnected by us; the others learn that no connection will come.
     this.notify(previous === "open" ? "onClose" : "onStopped", "io client disconnect", undefined, true);
-    if (previous !== "idle" && previous !== "closed") this.#emit("close", "forced close");
+    // Every time, even with nothing to close (idle, closed already), as socket.io-client does.
+    this.#emit("close", "forced close");
     // Closed for good: the io() cache forgets it.
     evict(this as AnyManager);
     return this;

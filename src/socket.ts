@@ -356,7 +356,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   /** Detaches from the Manager; pending auth steps are ignored from now on. */
   #deactivate(): void {
-    if (this.#state === INACTIVE) return;
+    // Inactive already: detaching does nothing, but the Manager still closes if no socket is active (as
+    // socket.io-client's does when any socket disconnects).
     this.link.detach(this as never);
     this.#set(INACTIVE);
     this.expire();

@@ -114,6 +114,19 @@ clientTest("disconnect() of the last socket before it connected closes the Manag
   await expectNoEvent(loose(retrying), "reconnect_attempt", 100);
 });
 
+clientTest("an idle Manager whose only socket disconnects before ever connecting: close \"forced close\", nothing opens", async (t, lib) => {
+  const server = await startServer(t);
+  const manager = new lib.Manager(server.url, { ...quick, autoConnect: false, transports: ["websocket"] });
+  const socket = manager.socket("/");
+  t.after(() => manager._close());
+  const closes: unknown[] = [];
+  loose(manager).on("close", (reason: unknown) => closes.push(reason));
+  socket.disconnect();
+  assert.deepEqual(closes, ["forced close"]);
+  assert.deepEqual([manager._readyState, socket.active], ["closed", false]);
+  await expectNoEvent(loose(manager), "open", 100);
+});
+
 clientTest("_autoConnect reads the option and, set, decides whether new sockets connect", async (t, lib) => {
   const server = await startServer(t);
   server.io.of("/b");
