@@ -218,7 +218,8 @@ export class Manager<
   /**
    * Closes the connection and stops reconnecting. Connected sockets get `disconnect` with
    * "io client disconnect" and stay active: `socket.connect()` (or `manager.open()`) reconnects.
-   * Called automatically when the last active socket disconnects.
+   * Called automatically when the last active socket disconnects. Emits `close` ("forced close") every
+   * time, as socket.io-client does, even when there was nothing to close.
    */
   close(): this {
     const previous = this.#state;
