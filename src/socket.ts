@@ -331,10 +331,9 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   /**
    * Sets the state (callers change state last: a status:change listener may call connect() or disconnect()
-   * again) and derives the status. `stop`: true when the Manager stopped trying (gave up, closed,
-   * reconnection off: only connect() starts again), false when it tries (again), undefined when nothing
-   * changed on that side. Being connected makes the next attempt a reconnection, until the status is
-   * "disconnected".
+   * again) and derives the status. `stop` (read only for WAITING and CONNECTING): true when the Manager
+   * stopped trying (gave up, closed, reconnection off: only connect() starts again), false when it tries
+   * (again). Being connected makes the next attempt a reconnection, until the status is "disconnected".
    */
   #set(state: number, stop?: boolean): void {
     this.#state = state;
@@ -346,9 +345,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
           ? "disconnected"
           : from === "connected" || from === "reconnecting"
             ? "reconnecting"
-            : from === "disconnected" && stop === undefined
-              ? from
-              : "connecting";
+            : "connecting";
     if (to === from) return;
     this.#status = to;
     emitLocally(this, "status:change", [{ from, to }]);
