@@ -133,8 +133,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * Manager will not try again (no "reconnecting" flash before its onStopped).
    */
   private onClose(reason: DisconnectReason, description: DisconnectDescription | undefined, stop: boolean): void {
+    // (Only attached sockets hear it, and an attached socket is never INACTIVE: #deactivate detaches first.)
     const previous = this.#state;
-    if (previous === INACTIVE) return;
     this.#set(WAITING, stop);
     if (previous === CONNECTED) this.#closed(reason, description);
     // The namespace handshake was cut short: a failed connection attempt, not a disconnection (a
