@@ -4,7 +4,6 @@
 
 import { TimeoutError, nonNegative, AbortError } from "./errors";
 import { emitterOff, TypedEmitter } from "./internal/emitter";
-import type { TimerHandle } from "./internal/timers";
 import type { ManagerLink } from "./link";
 import type {
   AnyEventListener,
@@ -38,13 +37,6 @@ export function whenAborted(signal: AbortSignal, fn: () => unknown): () => void 
   return () => signal.removeEventListener("abort", fn);
 }
 
-/** Sets a timer with the Manager's timers, unref'd under its `autoUnref`. */
-export function startTimer(link: ManagerLink, fn: () => void, ms: number): TimerHandle {
-  const timer = link.timers.setTimeout(fn, ms);
-  link.unref(timer);
-  return timer;
-}
-
 /** A copy of `listeners` with `listener` added (first when `first`) or, `add` false, removed (all when undefined). */
 export function editListeners(listeners: readonly AnyListener[], listener: AnyListener | undefined, add?: boolean, first?: boolean): readonly AnyListener[] {
   if (add) return first ? [listener as AnyListener, ...listeners] : [...listeners, listener as AnyListener];
@@ -67,7 +59,9 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
    * several (a once() listener removes itself while they run).
    */
   protected dispatch(args: readonly unknown[]): void {
-    for (const listener of this.#anyListeners) (listener as Fn).apply(this, args as unknown[]);
+    // Indexed: a for-of allocates an iterator on every received event.
+    const any = this.#anyListeners;
+    for (let i = 0; i < any.length; i++) (any[i] as Fn).apply(this, args as unknown[]);
     let fns = (this as unknown as { _callbacks?: Record<string, Fn[]> })._callbacks?.["$" + (args[0] as string)];
     if (!fns) return;
     const rest = args.slice(1);
@@ -144,7 +138,7 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
       const timer =
         timeout === undefined
           ? undefined
-          : startTimer(link, () => settle(new TimeoutError(DEV ? `no "${String(ev)}" event in ${timeout} ms` : `${String(ev)} ${timeout}`)), timeout);
+          : link.startTimer(() => settle(new TimeoutError(DEV ? `no "${String(ev)}" event in ${timeout} ms` : `${String(ev)} ${timeout}`)), timeout);
     });
   }
 

@@ -7,11 +7,10 @@ import type { EngineSession } from "./engine/session";
 import type { RawData } from "./engine/types";
 import { invalidState, nonNegative } from "./errors";
 import { DEV } from "./internal/dev";
-import { kManagerLink } from "./internal/constants";
 import { TypedEmitter } from "./internal/emitter";
 import { rethrowLater } from "./internal/subscriptions";
 import { pickTimers, type TimerHandle, type Timers } from "./internal/timers";
-import type { ManagerLink, NamespaceHooks } from "./link";
+import type { NamespaceHooks } from "./link";
 import type { Manager, ManagerState } from "./manager";
 import { checkParser, SETTINGS } from "./manager-options";
 import { defaultPlatform } from "./platform/default";
@@ -50,7 +49,7 @@ export interface ManagerBase<ListenEvents extends EventsMap = DefaultEventsMap, 
 
 /**
  * The part of a Manager that does not depend on its connection's state: see Manager. Its members marked private
- * or protected are the link its Sockets and the io() cache use (src/link.ts), reached through `[kManagerLink]`.
+ * or protected are the link its Sockets and the io() cache use (src/link.ts): they read the Manager as a ManagerLink.
  */
 export abstract class ManagerBase<
   ListenEvents extends EventsMap = DefaultEventsMap,
@@ -71,11 +70,8 @@ export abstract class ManagerBase<
   readonly #encoder: Encoder;
   /** The Socket of each namespace (almost always one; an exact-size array costs less than a Map). */
   #sockets: Socket<ListenEvents, EmitEvents>[] = [];
-  /**
-   * The attached namespaces, as [hooks, nsp, hooks, nsp...] (hooks first: a namespace's hooks sit just before it,
-   * and a namespace not found reads index -2, undefined); replaced, never changed, so a loop reads a snapshot.
-   */
-  #attached: readonly unknown[] = [];
+  /** The hooks of the attached sockets (one per namespace); replaced, never changed, so a loop reads a snapshot. */
+  #attached: readonly NamespaceHooks[] = [];
 
   /** @throws SioError ERR_INVALID_ARG for an invalid setting or parser. */
   constructor(opts: ManagerOptions) {
@@ -157,7 +153,7 @@ export abstract class ManagerBase<
    * const admin = manager.socket("/admin", { auth: { token } });
    */
   socket(nsp: string, opts?: SocketOptions): Socket<ListenEvents, EmitEvents> {
-    let socket = this.#socketOf(nsp);
+    let socket = this.socketOf(nsp);
     if (socket === undefined) {
       socket = new Socket<ListenEvents, EmitEvents>(this as unknown as Manager<ListenEvents, EmitEvents>, nsp, opts);
       this.#sockets = this.#sockets.concat(socket);
@@ -172,62 +168,48 @@ export abstract class ManagerBase<
     if (!this.#sockets.some((socket) => socket.active)) this.close();
   }
 
-  #socketOf(nsp: string): Socket<ListenEvents, EmitEvents> | undefined {
+  /** The Socket of namespace `nsp`, if it has one (the io() cache asks too: TypeScript-private, not #private). */
+  private socketOf(nsp: string): Socket<ListenEvents, EmitEvents> | undefined {
     return this.#sockets.find((socket) => socket.nsp === nsp);
   }
 
   /** The hooks of the socket attached for `nsp`. */
   protected nspHooks(nsp: string): NamespaceHooks | undefined {
-    const attached = this.#attached;
-    return attached[attached.indexOf(nsp) - 1] as NamespaceHooks | undefined;
-  }
-
-  #without(nsp: string): readonly unknown[] {
-    // Drops `nsp` and the hooks before it (hooks never equal a string).
-    return this.#attached.filter((entry, i, all) => entry !== nsp && all[i + 1] !== nsp);
+    // A loop rather than find(): no closure per received packet.
+    for (const hooks of this.#attached) if (hooks.nsp === nsp) return hooks;
+    return undefined;
   }
 
   /** Calls `method` of each attached socket, on a snapshot: sockets may detach from inside their listeners. */
   protected notify(method: keyof NamespaceHooks, ...args: unknown[]): void {
-    const attached = this.#attached;
-    for (let i = 0; i < attached.length; i += 2) {
-      const hooks = attached[i] as Record<string, (...args: unknown[]) => void>;
-      if (this.#attached.includes(hooks)) safely(() => hooks[method]!(...args));
+    for (const hooks of this.#attached) {
+      if (this.#attached.includes(hooks)) safely(() => (hooks[method] as (...args: unknown[]) => void)(...args));
     }
   }
 
   // -------------------------------------------------------------------------------------------------------
   // The link members that do not depend on the connection (the others are Manager's). Private to TypeScript
-  // users; reached through [kManagerLink].
-
-  /** @internal */
-  get [kManagerLink](): ManagerLink & { hasNamespace(nsp: string): boolean } {
-    return this as never;
-  }
+  // users; a Socket reads its Manager as a ManagerLink.
 
   protected get timers(): Timers {
     return pickTimers(this.opts.useNativeTimers);
   }
 
-  private get autoConnect(): boolean {
-    return this._autoConnect;
+  /** Sets a timer with its timers; under `autoUnref`, one that lets Node exit while only it is pending. */
+  protected startTimer(fn: () => void, ms: number): TimerHandle {
+    const timer = this.timers.setTimeout(fn, ms);
+    if (this.opts.autoUnref) (this.opts.platform ?? defaultPlatform).unref(timer);
+    return timer;
   }
 
-  protected unref(handle: TimerHandle): void {
-    if (this.opts.autoUnref) (this.opts.platform ?? defaultPlatform).unref(handle);
+  /** Attaches `hooks` in place of any other socket's of its namespace. */
+  private attach(hooks: NamespaceHooks): void {
+    this.#attached = this.#attached.filter((other) => other.nsp !== hooks.nsp).concat(hooks);
   }
 
-  private attach(nsp: string, hooks: NamespaceHooks): void {
-    this.#attached = this.#without(nsp).concat(hooks, nsp);
-  }
-
-  private detach(nsp: string, hooks: NamespaceHooks): void {
-    if (this.nspHooks(nsp) === hooks) this.#attached = this.#without(nsp);
+  private detach(hooks: NamespaceHooks): void {
+    this.#attached = this.#attached.filter((other) => other !== hooks);
     if (this.#attached.length === 0) this.close();
-  }
-
-  private hasNamespace(nsp: string): boolean {
-    return !!this.#socketOf(nsp);
   }
 
   protected encode(packet: Packet): EncodedChunk[] {

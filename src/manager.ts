@@ -12,7 +12,7 @@ import { COMPRESSED, UNCOMPRESSED } from "./internal/constants";
 import { rethrowLater } from "./internal/subscriptions";
 import type { TimerHandle } from "./internal/timers";
 import { defaultPlatform } from "./platform/default";
-import { emitLocally } from "./internal/emitter";
+import { emitLocally, heard } from "./internal/emitter";
 import { ManagerBase, safely } from "./manager-base";
 import { locate, toError } from "./manager-options";
 import { evict } from "./registry";
@@ -38,7 +38,7 @@ type AnyManager = Manager<EventsMap, EventsMap>;
  * create one yourself for full control.
  *
  * It is also the link its Sockets (and the io() cache) use: the members marked private below and in ManagerBase
- * are that link (see src/link.ts), reached through `[kManagerLink]`; one object per client rather than two.
+ * are that link (see src/link.ts): a Socket reads its Manager as its link; one object per client rather than two.
  *
  * @example
  * const manager = new Manager("https://example.com", { reconnectionDelayMax: 10_000 });
@@ -148,8 +148,7 @@ export class Manager<
     this.opts.reconnection = !!v;
     if (!v && this.#state === "reconnecting") {
       this.#halt("closed");
-      this.#attempts = 0;
-      this.notify("onStopped");
+      this.#stopped();
     }
     return this;
   }
@@ -219,7 +218,8 @@ export class Manager<
   /**
    * Closes the connection and stops reconnecting. Connected sockets get `disconnect` with
    * "io client disconnect" and stay active: `socket.connect()` (or `manager.open()`) reconnects.
-   * Called automatically when the last active socket disconnects.
+   * Called automatically when the last active socket disconnects. Emits `close` ("forced close") every
+   * time, as socket.io-client does, even when there was nothing to close.
    */
   close(): this {
     const previous = this.#state;
@@ -231,11 +231,10 @@ export class Manager<
       const aborted = new AbortError(DEV ? "manager closed before the connection opened" : "");
       for (const callback of callbacks) safely(callback, aborted);
     }
-    if (previous !== "idle" && previous !== "closed") {
-      // Connected sockets were disconnected by us; the others learn that no connection will come.
-      this.notify(previous === "open" ? "onClose" : "onStopped", "io client disconnect");
-      this.#emit("close", "forced close");
-    }
+    // Connected sockets were disconnected by us; the others learn that no connection will come.
+    this.notify(previous === "open" ? "onClose" : "onStopped", "io client disconnect", undefined, true);
+    // Every time, even with nothing to close (idle, closed already), as socket.io-client does.
+    this.#emit("close", "forced close");
     // Closed for good: the io() cache forgets it.
     evict(this as AnyManager);
     return this;
@@ -251,31 +250,16 @@ export class Manager<
 
   // -------------------------------------------------------------------------------------------------------
   // The link members that depend on the connection (src/link.ts; the others are ManagerBase's). Private to
-  // TypeScript users; reached through [kManagerLink].
-
-  private isOpen(): boolean {
-    return this.#state === "open";
-  }
-
-  private isWaitingToReconnect(): boolean {
-    return this.#state === "reconnecting";
-  }
+  // TypeScript users; a Socket reads its Manager as a ManagerLink.
 
   private session(): number {
     return this.#epoch;
   }
 
-  private canSend(): boolean {
-    return this.isOpen() && this.#engine!.readyState === "open" && !this.#engine!.hasPingExpired();
-  }
-
-  private transportWritable(): boolean {
-    return this.isOpen() && this.#engine!.transport.writable;
-  }
-
-  private write(chunks: readonly EncodedChunk[], compress: boolean): boolean {
+  private write(chunks: readonly EncodedChunk[], compress: boolean, volatile?: boolean): boolean {
     const engine = this.#engine!;
-    if (!this.isOpen() || engine.readyState !== "open") return false;
+    // A session whose heartbeat expired is as good as closed (its close follows): the caller keeps the packet.
+    if (this.#state !== "open" || engine.readyState !== "open" || engine.hasPingExpired() || (volatile && !engine.transport.writable)) return false;
     try {
       for (const chunk of chunks) engine.write(chunk as RawData, compress ? COMPRESSED : UNCOMPRESSED);
       return true;
@@ -286,13 +270,13 @@ export class Manager<
   }
 
   private protocolError(error: Error): void {
-    if (this.isOpen()) this.#closeSession("parse error", error);
+    if (this.#state === "open") this.#closeSession("parse error", error);
   }
 
   /** A decoded packet (our own decoder calls it directly: see #onEngineOpen). */
   private onDecoded(packet: Packet): void {
     // Few apps listen to "packet": no emit (and its argument copies) for nobody.
-    if (this.hasListeners("packet")) this.#emit("packet", packet);
+    if (heard(this, "packet")) this.#emit("packet", packet);
     const hooks = this.nspHooks(packet.nsp);
     if (hooks) {
       try {
@@ -329,12 +313,13 @@ export class Manager<
   /** Replaces the timer of the state. */
   #setTimer(fn: () => void, ms: number): void {
     this.#clearTimer();
-    this.unref((this.#timer = this.timers.setTimeout(fn, ms)));
+    this.#timer = this.startTimer(fn, ms);
   }
 
-  /** The handle is kept: clearing a timer that already fired or was cleared does nothing (ids are not reused). */
+  /** Drops the handle too: a cleared one still holds its Timeout (about 120 bytes on every connected client). */
   #clearTimer(): void {
     this.timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   /**
@@ -356,9 +341,12 @@ export class Manager<
 
   /** The events of its engine, while the Manager is opening or open (see open()). */
   /** @internal */
-  [kEngineEvent](engine: EngineSession, event: keyof EngineEvents, [arg, details]: readonly unknown[]): void {
+  [kEngineEvent](engine: EngineSession, event: keyof EngineEvents, args: readonly unknown[]): void {
     const opening = this.#state === "opening";
     if (engine !== this.#engine || !(opening || this.#state === "open")) return;
+    // Indexed, not destructured: an array pattern runs the iterator protocol on every received message.
+    const arg = args[0];
+    const details = args[1];
     if (event === "data") {
       const decoder = this.#decoder;
       try {
@@ -424,17 +412,23 @@ export class Manager<
     this.#error(error);
     for (const callback of callbacks) safely(callback, error);
     if (this.#epoch !== epoch) return; // a listener opened or closed the Manager meanwhile
-    if (error === this.#target) {
-      // The URL will not get better: no reconnection loop.
-      this.#attempts = 0;
-      this.notify("onStopped");
+    if (error === this.#target || !(reconnecting || callbacks.length === 0)) {
+      // The URL will not get better, or the first open failed and its open() callbacks were told instead:
+      // no reconnection loop.
+      this.#stopped();
     } else if (reconnecting) {
       this.#emit("reconnect_error", error);
       if (this.#epoch === epoch) this.#reconnect();
-    } else if (callbacks.length === 0) {
+    } else {
       // The first open failed and nobody asked to be told instead: start the reconnection loop.
       this.#reconnect();
     }
+  }
+
+  /** Gave up: attached sockets learn that no connection will come (until connect() or open()). */
+  #stopped(): void {
+    this.#attempts = 0;
+    this.notify("onStopped");
   }
 
   /** The open session ended: the engine closed, or the server broke the protocol ("parse error"). */
@@ -445,16 +439,18 @@ export class Manager<
     // "forced close" from the engine itself means user code closed `manager.engine` directly: to the
     // sockets that is a lost connection, and it is followed by reconnection, as in socket.io-client.
     const socketReason: DisconnectReason = reason === "forced close" ? "transport close" : reason;
-    this.notify("onClose", socketReason, details);
+    // Whether it will try again, told with the news: #reconnect() gives up at once on these.
+    this.notify("onClose", socketReason, details, !this.reconnection() || this.reconnectionAttempts() < 1);
     this.#emit("close", reason, details);
     if (this.#epoch === epoch) this.#reconnect();
   }
 
   #reconnect(): void {
-    if (!this.reconnection()) return;
+    if (!this.reconnection()) return this.#stopped();
     if (this.#attempts >= this.reconnectionAttempts()) {
-      this.#attempts = 0;
       this.#emit("reconnect_failed");
+      // Unless a listener opened it again.
+      if (this.#state === "closed") this.#stopped();
       return;
     }
     this.#state = "reconnecting";

@@ -9,7 +9,7 @@ import { emitLocally } from "./internal/emitter";
 import { rethrowLater } from "./internal/subscriptions";
 import type { TimerHandle } from "./internal/timers";
 import type { ManagerLink } from "./link";
-import { abortError, editListeners, Listeners, NO_LISTENERS, startTimer, whenAborted, type AnyListener } from "./listeners";
+import { abortError, editListeners, Listeners, NO_LISTENERS, whenAborted, type AnyListener } from "./listeners";
 import type { BufferDropReason, EventsMap, SocketOptions } from "./types";
 import { DEV } from "./internal/dev";
 
@@ -194,7 +194,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     };
     let sent = false;
     if (volatile) {
-      sent = this.connected && this.#phase !== FLUSHING && !this.#buffer?.length && this.link.transportWritable() && this.#transmit(data, chunks, compress);
+      sent = this.connected && this.#phase !== FLUSHING && !this.#buffer?.length && this.#transmit(data, chunks, compress, true);
     } else if (this.connected && !this.#phase) {
       // Never overtake what waits.
       this.#flush();
@@ -256,7 +256,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
       if (this.connected && link.session() === session) {
         // Throws for an argument the parser cannot encode, before anything is marked sent.
         const chunks = link.encode({ type: PacketType.ACK, nsp: this.nsp, id, data: args });
-        if (link.canSend()) link.write(chunks, true);
+        link.write(chunks, true);
       }
       sent = true;
     };
@@ -301,7 +301,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
         this.#drop(buffer.splice(i, 1)[0] as Packet, "expired", new SioError("ERR_EXPIRED", DEV ? `emit dropped: buffered over ${maxAge} ms` : `${maxAge}`));
       }
     }
-    if (next < Infinity) this.#expiry = startTimer(this.link, () => this.expire(), next - now);
+    if (next < Infinity) this.#expiry = this.link.startTimer(() => this.expire(), next - now);
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -433,9 +433,9 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     this.#flush();
   }
 
-  /** Writes a packet now if the session takes it, then tells the outgoing catch-all listeners. */
-  #transmit(data: unknown, chunks: readonly EncodedChunk[], compress: boolean): boolean {
-    if (!this.link.canSend() || !this.link.write(chunks, compress)) return false;
+  /** Writes a packet now if the session takes it (a volatile one: without queueing), then tells the outgoing catch-all listeners. */
+  #transmit(data: unknown, chunks: readonly EncodedChunk[], compress: boolean, volatile?: boolean): boolean {
+    if (!this.link.write(chunks, compress, volatile)) return false;
     if (Array.isArray(data)) for (const listener of this.#outgoing) (listener as (...a: unknown[]) => void).apply(this, data);
     return true;
   }
@@ -450,8 +450,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     // (undefined <= n is false: no timeout, no timer.)
     const timer =
       (timeout as number) <= MAX_TIMER_DELAY
-        ? startTimer(
-            this.link,
+        ? this.link.startTimer(
             () => {
               if (!this.#take(id)) return;
               // Timed out before its packet could be sent: never send it.

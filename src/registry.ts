@@ -18,7 +18,6 @@
 // A Manager closed for good (manager.close(), or its last active socket disconnected) leaves the cache.
 
 import type { Manager } from "./manager";
-import { kManagerLink } from "./internal/constants";
 import { DEFAULTS, locate } from "./manager-options";
 import { checkSocketOptions, type Socket } from "./socket";
 import type { ParsedUrl } from "./url";
@@ -108,7 +107,7 @@ export function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEv
     const wanted = { ...options, query: Object.keys(query).length > 0 ? query : undefined };
     manager = [...cache.keys()].find((cached) => cache.get(cached) === server && cached.constructor === type && agrees(cached.opts, wanted)) as typeof manager;
     if (manager === undefined) cache.set((manager = create()) as AnyManager, server);
-    else if (manager[kManagerLink].hasNamespace(url.nsp!)) manager = undefined;
+    else if ((manager as unknown as { socketOf(nsp: string): unknown }).socketOf(url.nsp!)) manager = undefined;
   }
   return (manager ?? create()).socket(url.nsp ?? "/", options);
 }

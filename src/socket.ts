@@ -6,7 +6,7 @@
 import { isObject, PacketType, type Packet } from "./codec/packet";
 import { ConnectError, invalidArg, invalidState, nonNegative, ProtocolError, SioError, TransportError } from "./errors";
 import { CLIENT_ID_KEY, newClientId } from "./exactly-once";
-import { kManagerLink, RESERVED_EVENTS } from "./internal/constants";
+import { RESERVED_EVENTS } from "./internal/constants";
 import { emitLocally } from "./internal/emitter";
 import { rethrowLater } from "./internal/subscriptions";
 import type { ManagerLink, NamespaceHooks } from "./link";
@@ -99,7 +99,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.nsp = nsp;
     this.auth = opts.auth;
     if (opts.exactlyOnce) this.#ids = { client: newClientId() };
-    if (this.link.autoConnect) this.open();
+    if (io._autoConnect) this.open();
   }
 
   /** Events received before the namespace handshake completed; delivered right after `connect`. */
@@ -111,9 +111,9 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.#received = buffer;
   }
 
-  /** @internal What the Manager lends this socket (timers, writes, attach/detach): read from it, not kept. */
+  /** @internal The Manager, as what it lends this socket (timers, writes, attach/detach: its private members). */
   protected get link(): ManagerLink {
-    return this.io[kManagerLink];
+    return this.io as never;
   }
 
   // What the Manager tells this socket once attached (NamespaceHooks, src/link.ts): TypeScript-private
@@ -125,18 +125,17 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   private onError(error: Error): void {
     if (this.#state === CONNECTED) return;
-    this.#checkManager();
     emitLocally(this, "connect_error", [error]);
   }
 
-  /** The Manager's connection closed under us: wait for the next one (the Manager decides when). */
-  private onClose(reason: DisconnectReason, description?: DisconnectDescription): void {
+  /**
+   * The Manager's connection closed under us: wait for the next one (the Manager decides when). `stop`: the
+   * Manager will not try again (no "reconnecting" flash before its onStopped).
+   */
+  private onClose(reason: DisconnectReason, description: DisconnectDescription | undefined, stop: boolean): void {
+    // (Only attached sockets hear it, and an attached socket is never INACTIVE: #deactivate detaches first.)
     const previous = this.#state;
-    if (previous === INACTIVE) return;
-    // Whether the Manager will try again, known before it says so: no "reconnecting" flash when it won't.
-    const io = this.io;
-    this.#checkManager();
-    this.#set(WAITING, reason === "io client disconnect" || !io.reconnection() || io.reconnectionAttempts() < 1);
+    this.#set(WAITING, stop);
     if (previous === CONNECTED) this.#closed(reason, description);
     // The namespace handshake was cut short: a failed connection attempt, not a disconnection (a
     // "disconnect" is always preceded by its "connect"). socket.io-client emits "disconnect" here.
@@ -149,7 +148,10 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     }
   }
 
-  /** The Manager stopped trying: no connection will come until connect(). */
+  /**
+   * The Manager stopped trying (close(), reconnection off, attempts exhausted, a failed open() told its
+   * callbacks instead, a malformed URL): no connection will come until connect().
+   */
   private onStopped(): void {
     this.#set(this.#state, true);
   }
@@ -184,18 +186,18 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   /** Connects (or reconnects) this namespace; opens the Manager's connection if needed. */
   connect(): this {
-    const link = this.link;
+    const io = this.io;
     const state = this.#state;
     if (state === CONNECTED) return this;
-    if (state === INACTIVE) link.attach(this.nsp, this as never);
+    if (state === INACTIVE) this.link.attach(this as never);
     this.#set(state || WAITING, false);
     // A status:change listener may have disconnected us already.
     if (!this.active) return this;
     this.expire();
     // While the Manager waits to reconnect, its timer decides when to try: an extra attempt now would
     // defeat the backoff.
-    if (!link.isWaitingToReconnect()) link.open();
-    if (this.#state === WAITING && link.isOpen()) this.#sendConnect();
+    if (io.state !== "reconnecting") io.open();
+    if (this.#state === WAITING && io.state === "open") this.#sendConnect();
     return this;
   }
 
@@ -212,7 +214,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const link = this.link;
     const wasConnected = this.#state === CONNECTED;
     // DISCONNECT: sent now or not at all (it means nothing on a later connection).
-    if (wasConnected && link.canSend()) link.write(link.encode({ type: PacketType.DISCONNECT, nsp: this.nsp }), true);
+    if (wasConnected) link.write(link.encode({ type: PacketType.DISCONNECT, nsp: this.nsp }), true);
     this.#deactivate();
     if (wasConnected) this.#closed("io client disconnect");
     return this;
@@ -329,10 +331,9 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   /**
    * Sets the state (callers change state last: a status:change listener may call connect() or disconnect()
-   * again) and derives the status. `stop`: true when the Manager stopped trying (gave up, closed,
-   * reconnection off: only connect() starts again), false when it tries (again), undefined when nothing
-   * changed on that side. Being connected makes the next attempt a reconnection, until the status is
-   * "disconnected".
+   * again) and derives the status. `stop` (read only for WAITING and CONNECTING): true when the Manager
+   * stopped trying (gave up, closed, reconnection off: only connect() starts again), false when it tries
+   * (again). Being connected makes the next attempt a reconnection, until the status is "disconnected".
    */
   #set(state: number, stop?: boolean): void {
     this.#state = state;
@@ -344,29 +345,17 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
           ? "disconnected"
           : from === "connected" || from === "reconnecting"
             ? "reconnecting"
-            : from === "disconnected" && stop === undefined
-              ? from
-              : "connecting";
+            : "connecting";
     if (to === from) return;
     this.#status = to;
     emitLocally(this, "status:change", [{ from, to }]);
   }
 
-  /**
-   * The Manager lost or failed a connection: it decides whether to try again right after telling its
-   * sockets (no listener on it needed), so its verdict is read a microtask later.
-   */
-  #checkManager(): void {
-    queueMicrotask(() => {
-      const state = this.io.state;
-      if (this.active && (state === "closed" || state === "idle")) this.#set(this.#state, true);
-    });
-  }
-
   /** Detaches from the Manager; pending auth steps are ignored from now on. */
   #deactivate(): void {
-    if (this.#state === INACTIVE) return;
-    this.link.detach(this.nsp, this as never);
+    // Inactive already: detaching does nothing, but the Manager still closes if no socket is active (as
+    // socket.io-client's does when any socket disconnects).
+    this.link.detach(this as never);
     this.#set(INACTIVE);
     this.expire();
   }
@@ -391,7 +380,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const attempt = ++this.#attempt;
     const session = link.session();
     const settle = (ok: boolean, value: unknown): void => {
-      if (attempt !== this.#attempt || this.#state !== CONNECTING || link.session() !== session || !link.isOpen()) return;
+      // (The same session number means the session is still open: every transition renumbers it.)
+      if (attempt !== this.#attempt || this.#state !== CONNECTING || link.session() !== session) return;
       // Settled: a second call of the callback (or a late promise) is ignored as a superseded attempt.
       this.#attempt++;
       if (ok) {

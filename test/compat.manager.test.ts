@@ -88,6 +88,45 @@ clientTest("_destroy(socket) closes the connection only when no socket of the Ma
   assert.equal(lone._readyState, "closed");
 });
 
+clientTest("disconnect() of the last socket before it connected closes the Manager, opening or waiting to reconnect", async (t, lib) => {
+  const server = await startServer(t);
+  // Opening: the connection attempt is abandoned, the server never sees a namespace connection.
+  const manager = new lib.Manager(server.url, { ...quick, transports: ["websocket"] });
+  const socket = manager.socket("/");
+  t.after(() => manager._close());
+  assert.equal(manager._readyState, "opening");
+  const closed = once(loose(manager), "close");
+  socket.disconnect();
+  assert.deepEqual([manager._readyState, manager._reconnecting, socket.active], ["closed", false, false]);
+  await closed;
+  await expectNoEvent(loose(manager), "open", 100);
+  assert.equal(server.io.of("/").sockets.size, 0);
+
+  // Waiting to reconnect (the server is gone): no further attempt.
+  await server.close();
+  const retrying = new lib.Manager(server.url, { ...quick, reconnectionDelay: 60_000, reconnectionDelayMax: 60_000, transports: ["websocket"] });
+  const waiting = retrying.socket("/");
+  t.after(() => retrying._close());
+  await once(loose(retrying), "error");
+  assert.equal(retrying._reconnecting, true);
+  waiting.disconnect();
+  assert.deepEqual([retrying._readyState, retrying._reconnecting, waiting.active], ["closed", false, false]);
+  await expectNoEvent(loose(retrying), "reconnect_attempt", 100);
+});
+
+clientTest("an idle Manager whose only socket disconnects before ever connecting: close \"forced close\", nothing opens", async (t, lib) => {
+  const server = await startServer(t);
+  const manager = new lib.Manager(server.url, { ...quick, autoConnect: false, transports: ["websocket"] });
+  const socket = manager.socket("/");
+  t.after(() => manager._close());
+  const closes: unknown[] = [];
+  loose(manager).on("close", (reason: unknown) => closes.push(reason));
+  socket.disconnect();
+  assert.deepEqual(closes, ["forced close"]);
+  assert.deepEqual([manager._readyState, socket.active], ["closed", false]);
+  await expectNoEvent(loose(manager), "open", 100);
+});
+
 clientTest("_autoConnect reads the option and, set, decides whether new sockets connect", async (t, lib) => {
   const server = await startServer(t);
   server.io.of("/b");

@@ -7,7 +7,7 @@ import type { Packet } from "./packet";
  * @internal Key of a decoder's direct receiver. The Manager sets it on the default Decoder so packets go straight
  * to it: a "decoded" listener costs a listener table and a closure per connection, thousands of them in a load
  * test. Custom parsers keep the emitter seam of packet.ts; with no receiver set, a built-in decoder emits as well.
- * Described in development builds only, as kManagerLink.
+ * Described in development builds only.
  */
 export const kDecodeSink: unique symbol = Symbol(DEV ? "siolink.decodeSink" : undefined);
 

@@ -1,13 +1,4 @@
-// Names and values shared by the layers: the internal link key, the reserved event names, write options.
-
-import { DEV } from "./dev";
-
-/**
- * Key of the link a Manager hands to its Sockets and to the io() cache. A symbol rather than a public
- * method, so user code never calls into it by accident and it does not show up in autocompletion. Described in
- * development builds only (a name for debuggers): production builds leave the text out.
- */
-export const kManagerLink: unique symbol = /* @__PURE__ */ Symbol(DEV ? "siolink.managerLink" : undefined);
+// Names and values shared by the layers: the reserved event names, write options.
 
 /** Socket event names users may listen to but never emit: the library emits them itself. */
 export const RESERVED_EVENTS: ReadonlySet<string> = /* @__PURE__ */ new Set([
