@@ -44,9 +44,8 @@ export class WebSocketTransport extends Transport {
 
   static #onSocketMessage(this: OwnedSocket, { data }: { data: unknown }): void {
     const transport = this[kTransport]!;
-    const { opts } = transport;
     // Undefined when there is no limit: every comparison below is then false.
-    const limit = opts.maxReceiveSize!;
+    const limit = transport.opts.maxReceiveSize!;
     // Where the platform could not refuse the frame while reading it (browsers), refuse it now. UTF-8 takes 1 to
     // 3 bytes per UTF-16 unit of a string: only strings that could pass the limit need counting.
     if (
