@@ -218,14 +218,14 @@ export class Manager<
   /**
    * Closes the connection and stops reconnecting. Connected sockets get `disconnect` with
    * "io client disconnect" and stay active: `socket.connect()` (or `manager.open()`) reconnects.
-   * Called automatically when the last active socket disconnects. Emits `close` ("forced close") every
-   * time, as socket.io-client does, even when there was nothing to close.
+   * Called automatically when the last active socket disconnects. Emits `close` ("forced close"), also when
+   * idle as socket.io-client does, but only once: closing a closed Manager emits nothing.
    */
   close(): this {
     const previous = this.#state;
     const callbacks = this.#takeCallbacks();
     this.#attempts = 0;
-    this.#halt(previous === "idle" ? previous : "closed");
+    this.#halt("closed");
     if (callbacks.length > 0) {
       // Made only for someone waiting: most closes have no open() callback (an Error captures a stack).
       const aborted = new AbortError(DEV ? "manager closed before the connection opened" : "");
@@ -233,8 +233,9 @@ export class Manager<
     }
     // Connected sockets were disconnected by us; the others learn that no connection will come.
     this.notify(previous === "open" ? "onClose" : "onStopped", "io client disconnect", undefined, true);
-    // Every time, even with nothing to close (idle, closed already), as socket.io-client does.
-    this.#emit("close", "forced close");
+    // Also when idle, as socket.io-client does; but not again once closed: a close listener that calls
+    // socket.disconnect() (which closes the Manager) would otherwise recurse without end.
+    if (previous !== "closed") this.#emit("close", "forced close");
     // Closed for good: the io() cache forgets it.
     evict(this as AnyManager);
     return this;

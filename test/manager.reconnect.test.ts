@@ -284,3 +284,26 @@ test("autoUnref: a Manager retrying forever does not keep Node alive", { timeout
   assert.equal(code, 0);
   assert.ok(output.length >= 1, "it did try to connect");
 });
+
+test("a close listener that disconnects the socket gets one close: an already closed Manager emits no other", async (t) => {
+  const server = await startServer(t);
+  // The server drops every connection before the namespace answers: the Manager closes with reconnection off.
+  server.io.engine.on("connection", (raw: { close(): void }) => setImmediate(() => raw.close()));
+  const socket = io(server.url, { forceNew: true, reconnection: false, transports: ["websocket"] });
+  t.after(() => socket.io._close());
+  const reasons: string[] = [];
+  socket.io.on("close", (reason) => {
+    reasons.push(reason);
+    socket.disconnect(); // closes the Manager again: it must not emit (and recurse) a second time
+  });
+  await waitFor(() => reasons.length > 0);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(reasons, ["transport close"]);
+  // Idle (never opened): the first close is reported, a second is not.
+  const idle = new Manager(server.url, { autoConnect: false });
+  const idleReasons: string[] = [];
+  idle.on("close", (reason) => idleReasons.push(reason));
+  idle.close();
+  idle.close();
+  assert.deepEqual(idleReasons, ["forced close"]);
+});
