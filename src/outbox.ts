@@ -36,19 +36,18 @@ interface Queued {
   r: (() => void) | undefined;
   /** Under `retries`: how many tries went out (undefined: not a retried emit). */
   n?: number | undefined;
-  /** Under `retries`: the user's callback, called once at the end (error-first). */
-  q?: AckCallback | undefined;
-  /** Under `retries`: a try awaits its reply. */
-  p?: boolean;
-  /** Under `retries`: the timeout of each try. */
-  t?: number | undefined;
+  /** The user's callback (under `retries`: called once at the end). */
+  q: AckCallback | undefined;
+  /** The timeout of its acknowledgement (under `retries`: of each try). */
+  t: number | undefined;
+  /** Its callback is error-first (always under `retries`). */
+  e: boolean;
+  /** The timer of its pending acknowledgement. */
+  h: TimerHandle | undefined;
 }
 
 /** Queued emits by packet, for every socket: packets users put in sendBuffer themselves have none. */
 const QUEUED = /* @__PURE__ */ new WeakMap<Packet, Queued>();
-
-/** A pending acknowledgement: its callback, whether it is error-first, its timeout, what releases its signal. */
-type Ack = [fn: AckCallback, withError: boolean, timer: TimerHandle | undefined, release: (() => void) | undefined];
 
 /** Node fires longer timers at once (with a warning): a longer timeout means "no timeout". */
 const MAX_TIMER_DELAY = 2_147_483_647;
@@ -112,8 +111,11 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
   protected readonly opts: SocketOptions;
   /** Listeners called for every outgoing event when it is sent (onAnyOutgoing); replaced, never changed. */
   #outgoing = NO_LISTENERS;
-  /** Pending acknowledgements by packet id: created by the first emit that wants one. */
-  #acks: Map<number, Ack> | undefined;
+  /**
+   * Pending acknowledgements by packet id, created by the first emit that wants one: the emit's record, a plain
+   * emit's under its id, a retried emit's under the id of its try in flight.
+   */
+  #acks: Map<number, Queued> | undefined;
   #nextId = 0;
   /** Under `retries`: the emit sent at least once, out of the queue; resent until answered or out of tries. */
   #inflight: Packet | undefined;
@@ -176,6 +178,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     if (ack && !retried) packet.id = this.#nextId++;
     // Encoded now: arguments the parser cannot encode throw here, before anything is registered.
     const chunks = this.link.encode(packet);
+    const withError = retried || errorFirst || timeout !== undefined || !!signal;
     const queued: Queued = {
       c: chunks,
       at: Date.now(),
@@ -183,11 +186,12 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
       n: retried ? 0 : undefined,
       q: ack,
       t: timeout,
+      e: withError,
+      h: undefined,
     };
     const id = packet.id;
-    const withError = errorFirst || timeout !== undefined || !!signal;
     // A sent emit stays cancellable until its acknowledgement settles.
-    if (id !== undefined) this.#register(id, ack as AckCallback, withError, timeout, queued.r);
+    if (id !== undefined) this.#register(id, queued);
     const forget = (): void => {
       this.#take(id);
       queued.r?.();
@@ -264,8 +268,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
 
   /** @internal The server's reply to the emit of packet `id`; a reply nobody waits for (late, duplicate) is dropped. */
   protected ack(id: number, reply: unknown[]): void {
-    const pending = this.#take(id);
-    if (pending) pending[1] ? pending[0](null, ...reply) : pending[0](...reply);
+    this.#settle(id, undefined, reply);
   }
 
   /**
@@ -277,7 +280,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     const acks = this.#acks;
     if (!acks?.size) return;
     const unsent = new Set(this.sendBuffer.map((packet) => packet.id));
-    for (const id of [...acks.keys()]) if (!unsent.has(id)) this.#fail(id, invalidState("socket has been disconnected"));
+    for (const id of [...acks.keys()]) if (!unsent.has(id)) this.#settle(id, invalidState("socket has been disconnected"));
   }
 
   /**
@@ -339,7 +342,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     const queued = QUEUED.get(packet);
     queued?.r?.();
     if (queued?.n !== undefined) call(queued.q, [error]);
-    else this.#fail(packet.id, error);
+    else this.#settle(packet.id, error);
   }
 
   /** A signal() emit was aborted: out of the queue (a `buffer:drop`), given up in flight, or its acknowledgement fails. */
@@ -350,8 +353,8 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     else if (packet === this.#inflight) {
       // A late reply is ignored.
       this.#take(packet.id);
-      this.#end(packet, [error]);
-    } else this.#fail(packet.id, error);
+      this.#end(QUEUED.get(packet) as Queued, [error]);
+    } else this.#settle(packet.id, error);
   }
 
   /** Sends what waits, in order, while connected; stops (keeping the rest) when the session cannot take more. */
@@ -396,7 +399,8 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
   /** Sends one try of the retried emit in flight; false when one awaits its reply or the session cannot take it. */
   #try(packet: OutgoingPacket): boolean {
     const queued = QUEUED.get(packet) as Queued;
-    if (queued.p) return false;
+    // A try awaits its reply.
+    if (this.#acks?.get(packet.id as number) === queued) return false;
     // exactlyOnce: every try under the packet id of the first one (src/exactly-once.ts).
     const id = (packet.id = (this.opts.exactlyOnce ? packet.id : undefined) ?? this.#nextId++);
     let chunks: EncodedChunk[];
@@ -404,29 +408,20 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
       chunks = this.link.encode(packet);
     } catch (error) {
       // Its arguments were changed since the emit: given up on.
-      this.#end(packet, [error]);
+      this.#end(queued, [error]);
       return true;
     }
-    const onReply: AckCallback = (error, ...reply) => {
-      if (this.#inflight !== packet || packet.id !== id) return;
-      queued.p = false;
-      if (error == null || (queued.n as number) > (this.opts.retries as number)) this.#end(packet, error == null ? [null, ...reply] : [error]);
-      else this.#flush();
-    };
-    this.#register(id, onReply, true, queued.t);
-    queued.p = true;
+    this.#register(id, queued);
     if (this.#transmit(packet.data, chunks, packet.options?.compress !== false)) {
       (queued.n as number)++;
       return true;
     }
-    queued.p = false;
     this.#take(id);
     return false;
   }
 
   /** A retried emit is over (answered, out of tries, aborted): its callback runs, the next one goes. */
-  #end(packet: Packet, args: unknown[]): void {
-    const queued = QUEUED.get(packet) as Queued;
+  #end(queued: Queued, args: unknown[]): void {
     this.#inflight = undefined;
     queued.r?.();
     call(queued.q, args);
@@ -443,42 +438,46 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
   // -------------------------------------------------------------------------------------------------------
   // Acknowledgements
 
-  /** Stores `fn` under `id`, with its optional timeout and what to release once it is settled. */
-  #register(id: number, fn: AckCallback, withError: boolean, timeout: number | undefined, release?: () => void): void {
+  /** Stores the emit's record under `id`, with its timeout. */
+  #register(id: number, queued: Queued): void {
     // A resend under the id of its first try (exactlyOnce) replaces what may still wait on that id.
     this.#take(id);
+    const timeout = queued.t;
     // (undefined <= n is false: no timeout, no timer.)
-    const timer =
-      (timeout as number) <= MAX_TIMER_DELAY
-        ? this.link.startTimer(
-            () => {
-              if (!this.#take(id)) return;
-              // Timed out before its packet could be sent: never send it.
-              const index = this.sendBuffer.findIndex((packet) => packet.id === id);
-              if (index >= 0) this.sendBuffer.splice(index, 1);
-              fn(new TimeoutError("operation has timed out"));
-            },
-            timeout as number,
-          )
-        : undefined;
-    (this.#acks ??= new Map()).set(id, [fn, withError, timer, release]);
+    queued.h = (timeout as number) <= MAX_TIMER_DELAY ? this.link.startTimer(() => this.#settle(id, new TimeoutError("operation has timed out")), timeout as number) : undefined;
+    (this.#acks ??= new Map()).set(id, queued);
   }
 
-  /** Forgets the acknowledgement awaited on `id` (clearing its timer, releasing its signal) and returns it. */
-  #take(id: number | undefined): Ack | undefined {
+  /** Forgets the acknowledgement awaited on `id` (clearing its timer) and returns its emit's record. */
+  #take(id: number | undefined): Queued | undefined {
     const acks = this.#acks;
-    const pending = acks?.get(id as number);
-    if (pending) {
+    const queued = acks?.get(id as number);
+    if (queued) {
       acks?.delete(id as number);
-      this.link.timers.clearTimeout(pending[2]);
-      pending[3]?.();
+      this.link.timers.clearTimeout(queued.h);
     }
-    return pending;
+    return queued;
   }
 
-  /** Fails one acknowledgement: error-first callbacks get `error`, plain ones are dropped uncalled. */
-  #fail(id: number | undefined, error: Error): void {
-    const pending = this.#take(id);
-    if (pending?.[1]) call(pending[0], [error]);
+  /**
+   * Settles the acknowledgement awaited on `id`: with the server's `reply`, or failed with `error`. A failed
+   * plain emit still queued is never sent; its error-first callback gets `error`, a plain one is dropped
+   * uncalled. A retried emit's failed try is resent while tries are left.
+   */
+  #settle(id: number | undefined, error: Error | undefined, reply: unknown[] = []): void {
+    const queued = this.#take(id);
+    if (!queued) return;
+    const retried = queued.n !== undefined;
+    const args = error ? [error] : queued.e ? [null, ...reply] : reply;
+    if (!retried) {
+      queued.r?.();
+      if (error) {
+        // Timed out before its packet could be sent: never send it.
+        const index = this.sendBuffer.findIndex((packet) => packet.id === id);
+        if (index >= 0) this.sendBuffer.splice(index, 1);
+      }
+      if (!error || queued.e) call(queued.q, args);
+    } else if (error && (queued.n as number) <= (this.opts.retries as number)) this.#flush();
+    else this.#end(queued, args);
   }
 }
