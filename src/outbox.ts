@@ -202,20 +202,14 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     } else if (this.connected && !this.#phase) {
       // Never overtake what waits.
       this.#flush();
-      if (!this.#buffer?.length && !this.#inflight) {
-        if (retried) {
-          packet.options = { compress };
-          QUEUED.set(packet, queued);
-          this.#inflight = packet;
-          return this.#flush();
-        }
-        sent = this.#transmit(data, chunks, compress);
-      }
+      // A retried emit goes in flight (sent by #flush below).
+      if (!this.#buffer?.length && !this.#inflight) retried ? (this.#inflight = packet) : (sent = this.#transmit(data, chunks, compress));
     }
     if (!sent && !volatile) {
       // Only a packet that waits is read again (socket.io-client's sendBuffer shape); one sent now needs none.
       packet.options = { compress };
       QUEUED.set(packet, queued);
+      if (this.#inflight === packet) return this.#flush();
       const fit = this.#fits(chunks);
       if (fit > 1) {
         forget();
@@ -267,9 +261,6 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
   }
 
   /** @internal The server's reply to the emit of packet `id`; a reply nobody waits for (late, duplicate) is dropped. */
-  protected ack(id: number, reply: unknown[]): void {
-    this.#settle(id, undefined, reply);
-  }
 
   /**
    * @internal The connection dropped: acknowledgements in flight fail; those of queued packets wait for the
@@ -277,10 +268,8 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
    * in the place of the reply would be misread as one.
    */
   protected failSent(): void {
-    const acks = this.#acks;
-    if (!acks?.size) return;
-    const unsent = new Set(this.sendBuffer.map((packet) => packet.id));
-    for (const id of [...acks.keys()]) if (!unsent.has(id)) this.#settle(id, invalidState("socket has been disconnected"));
+    // (Callbacks run meanwhile add none but queued ones, skipped too.)
+    for (const [id] of this.#acks ?? []) if (!this.#buffer?.some((packet) => packet.id === id)) this.ack(id, [], invalidState("socket has been disconnected"));
   }
 
   /**
@@ -342,7 +331,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     const queued = QUEUED.get(packet);
     queued?.r?.();
     if (queued?.n !== undefined) call(queued.q, [error]);
-    else this.#settle(packet.id, error);
+    else this.ack(packet.id, [], error);
   }
 
   /** A signal() emit was aborted: out of the queue (a `buffer:drop`), given up in flight, or its acknowledgement fails. */
@@ -354,7 +343,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
       // A late reply is ignored.
       this.#take(packet.id);
       this.#end(QUEUED.get(packet) as Queued, [error]);
-    } else this.#settle(packet.id, error);
+    } else this.ack(packet.id, [], error);
   }
 
   /** Sends what waits, in order, while connected; stops (keeping the rest) when the session cannot take more. */
@@ -444,7 +433,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     this.#take(id);
     const timeout = queued.t;
     // (undefined <= n is false: no timeout, no timer.)
-    queued.h = (timeout as number) <= MAX_TIMER_DELAY ? this.link.startTimer(() => this.#settle(id, new TimeoutError("operation has timed out")), timeout as number) : undefined;
+    queued.h = (timeout as number) <= MAX_TIMER_DELAY ? this.link.startTimer(() => this.ack(id, [], new TimeoutError("operation has timed out")), timeout as number) : undefined;
     (this.#acks ??= new Map()).set(id, queued);
   }
 
@@ -453,18 +442,19 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     const acks = this.#acks;
     const queued = acks?.get(id as number);
     if (queued) {
-      acks?.delete(id as number);
+      acks!.delete(id as number);
       this.link.timers.clearTimeout(queued.h);
     }
     return queued;
   }
 
   /**
-   * Settles the acknowledgement awaited on `id`: with the server's `reply`, or failed with `error`. A failed
-   * plain emit still queued is never sent; its error-first callback gets `error`, a plain one is dropped
-   * uncalled. A retried emit's failed try is resent while tries are left.
+   * @internal Settles the acknowledgement awaited on `id` (one nobody waits for, late or duplicate, is ignored):
+   * with the server's `reply`, or failed with `error`. A failed plain emit still queued is never sent; its
+   * error-first callback gets `error`, a plain one is dropped uncalled. A retried emit's failed try is resent
+   * while tries are left.
    */
-  #settle(id: number | undefined, error: Error | undefined, reply: unknown[] = []): void {
+  protected ack(id: number | undefined, reply: unknown[], error?: Error): void {
     const queued = this.#take(id);
     if (!queued) return;
     const retried = queued.n !== undefined;
