@@ -46,8 +46,11 @@ export function editListeners(listeners: readonly AnyListener[], listener: AnyLi
 
 /** The base of Socket: its listener API. */
 export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmitter<ListenEvents, SocketReservedEvents> {
-  /** @internal What the Manager this socket rides on lends it (timers, writes, attach/detach). */
-  protected abstract readonly link: ManagerLink;
+  /**
+   * The Manager (connection) this socket rides on; Socket declares its type. Read here and in Outbox as what it
+   * lends a socket (ManagerLink: timers, writes, attach/detach; its TypeScript-private members).
+   */
+  declare readonly io: unknown;
   #anyListeners = NO_LISTENERS;
   /** Listeners added with `{ signal }`: [event, listener, release of its abort listener]. */
   #bound: Array<[unknown, unknown, () => void]> | undefined;
@@ -125,7 +128,7 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
     nonNegative("timeout", timeout);
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(abortError(signal));
-      const link = this.link;
+      const link = this.io as ManagerLink;
       const settle = (error: Error | undefined, args?: unknown): void => {
         link.timers.clearTimeout(timer);
         this.off(ev, listener as never);

@@ -177,7 +177,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     const retried = !volatile && !!this.opts.retries;
     if (ack && !retried) packet.id = this.#nextId++;
     // Encoded now: arguments the parser cannot encode throw here, before anything is registered.
-    const chunks = this.link.encode(packet);
+    const chunks = (this.io as ManagerLink).encode(packet);
     const withError = retried || errorFirst || timeout !== undefined || !!signal;
     const queued: Queued = {
       c: chunks,
@@ -246,7 +246,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
    * once, and never after a reconnection: that reply would reach a server socket that no longer waits for it.
    */
   protected replier(id: number): (...args: unknown[]) => void {
-    const link = this.link;
+    const link = this.io as ManagerLink;
     const session = link.session();
     let sent = false;
     return (...args) => {
@@ -278,7 +278,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
    */
   protected expire(): void {
     const maxAge = this.opts.buffer?.maxAgeMs;
-    this.link.timers.clearTimeout(this.#expiry);
+    (this.io as ManagerLink).timers.clearTimeout(this.#expiry);
     this.#expiry = undefined;
     if (maxAge === undefined || !this.active) return;
     const now = Date.now();
@@ -293,7 +293,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
         this.#drop(buffer.splice(i, 1)[0] as Packet, "expired", new SioError("ERR_EXPIRED", DEV ? `emit dropped: buffered over ${maxAge} ms` : `${maxAge}`));
       }
     }
-    if (next < Infinity) this.#expiry = this.link.startTimer(() => this.expire(), next - now);
+    if (next < Infinity) this.#expiry = (this.io as ManagerLink).startTimer(() => this.expire(), next - now);
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -368,7 +368,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
         let chunks = queued?.c;
         try {
           // A packet put there by user code: encoded now, and dropped if it cannot be.
-          chunks ??= this.link.encode({ ...packet, nsp: this.nsp });
+          chunks ??= (this.io as ManagerLink).encode({ ...packet, nsp: this.nsp });
         } catch (error) {
           rethrowLater(error);
           continue;
@@ -394,7 +394,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     const id = (packet.id = (this.opts.exactlyOnce ? packet.id : undefined) ?? this.#nextId++);
     let chunks: EncodedChunk[];
     try {
-      chunks = this.link.encode(packet);
+      chunks = (this.io as ManagerLink).encode(packet);
     } catch (error) {
       // Its arguments were changed since the emit: given up on.
       this.#end(queued, [error]);
@@ -419,7 +419,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
 
   /** Writes a packet now if the session takes it (a volatile one: without queueing), then tells the outgoing catch-all listeners. */
   #transmit(data: unknown, chunks: readonly EncodedChunk[], compress: boolean, volatile?: boolean): boolean {
-    if (!this.link.write(chunks, compress, volatile)) return false;
+    if (!(this.io as ManagerLink).write(chunks, compress, volatile)) return false;
     if (Array.isArray(data)) for (const listener of this.#outgoing) (listener as (...a: unknown[]) => void).apply(this, data);
     return true;
   }
@@ -433,7 +433,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     this.#take(id);
     const timeout = queued.t;
     // (undefined <= n is false: no timeout, no timer.)
-    queued.h = (timeout as number) <= MAX_TIMER_DELAY ? this.link.startTimer(() => this.ack(id, [], new TimeoutError("operation has timed out")), timeout as number) : undefined;
+    queued.h = (timeout as number) <= MAX_TIMER_DELAY ? (this.io as ManagerLink).startTimer(() => this.ack(id, [], new TimeoutError("operation has timed out")), timeout as number) : undefined;
     (this.#acks ??= new Map()).set(id, queued);
   }
 
@@ -443,7 +443,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     const queued = acks?.get(id as number);
     if (queued) {
       acks!.delete(id as number);
-      this.link.timers.clearTimeout(queued.h);
+      (this.io as ManagerLink).timers.clearTimeout(queued.h);
     }
     return queued;
   }

@@ -111,11 +111,6 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.#received = buffer;
   }
 
-  /** @internal The Manager, as what it lends this socket (timers, writes, attach/detach: its private members). */
-  protected get link(): ManagerLink {
-    return this.io as never;
-  }
-
   // What the Manager tells this socket once attached (NamespaceHooks, src/link.ts): TypeScript-private
   // methods rather than a separate hooks object, as socket.io-client's onopen/onpacket/onclose are.
 
@@ -189,7 +184,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const io = this.io;
     const state = this.#state;
     if (state === CONNECTED) return this;
-    if (state === INACTIVE) this.link.attach(this as never);
+    if (state === INACTIVE) (this.io as unknown as ManagerLink).attach(this as never);
     this.#set(state || WAITING, false);
     // A status:change listener may have disconnected us already.
     if (!this.active) return this;
@@ -211,7 +206,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * its connection when this was its last active socket.
    */
   disconnect(): this {
-    const link = this.link;
+    const link = this.io as unknown as ManagerLink;
     const wasConnected = this.#state === CONNECTED;
     // DISCONNECT: sent now or not at all (it means nothing on a later connection).
     if (wasConnected) link.write(link.encode({ type: PacketType.DISCONNECT, nsp: this.nsp }), true);
@@ -357,7 +352,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   #deactivate(): void {
     // Inactive already: detaching does nothing, but the Manager still closes if no socket is active (as
     // socket.io-client's does when any socket disconnects).
-    this.link.detach(this as never);
+    (this.io as unknown as ManagerLink).detach(this as never);
     this.#set(INACTIVE);
     this.expire();
   }
@@ -378,7 +373,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    */
   #sendConnect(): void {
     this.#set(CONNECTING, false);
-    const link = this.link;
+    const link = this.io as unknown as ManagerLink;
     const attempt = ++this.#attempt;
     const session = link.session();
     const settle = (ok: boolean, value: unknown): void => {
@@ -444,7 +439,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       if (typeof sid !== "string" || !sid) {
         // A protocol violation: the Manager drops the connection ("parse error"); this socket gets the
         // error as its connect_error, and the reconnection loop takes over.
-        this.link.protocolError(new ProtocolError(DEV ? "CONNECT reply has no session id: Socket.IO v2 servers are not supported" : ""));
+        (this.io as unknown as ManagerLink).protocolError(new ProtocolError(DEV ? "CONNECT reply has no session id: Socket.IO v2 servers are not supported" : ""));
         return;
       }
       const pid = typeof fields?.pid === "string" ? fields.pid : undefined;
