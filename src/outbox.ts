@@ -192,10 +192,6 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     const id = packet.id;
     // A sent emit stays cancellable until its acknowledgement settles.
     if (id !== undefined) this.#register(id, queued);
-    const forget = (): void => {
-      this.#take(id);
-      queued.r?.();
-    };
     let sent = false;
     if (volatile) {
       sent = this.connected && this.#phase !== FLUSHING && !this.#buffer?.length && this.#transmit(data, chunks, compress, true);
@@ -209,21 +205,15 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
       // Only a packet that waits is read again (socket.io-client's sendBuffer shape); one sent now needs none.
       packet.options = { compress };
       QUEUED.set(packet, queued);
-      if (this.#inflight === packet) return this.#flush();
-      const fit = this.#fits(chunks);
-      if (fit > 1) {
-        forget();
-        throw overflowError();
-      }
-      if (!fit) return this.#drop(packet, "overflow", overflowError());
-      this.sendBuffer.push(packet);
-      if (!this.#expiry) this.expire();
-      return;
+      return this.#inflight === packet ? this.#flush() : this.#enqueue(packet, queued);
     }
     // Sent without an acknowledgement: nothing left to cancel. A dropped volatile emit: a plain callback
     // could never be called, so it is forgotten now; an error-first one keeps its timeout (or fails at
     // the next disconnection) as in socket.io-client.
-    if (id === undefined || !(sent || withError)) forget();
+    if (id === undefined || !(sent || withError)) {
+      this.#take(id);
+      queued.r?.();
+    }
   }
 
   /** @internal The namespace connected: drop what expired, then send what waits once the current read is over. */
@@ -300,28 +290,34 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
   // The queue
 
   /**
-   * Makes room in the queue for one more emit encoded as `chunks` under the `buffer` limits, dropping the
-   * oldest ones if that is the policy: 1 when it fits, 0 when it must be dropped instead, 2 when it must be
-   * refused with an error.
+   * Queues an emit under the `buffer` limits: when it does not fit, drops the oldest ones or this one, or
+   * throws ERR_BUFFER_OVERFLOW (forgetting it), as the policy says.
    */
-  #fits(chunks: readonly EncodedChunk[]): number {
+  #enqueue(packet: Packet, queued: Queued): void {
     const limits = this.opts.buffer;
-    if (!limits) return 1;
-    const { maxPackets = Infinity, maxBytes = Infinity, overflow } = limits;
-    const bytes = size(chunks);
-    const over = (): boolean => {
-      let total = bytes;
-      // Only walked when maxBytes is set: the queue it bounds stays small.
-      if (maxBytes < Infinity) for (const packet of this.sendBuffer) total += size(QUEUED.get(packet)?.c);
-      return this.sendBuffer.length >= maxPackets || total > maxBytes;
-    };
-    if (!over()) return 1;
-    if (overflow === "error") return 2;
-    if (overflow === "drop-newest" || bytes > maxBytes || maxPackets < 1) return 0;
-    // Never empties the queue: over() is false for an empty one once the two cases above are out.
-    do this.#drop(this.sendBuffer.shift() as Packet, "overflow", overflowError());
-    while (over());
-    return 1;
+    if (limits) {
+      const { maxPackets = Infinity, maxBytes = Infinity, overflow } = limits;
+      const bytes = size(queued.c);
+      const over = (): boolean => {
+        let total = bytes;
+        // Only walked when maxBytes is set: the queue it bounds stays small.
+        if (maxBytes < Infinity) for (const packet of this.sendBuffer) total += size(QUEUED.get(packet)?.c);
+        return this.sendBuffer.length >= maxPackets || total > maxBytes;
+      };
+      if (over()) {
+        if (overflow === "error") {
+          this.#take(packet.id);
+          queued.r?.();
+          throw overflowError();
+        }
+        if (overflow === "drop-newest" || bytes > maxBytes || maxPackets < 1) return this.#drop(packet, "overflow", overflowError());
+        // Never empties the queue: over() is false for an empty one once the two cases above are out.
+        do this.#drop(this.sendBuffer.shift() as Packet, "overflow", overflowError());
+        while (over());
+      }
+    }
+    this.sendBuffer.push(packet);
+    if (!this.#expiry) this.expire();
   }
 
   /** Reports an emit that will never be sent: a `buffer:drop` event, then its acknowledgement fails. */
