@@ -243,8 +243,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
       if (sent) return;
       if (this.connected && link.session() === session) {
         // Throws for an argument the parser cannot encode, before anything is marked sent.
-        const chunks = link.encode({ type: PacketType.ACK, nsp: this.nsp, id, data: args });
-        link.write(chunks, true);
+        link.write(link.encode({ type: PacketType.ACK, nsp: this.nsp, id, data: args }), true);
       }
       sent = true;
     };

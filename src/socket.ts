@@ -184,7 +184,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const io = this.io;
     const state = this.#state;
     if (state === CONNECTED) return this;
-    if (state === INACTIVE) (this.io as unknown as ManagerLink).attach(this as never);
+    if (state === INACTIVE) (io as unknown as ManagerLink).attach(this as never);
     this.#set(state || WAITING, false);
     // A status:change listener may have disconnected us already.
     if (!this.active) return this;
@@ -430,7 +430,13 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       if (!Array.isArray(data) || !data.length || RESERVED_EVENTS.has(data[0])) return;
       // Listeners get the arguments spread, never this array, so it is only copied to add the replier.
       const args = typeof id === "number" ? [...data, this.replier(id)] : data;
-      if (state === CONNECTED) this.#deliver(args);
+      // With recovery on, the server appends each event's offset as its last argument (an event to answer has
+      // none: its last argument is the replier). Taken when the event arrives: one kept in receiveBuffer is
+      // delivered even if the connection drops first, so a recovery must not replay it.
+      const last = args[args.length - 1];
+      const ids = this.#ids;
+      if (ids?.pid !== undefined && typeof last === "string") ids.offset = last;
+      if (state === CONNECTED) this.dispatch(args);
       else this.receiveBuffer.push(args);
     } else if (type === PacketType.CONNECT) {
       if (state !== CONNECTING) return;
@@ -454,7 +460,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       // Events received before the CONNECT reply, delivered in order while connected.
       while (this.#received?.length && this.connected) {
         try {
-          this.#deliver(this.#received.shift() as unknown[]);
+          this.dispatch(this.#received.shift() as unknown[]);
         } catch (error) {
           rethrowLater(error);
         }
@@ -476,13 +482,5 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       const message = typeof fields?.message === "string" ? fields.message : typeof data === "string" ? data : "the server refused the connection";
       this.#refused(new ConnectError(message, fields?.data));
     }
-  }
-
-  #deliver(args: readonly unknown[]): void {
-    const last = args[args.length - 1];
-    // With recovery on, the server appends each event's offset as its last argument.
-    const ids = this.#ids;
-    if (ids?.pid !== undefined && typeof last === "string") ids.offset = last;
-    this.dispatch(args);
   }
 }
