@@ -341,67 +341,50 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     } else this.ack(packet.id, [], error);
   }
 
-  /** Sends what waits, in order, while connected; stops (keeping the rest) when the session cannot take more. */
+  /**
+   * Sends what waits, in order, while connected; stops (keeping the rest) when the session cannot take more.
+   * Under `retries`, the emit in flight goes first, one try at a time: resent (under a new packet id, unless
+   * exactlyOnce: src/exactly-once.ts) until answered or out of tries.
+   */
   #flush(): void {
     if (this.#phase) return;
     this.#phase = FLUSHING;
     try {
       // Emits made by listeners meanwhile are queued behind and go out in the same loop.
       while (this.connected) {
-        const inflight = this.#inflight;
-        if (inflight) {
-          if (!this.#try(inflight)) return;
-          continue;
-        }
-        const packet = this.#buffer?.shift() as OutgoingPacket | undefined;
+        const packet = (this.#inflight ?? this.#buffer?.shift()) as OutgoingPacket | undefined;
         if (!packet) return;
-        const queued = QUEUED.get(packet);
-        if (queued?.n !== undefined) {
+        // (Cast: `retried` says it is there; a packet users put in sendBuffer has none.)
+        const queued = QUEUED.get(packet) as Queued;
+        const retried = queued?.n !== undefined;
+        let chunks: readonly EncodedChunk[] | undefined = queued?.c;
+        if (retried) {
+          // A try awaits its reply.
+          if (this.#acks?.get(packet.id as number) === queued) return;
           this.#inflight = packet;
-          continue;
+          packet.id = (this.opts.exactlyOnce ? packet.id : undefined) ?? this.#nextId++;
+          chunks = undefined;
         }
-        let chunks = queued?.c;
         try {
-          // A packet put there by user code: encoded now, and dropped if it cannot be.
-          chunks ??= (this.io as ManagerLink).encode({ ...packet, nsp: this.nsp });
+          // A packet put there by user code: encoded now, and dropped if it cannot be; a retried one: with its id.
+          chunks ??= (this.io as ManagerLink).encode(queued ? packet : { ...packet, nsp: this.nsp });
         } catch (error) {
-          rethrowLater(error);
+          // A retried emit whose arguments were changed since the emit: given up on.
+          retried ? this.#end(queued, [error]) : rethrowLater(error);
           continue;
         }
+        if (retried) this.#register(packet.id as number, queued);
         if (!this.#transmit(packet.data, chunks, packet.options?.compress !== false)) {
-          this.sendBuffer.unshift(packet);
+          retried ? this.#take(packet.id) : this.sendBuffer.unshift(packet);
           return;
         }
+        if (retried) (queued.n as number)++;
         // Sent: an abort now only matters to its acknowledgement, whose settling releases the signal.
-        if (packet.id === undefined) queued?.r?.();
+        else if (packet.id === undefined) queued?.r?.();
       }
     } finally {
       this.#phase = IDLE;
     }
-  }
-
-  /** Sends one try of the retried emit in flight; false when one awaits its reply or the session cannot take it. */
-  #try(packet: OutgoingPacket): boolean {
-    const queued = QUEUED.get(packet) as Queued;
-    // A try awaits its reply.
-    if (this.#acks?.get(packet.id as number) === queued) return false;
-    // exactlyOnce: every try under the packet id of the first one (src/exactly-once.ts).
-    const id = (packet.id = (this.opts.exactlyOnce ? packet.id : undefined) ?? this.#nextId++);
-    let chunks: EncodedChunk[];
-    try {
-      chunks = (this.io as ManagerLink).encode(packet);
-    } catch (error) {
-      // Its arguments were changed since the emit: given up on.
-      this.#end(queued, [error]);
-      return true;
-    }
-    this.#register(id, queued);
-    if (this.#transmit(packet.data, chunks, packet.options?.compress !== false)) {
-      (queued.n as number)++;
-      return true;
-    }
-    this.#take(id);
-    return false;
   }
 
   /** A retried emit is over (answered, out of tries, aborted): its callback runs, the next one goes. */
