@@ -37,9 +37,8 @@ export function whenAborted(signal: AbortSignal, fn: () => unknown): () => void 
   return () => signal.removeEventListener("abort", fn);
 }
 
-/** A copy of `listeners` with `listener` added (first when `first`) or, `add` false, removed (all when undefined). */
-export function editListeners(listeners: readonly AnyListener[], listener: AnyListener | undefined, add?: boolean, first?: boolean): readonly AnyListener[] {
-  if (add) return first ? [listener as AnyListener, ...listeners] : [...listeners, listener as AnyListener];
+/** A copy of `listeners` without the first `listener` (without any when undefined); adding copies inline. */
+export function withoutListener(listeners: readonly AnyListener[], listener: AnyListener | undefined): readonly AnyListener[] {
   return listener === undefined ? NO_LISTENERS : listeners.filter((l, i) => l !== listener || i !== listeners.indexOf(listener));
 }
 
@@ -147,19 +146,19 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
 
   /** Adds a listener called for every incoming event, with the event name (typed from the map) first. */
   onAny(listener: AnyEventListener<ListenEvents>): this {
-    this.#anyListeners = editListeners(this.#anyListeners, listener as AnyListener, true);
+    this.#anyListeners = [...this.#anyListeners, listener as AnyListener];
     return this;
   }
 
   /** Like onAny(), but called before the other catch-all listeners. */
   prependAny(listener: AnyEventListener<ListenEvents>): this {
-    this.#anyListeners = editListeners(this.#anyListeners, listener as AnyListener, true, true);
+    this.#anyListeners = [listener as AnyListener, ...this.#anyListeners];
     return this;
   }
 
   /** Removes one catch-all listener, or all of them when called without one. */
   offAny(listener?: AnyEventListener<ListenEvents>): this {
-    this.#anyListeners = editListeners(this.#anyListeners, listener as AnyListener | undefined);
+    this.#anyListeners = withoutListener(this.#anyListeners, listener as AnyListener | undefined);
     return this;
   }
 

@@ -9,7 +9,7 @@ import { emitLocally } from "./internal/emitter";
 import { rethrowLater } from "./internal/subscriptions";
 import type { TimerHandle } from "./internal/timers";
 import type { ManagerLink } from "./link";
-import { abortError, editListeners, Listeners, NO_LISTENERS, whenAborted, type AnyListener } from "./listeners";
+import { abortError, Listeners, NO_LISTENERS, whenAborted, withoutListener, type AnyListener } from "./listeners";
 import type { BufferDropReason, EventsMap, SocketOptions } from "./types";
 import { DEV } from "./internal/dev";
 
@@ -141,17 +141,17 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
 
   /** Adds a listener called for every outgoing event (acknowledgement callbacks excluded), when it is sent. */
   onAnyOutgoing(listener: AnyListener): this {
-    this.#outgoing = editListeners(this.#outgoing, listener, true);
+    this.#outgoing = [...this.#outgoing, listener];
     return this;
   }
 
   prependAnyOutgoing(listener: AnyListener): this {
-    this.#outgoing = editListeners(this.#outgoing, listener, true, true);
+    this.#outgoing = [listener, ...this.#outgoing];
     return this;
   }
 
   offAnyOutgoing(listener?: AnyListener): this {
-    this.#outgoing = editListeners(this.#outgoing, listener);
+    this.#outgoing = withoutListener(this.#outgoing, listener);
     return this;
   }
 
