@@ -192,7 +192,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     // While the Manager waits to reconnect, its timer decides when to try: an extra attempt now would
     // defeat the backoff.
     if (io.state !== "reconnecting") io.open();
-    if (this.#state === WAITING && io.state === "open") this.#sendConnect();
+    if (io.state === "open") this.onOpen();
     return this;
   }
 
@@ -479,7 +479,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       // Only an answer to our CONNECT: a refusal out of the blue (while connected) is ignored. Refused:
       // stop here. Buffered emits and their acknowledgements stay for a later connect().
       const fields = data as Fields;
-      const message = typeof fields?.message === "string" ? fields.message : typeof data === "string" ? data : "the server refused the connection";
+      const message = typeof fields?.message === "string" ? fields.message : typeof data === "string" ? data : DEV ? "the server refused the connection" : "";
       this.#refused(new ConnectError(message, fields?.data));
     }
   }
