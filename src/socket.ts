@@ -11,7 +11,7 @@ import { emitLocally } from "./internal/emitter";
 import { rethrowLater } from "./internal/subscriptions";
 import type { ManagerLink, NamespaceHooks } from "./link";
 import type { Manager } from "./manager";
-import { checkSocketOptions, EMPTY, Outbox, type AckCallback, type EmitFlags } from "./outbox";
+import { checkSocketOptions, Outbox, type AckCallback } from "./outbox";
 import type {
   AckResult,
   AllButLast,
@@ -80,8 +80,6 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   #state = INACTIVE;
   #status: SocketStatus = "disconnected";
-  /** The flags of the next emit; a plain emit shares one empty object, so it allocates none. */
-  #flags = EMPTY as EmitFlags;
   /** Bumped by each auth step and when it settles: a superseded or settled step is ignored (state and session checked too). */
   #attempt = 0;
   /**
@@ -222,7 +220,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   /** Emits a "message" event. */
   send(...args: UntypedArg[]): this {
-    return this.#emit("message", args) as this;
+    this.queue("message", args);
+    return this;
   }
 
   /**
@@ -234,7 +233,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * socket.emit("hello", "world", (reply) => console.log(reply));
    */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EmitArgs<EmitEvents, Ev>): this {
-    return this.#emit(ev as string, args) as this;
+    this.queue(ev as string, args);
+    return this;
   }
 
   /**
@@ -247,18 +247,18 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: AllButLast<EventParams<EmitEvents, Ev>>): Promise<AckResult<EmitEvents, Ev>> {
     return new Promise((resolve, reject) => {
       const settle: AckCallback = (err, value) => (err != null ? reject(err) : resolve(value as AckResult<EmitEvents, Ev>));
-      this.#emit(ev as string, [...(args as unknown[]), settle], true);
+      this.queue(ev as string, [...(args as unknown[]), settle], true);
     });
   }
 
   /** Sets whether the next emit is compressed (default true). */
   compress(compress: boolean): this {
-    return this.#flag({ compress }) as this;
+    return this.flag({ compress });
   }
 
   /** The next emit is dropped instead of buffered when it cannot go out at once. */
   get volatile(): this {
-    return this.#flag({ volatile: true }) as this;
+    return this.flag({ volatile: true });
   }
 
   /**
@@ -269,8 +269,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    */
   timeout(timeout: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>> {
     nonNegative("timeout", timeout);
-    this.#flag({ timeout });
-    return this as unknown as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>>;
+    return this.flag({ timeout }) as never;
   }
 
   /**
@@ -284,8 +283,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    */
   signal(signal: AbortSignal): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>> {
     if (typeof signal?.addEventListener !== "function") throw invalidArg(DEV ? "signal must be an AbortSignal" : "");
-    this.#flag({ signal });
-    return this as unknown as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>>;
+    return this.flag({ signal }) as never;
   }
 
   /**
@@ -309,22 +307,6 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   // -------------------------------------------------------------------------------------------------------
   // State
-
-  #flag(flags: EmitFlags): Socket {
-    // Not a spread: V8 (Node 20) gives `{ ...a, ...b }` a hidden class of its own per call once optimised,
-    // about 1 µs on every socket.timeout(ms).emit().
-    this.#flags = Object.assign({}, this.#flags, flags);
-    return this as never;
-  }
-
-  #emit(event: string, args: unknown[], errorFirst = false): Socket {
-    const flags = this.#flags;
-    this.#flags = EMPTY;
-    // Reserved events (socket.io-client's and siolink's own) are never sent, and never taken from the server.
-    if (RESERVED_EVENTS.has(event)) throw invalidArg(DEV ? `"${event}" is a reserved event name` : event);
-    this.queue(event, args, flags, errorFirst);
-    return this as never;
-  }
 
   /**
    * Sets the state (callers change state last: a status:change listener may call connect() or disconnect()
