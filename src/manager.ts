@@ -65,7 +65,11 @@ export class Manager<
   #offLifecycle: (() => void) | undefined;
   /** Made on the first callback: most opens have none. */
   #callbacks: OpenCallback[] | undefined;
-  /** Reconnection attempts made in the current loop; 0 when not reconnecting. */
+  /**
+   * Reconnection attempts made in the current loop. Read only while opening or reconnecting: open() zeroes it
+   * when it starts afresh (not from "reconnecting"), and so does the session's open, so a stale count left by a
+   * close or a give-up is never read.
+   */
   #attempts = 0;
   /**
    * Bumped on every transition, so code resuming after user listeners can tell whether they changed it; constant
@@ -224,7 +228,6 @@ export class Manager<
   close(): this {
     const previous = this.#state;
     const callbacks = this.#takeCallbacks();
-    this.#attempts = 0;
     this.#halt("closed");
     if (callbacks.length > 0) {
       // Made only for someone waiting: most closes have no open() callback (an Error captures a stack).
@@ -428,14 +431,12 @@ export class Manager<
 
   /** Gave up: attached sockets learn that no connection will come (until connect() or open()). */
   #stopped(): void {
-    this.#attempts = 0;
     this.notify("onStopped");
   }
 
   /** The open session ended: the engine closed, or the server broke the protocol ("parse error"). */
   #closeSession(reason: EngineCloseReason, details: CloseDetails | Error | undefined): void {
     this.#halt("closed");
-    this.#attempts = 0;
     const epoch = this.#epoch;
     // "forced close" from the engine itself means user code closed `manager.engine` directly: to the
     // sockets that is a lost connection, and it is followed by reconnection, as in socket.io-client.
