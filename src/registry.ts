@@ -37,29 +37,32 @@ const NOT_CONNECTION_OPTIONS = ["forceNew", "multiplex", "force new connection",
  */
 const cache = /* @__PURE__ */ new Map<AnyManager, string>();
 
-/** An object compared member by member (plain data); other objects and functions compare by identity. */
-function isPlain(value: unknown): value is object {
-  return !!value && typeof value === "object" && [Object.prototype, Array.prototype, null].includes(Object.getPrototypeOf(value));
-}
-
-/** Its members whose value is not undefined (left out, as JSON does). */
-function definedKeys(value: object): string[] {
-  return Object.keys(value).filter((key) => (value as Record<string, unknown>)[key] !== undefined);
+/**
+ * The members of a value compared member by member (a plain object or array) whose value is not undefined (left
+ * out, as JSON does); undefined for a value compared by identity (other objects, functions, primitives).
+ */
+function plainKeys(value: unknown): string[] | undefined {
+  return value && typeof value === "object" && [Object.prototype, Array.prototype, null].includes(Object.getPrototypeOf(value))
+    ? Object.keys(value).filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+    : undefined;
 }
 
 /**
  * Whether two option values are the same: identical, or plain objects or arrays whose members are the same
- * (key order and undefined members do not matter; an array and an object with the same members are alike), or values with a toJSON (Buffer, Date) whose JSON is. The
- * depth is bounded, so self-referencing options end the comparison (as different) rather than hang it.
+ * (key order and undefined members do not matter; an array and an object with the same members are alike), or
+ * values with a toJSON (Buffer, Date) whose JSON is. The depth is bounded, so self-referencing options end the
+ * comparison (as different) rather than hang it.
  */
 function same(a: unknown, b: unknown, depth = 9): boolean {
-  if (a === b) return true;
-  if (!depth--) return false;
   const json = (a as { toJSON?: unknown } | null)?.toJSON;
-  if (typeof json === "function") return json === (b as { toJSON?: unknown } | null)?.toJSON && same(json.call(a), json.call(b), depth);
-  if (!isPlain(a) || !isPlain(b)) return false;
-  const keys = definedKeys(a);
-  return keys.length === definedKeys(b).length && keys.every((key) => same((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], depth));
+  const keys = plainKeys(a);
+  return (
+    a === b ||
+    (depth-- > 0 &&
+      (typeof json === "function"
+        ? json === (b as { toJSON?: unknown } | null)?.toJSON && same(json.call(a), json.call(b), depth)
+        : !!keys && keys.length === plainKeys(b)?.length && keys.every((key) => same((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], depth))))
+  );
 }
 
 /**
