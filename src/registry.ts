@@ -21,7 +21,7 @@ import type { Manager } from "./manager";
 import { DEFAULTS, locate } from "./manager-options";
 import { checkSocketOptions, type Socket } from "./socket";
 import type { ParsedUrl } from "./url";
-import type { DefaultEventsMap, EventsMap, ManagerOptions, SocketOptions } from "./types";
+import type { EventsMap, ManagerOptions, SocketOptions } from "./types";
 
 /** Options accepted by io(): the Manager's and the Socket's. */
 export type IoOptions = ManagerOptions & SocketOptions;
@@ -80,41 +80,6 @@ export function agrees(cached: object, wanted: object): boolean {
   );
 }
 
-/**
- * What io() does: parse the URL, pick or create the Manager, return the Socket for the URL's namespace.
- * `type` is the Manager of the calling entry point (it decides which transports are linked).
- */
-export function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents>(
-  type: typeof Manager,
-  uri?: string | IoOptions,
-  opts?: IoOptions,
-): Socket<ListenEvents, EmitEvents> {
-  if (typeof uri === "object" && uri !== null) {
-    opts = uri;
-    uri = undefined;
-  }
-  const options: IoOptions = { ...opts };
-  // Before any Manager is fetched or opened: a throw after that would leave a live connection behind.
-  checkSocketOptions(options);
-  // A malformed URL string: the Manager's open fails with it, through connect_error, once io() has returned.
-  // That Error has no id and no nsp.
-  const url = locate(uri, options) as Partial<ParsedUrl>;
-  const create = () => new type<ListenEvents, EmitEvents>(uri as string | undefined, options);
-  let manager: Manager<ListenEvents, EmitEvents> | undefined;
-  // forceNew / multiplex: false never use the cache: no key or option comparison is computed for them.
-  if (url.id && !(options.forceNew || (options as { "force new connection"?: boolean })["force new connection"] || options.multiplex === false)) {
-    // A URL never reads as an option value: the server cannot be mistaken for an option.
-    const server = `${url.id} ${options.path || "/socket.io"}`;
-    // The Manager merges the URL's query into its `query` option (when there is any): so does the call.
-    const query = { ...url.query, ...options.query };
-    const wanted = { ...options, query: Object.keys(query).length > 0 ? query : undefined };
-    manager = [...cache.keys()].find((cached) => cache.get(cached) === server && cached.constructor === type && agrees(cached.opts, wanted)) as typeof manager;
-    if (manager === undefined) cache.set((manager = create()) as AnyManager, server);
-    else if ((manager as unknown as { socketOf(nsp: string): unknown }).socketOf(url.nsp!)) manager = undefined;
-  }
-  return (manager ?? create()).socket(url.nsp ?? "/", options);
-}
-
 /** Forgets `manager` (closed for good) if the cache holds it. */
 export function evict(manager: AnyManager): void {
   cache.delete(manager);
@@ -126,13 +91,36 @@ export function cachedManagerCount(): number {
 }
 
 /**
- * An entry point's io(): lookup() bound to that entry's Manager class, plus the properties socket.io-client
- * users reach through it (`io.Manager`, `io.Socket`, `io.protocol`, `io.io`, `io.connect`). One place for both
- * entries, so `siolink` and `siolink/websocket` cannot drift apart.
+ * An entry point's io(): parse the URL, pick or create the Manager, return the Socket for the URL's namespace;
+ * plus the properties socket.io-client users reach through it (`io.Manager`, `io.Socket`, `io.protocol`, `io.io`,
+ * `io.connect`). `type` is the Manager of the calling entry point (it decides which transports are linked). One
+ * place for both entries, so `siolink` and `siolink/websocket` cannot drift apart.
  */
 export function createIo<T>(type: typeof Manager, statics: object): T {
-  const io = function io(uri?: string | IoOptions, opts?: IoOptions) {
-    return lookup(type, uri, opts);
+  const io = function io(uri?: string | IoOptions, opts?: IoOptions): Socket {
+    if (typeof uri === "object" && uri !== null) {
+      opts = uri;
+      uri = undefined;
+    }
+    const options: IoOptions = { ...opts };
+    // Before any Manager is fetched or opened: a throw after that would leave a live connection behind.
+    checkSocketOptions(options);
+    // A malformed URL string: the Manager's open fails with it, through connect_error, once io() has returned.
+    // That Error has no id and no nsp.
+    const url = locate(uri, options) as Partial<ParsedUrl>;
+    let manager: AnyManager | undefined;
+    // forceNew / multiplex: false never use the cache: no key or option comparison is computed for them.
+    if (url.id && !(options.forceNew || (options as { "force new connection"?: boolean })["force new connection"] || options.multiplex === false)) {
+      // A URL never reads as an option value: the server cannot be mistaken for an option.
+      const server = `${url.id} ${options.path || "/socket.io"}`;
+      // The Manager merges the URL's query into its `query` option (when there is any): so does the call.
+      const query = { ...url.query, ...options.query };
+      const wanted = { ...options, query: Object.keys(query).length > 0 ? query : undefined };
+      manager = [...cache.keys()].find((cached) => cache.get(cached) === server && cached.constructor === type && agrees(cached.opts, wanted));
+      if (manager === undefined) cache.set((manager = new type(uri, options)), server);
+      else if ((manager as unknown as { socketOf(nsp: string): unknown }).socketOf(url.nsp!)) manager = undefined;
+    }
+    return (manager ?? new type(uri, options)).socket(url.nsp ?? "/", options);
   };
   return Object.assign(io, statics, { io, connect: io }) as T;
 }
