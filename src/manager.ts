@@ -217,7 +217,7 @@ export class Manager<
     this.opts.reconnection = !!v;
     if (!v && this.#state === "reconnecting") {
       this.#halt("closed");
-      this.#stopped();
+      this.notify("onStopped");
     }
     return this;
   }
@@ -596,22 +596,13 @@ export class Manager<
     this.#error(error);
     for (const callback of callbacks) safely(callback, error);
     if (this.#epoch !== epoch) return; // a listener opened or closed the Manager meanwhile
-    if (error === this.#target || !(reconnecting || callbacks.length === 0)) {
-      // The URL will not get better, or the first open failed and its open() callbacks were told instead:
-      // no reconnection loop.
-      this.#stopped();
-    } else if (reconnecting) {
-      this.#emit("reconnect_error", error);
-      if (this.#epoch === epoch) this.#reconnect();
-    } else {
-      // The first open failed and nobody asked to be told instead: start the reconnection loop.
-      this.#reconnect();
+    if (reconnecting) this.#emit("reconnect_error", error);
+    // A first open that failed starts the reconnection loop, unless its open() callbacks were told instead or
+    // the URL will not get better (a reconnection loop never fails with it: its first attempt gave up).
+    if (this.#epoch === epoch) {
+      if (reconnecting || (error !== this.#target && callbacks.length === 0)) this.#reconnect();
+      else this.notify("onStopped");
     }
-  }
-
-  /** Gave up: attached sockets learn that no connection will come (until connect() or open()). */
-  #stopped(): void {
-    this.notify("onStopped");
   }
 
   /** The open session ended: the engine closed, or the server broke the protocol ("parse error"). */
@@ -627,12 +618,13 @@ export class Manager<
     if (this.#epoch === epoch) this.#reconnect();
   }
 
+  /** Starts or goes on with the reconnection loop; or gives up (attached sockets then learn that no connection will come). */
   #reconnect(): void {
-    if (!this.reconnection()) return this.#stopped();
+    if (!this.reconnection()) return this.notify("onStopped");
     if (this.#attempts >= this.reconnectionAttempts()) {
       this.#emit("reconnect_failed");
       // Unless a listener opened it again.
-      if (this.#state === "closed") this.#stopped();
+      if (this.#state === "closed") this.notify("onStopped");
       return;
     }
     this.#state = "reconnecting";
