@@ -258,12 +258,14 @@ export class Manager<
         const engineOptions: EngineOptions = opts.rememberUpgrade && !this.#upgraded ? { ...opts, rememberUpgrade: false } : opts;
         const engine = (this.#engine = new BaseEngineSession(target, engineOptions, this.#kit, this as never));
         const timeout = this.timeout();
-        if (timeout !== false) this.#setTimer(() => this.#failed(new TimeoutError("timeout")), timeout);
+        // #halt() cleared the timer of the state: no timer to replace.
+        if (timeout !== false) this.#timer = this.startTimer(() => this.#failed(new TimeoutError("timeout")), timeout);
         engine.open();
       } catch (error) {
         // Bad options or URL: fail like any attempt, once the caller (io(), a constructor) has returned, so
         // that listeners added right after it hear about it. Replaces the connect timeout.
-        this.#setTimer(() => this.#failed(toError(error)), 0);
+        this.#clearTimer();
+        this.#timer = this.startTimer(() => this.#failed(toError(error)), 0);
       }
     }
     return this;
@@ -494,12 +496,6 @@ export class Manager<
     this.#emit("error", error);
   }
 
-  /** Replaces the timer of the state. */
-  #setTimer(fn: () => void, ms: number): void {
-    this.#clearTimer();
-    this.#timer = this.startTimer(fn, ms);
-  }
-
   /** Drops the handle too: a cleared one still holds its Timeout (about 120 bytes on every connected client). */
   #clearTimer(): void {
     this.timers.clearTimeout(this.#timer);
@@ -631,7 +627,7 @@ export class Manager<
     const delay = backoffDelay(++this.#attempts, this.reconnectionDelay(), this.reconnectionDelayMax(), this.randomizationFactor());
     // The timer fires only while waiting (every transition clears it): reconnectNow() is then open().
     const now = () => this.reconnectNow();
-    this.#setTimer(now, delay);
+    this.#timer = this.startTimer(now, delay);
     if (this.opts.reconnectOnNetworkReturn !== false) {
       // Browsers: the network or the page is back, so the wait has no reason left. Only while waiting: the
       // next transition removes these hooks with the timer.
