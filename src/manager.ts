@@ -296,11 +296,9 @@ export class Manager<
     const previous = this.#state;
     const callbacks = this.#takeCallbacks();
     this.#halt("closed");
-    if (callbacks.length > 0) {
-      // Made only for someone waiting: most closes have no open() callback (an Error captures a stack).
-      const aborted = new AbortError(DEV ? "manager closed before the connection opened" : "");
-      for (const callback of callbacks) safely(callback, aborted);
-    }
+    // Made only for someone waiting, one for all: most closes have no open() callback (an Error captures a stack).
+    let aborted: AbortError | undefined;
+    for (const callback of callbacks) safely(callback, (aborted ??= new AbortError(DEV ? "manager closed before the connection opened" : "")));
     // Connected sockets were disconnected by us; the others learn that no connection will come.
     this.notify(previous === "open" ? "onClose" : "onStopped", "io client disconnect", undefined, true);
     // Also when idle, as socket.io-client does; but not again once closed: a close listener that calls
@@ -341,7 +339,7 @@ export class Manager<
    * the parser cannot encode.
    */
   _packet(packet: Partial<Packet> & { options?: { compress?: boolean } }): void {
-    const engine = this.engine as EngineSession | undefined;
+    const engine = this.#engine;
     if (!engine) throw invalidState(DEV ? "cannot write a packet: the Manager never opened" : "");
     // The namespace defaults to "/", as with socket.io-parser.
     for (const chunk of this.encode({ ...packet, nsp: packet.nsp ?? "/" } as Packet)) engine.write(chunk as RawData, packet.options);
