@@ -93,10 +93,11 @@ export function cachedManagerCount(): number {
 /**
  * An entry point's io(): parse the URL, pick or create the Manager, return the Socket for the URL's namespace;
  * plus the properties socket.io-client users reach through it (`io.Manager`, `io.Socket`, `io.protocol`, `io.io`,
- * `io.connect`). `type` is the Manager of the calling entry point (it decides which transports are linked). One
+ * `io.connect`). `statics.Manager` is the Manager of the calling entry point (it decides which transports are linked). One
  * place for both entries, so `siolink` and `siolink/websocket` cannot drift apart.
  */
-export function createIo<T>(type: typeof Manager, statics: object): T {
+export function createIo<T>(statics: { Manager: typeof Manager; [name: string]: unknown }): T {
+  const type = statics.Manager;
   const io = function io(uri?: string | IoOptions, opts?: IoOptions): Socket {
     if (typeof uri === "object" && uri !== null) {
       opts = uri;
