@@ -84,16 +84,16 @@ export class Manager<
    * The options this Manager was created with (a copy: path defaulted, URL query merged in). The settings
    * (reconnectionDelay()...) write theirs here.
    */
-  readonly opts: ManagerOptions;
+  declare readonly opts: ManagerOptions;
   /**
    * component-emitter's emit, which calls this Manager's own listeners. Typed as in socket.io-client, whose
    * Manager declares no event to emit.
    */
   declare emit: (ev: never, ...args: never[]) => this;
   /** Whether Sockets connect as soon as they are created (the `autoConnect` option); writable, as in socket.io-client. */
-  _autoConnect: boolean;
+  declare _autoConnect: boolean;
   /** The URL it was created with (io(): the URL given to it); the server's origin when none was given. */
-  readonly uri: string;
+  declare readonly uri: string;
 
   /** Scheme, host and port of the server; or why the URL given is unusable (every open fails with it). */
   readonly #target: string | Error;
