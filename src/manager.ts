@@ -504,7 +504,8 @@ export class Manager<
    * Leaves the current state for `next`: its timer and hooks go, and the session (decoder, engine) closes.
    * The engine is closed while the state reads "closed", so its close event is not taken for this Manager's.
    */
-  #halt(next: ManagerState): void {
+  /** @returns the new epoch. */
+  #halt(next: ManagerState): number {
     this.#clearTimer();
     this.#offLifecycle?.();
     this.#offLifecycle = undefined;
@@ -514,7 +515,7 @@ export class Manager<
     // Closing an engine that is closing or closed does nothing.
     this.#engine?.close();
     this.#state = next;
-    this.#epoch++;
+    return ++this.#epoch;
   }
 
   /** The events of its engine, while the Manager is opening or open (see open()). */
@@ -562,7 +563,7 @@ export class Manager<
     const attempts = this.#attempts;
     this.#attempts = 0;
     this.#state = "open";
-    this.#epoch++;
+    const epoch = ++this.#epoch;
     if (engine.transport.name === "websocket") this.#upgraded = true;
     if (kDecodeSink in decoder) {
       // Our own decoders hand packets straight to us: no listener table and closure per connection.
@@ -572,7 +573,6 @@ export class Manager<
         if (decoder === this.#decoder) this.onDecoded(packet);
       });
     }
-    const epoch = this.#epoch;
     const callbacks = this.#takeCallbacks();
     this.notify("onOpen");
     this.#emit("open");
@@ -585,8 +585,7 @@ export class Manager<
     const callbacks = this.#takeCallbacks();
     const reconnecting = this.#attempts > 0;
     // Abandons the attempt: an engine still opening (connect timeout) must not open later.
-    this.#halt("closed");
-    const epoch = this.#epoch;
+    const epoch = this.#halt("closed");
     this.#error(error);
     for (const callback of callbacks) safely(callback, error);
     if (this.#epoch !== epoch) return; // a listener opened or closed the Manager meanwhile
@@ -601,8 +600,7 @@ export class Manager<
 
   /** The open session ended: the engine closed, or the server broke the protocol ("parse error"). */
   #closeSession(reason: EngineCloseReason, details: CloseDetails | Error | undefined): void {
-    this.#halt("closed");
-    const epoch = this.#epoch;
+    const epoch = this.#halt("closed");
     // "forced close" from the engine itself means user code closed `manager.engine` directly: to the
     // sockets that is a lost connection, and it is followed by reconnection, as in socket.io-client.
     const socketReason: DisconnectReason = reason === "forced close" ? "transport close" : reason;
