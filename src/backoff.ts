@@ -33,7 +33,7 @@ const MAX_TIMER_DELAY = 2_147_483_647;
 export function backoffDelay(attempt: number, min: number, max: number, jitter: number, random: () => number = Math.random): number {
   max = Math.floor(Math.min(max, MAX_TIMER_DELAY));
   min = Math.min(min, max);
-  if (min === 0) return 0; // also covers max === 0, since min <= max
+  if (!min) return 0; // 0 (never NaN: the settings refuse it); also covers max === 0, since min <= max
   jitter = Math.min(jitter, 1);
   const r = random();
   // Past the cap the doublings may overflow to Infinity: still capped (min > 0).

@@ -368,7 +368,7 @@ export class Manager<
    */
   socket(nsp: string, opts?: SocketOptions): Socket<ListenEvents, EmitEvents> {
     let socket = this.socketOf(nsp);
-    if (socket === undefined) {
+    if (!socket) {
       socket = new Socket<ListenEvents, EmitEvents>(this, nsp, opts);
       this.#sockets = this.#sockets.concat(socket);
     } else if (this._autoConnect && !socket.active) {
