@@ -488,11 +488,6 @@ export class Manager<
     return callbacks;
   }
 
-  /** Tells the sockets, then this Manager's listeners. */
-  #error(error: Error): void {
-    this.notify("onError", error);
-    this.#emit("error", error);
-  }
 
   /** Drops the handle too: a cleared one still holds its Timeout (about 120 bytes on every connected client). */
   #clearTimer(): void {
@@ -541,7 +536,9 @@ export class Manager<
       if (opening) {
         this.#failed(arg as Error);
       } else {
-        this.#error(arg as Error);
+        // Tells the sockets, then this Manager's listeners (as #failed does).
+        this.notify("onError", arg);
+        this.#emit("error", arg as Error);
       }
     } else if (event === "close") {
       if (!opening) this.#closeSession(arg as EngineCloseReason, details as CloseDetails | Error | undefined);
@@ -586,7 +583,8 @@ export class Manager<
     const reconnecting = this.#attempts > 0;
     // Abandons the attempt: an engine still opening (connect timeout) must not open later.
     const epoch = this.#halt("closed");
-    this.#error(error);
+    this.notify("onError", error);
+    this.#emit("error", error);
     for (const callback of callbacks) safely(callback, error);
     if (this.#epoch !== epoch) return; // a listener opened or closed the Manager meanwhile
     if (reconnecting) this.#emit("reconnect_error", error);
