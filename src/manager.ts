@@ -294,7 +294,7 @@ export class Manager<
    */
   close(): this {
     const previous = this.#state;
-    const callbacks = this.#takeCallbacks();
+    const callbacks = this.#callbacks ?? [];
     this.#halt("closed");
     // Made only for someone waiting, one for all: most closes have no open() callback (an Error captures a stack).
     let aborted: AbortError | undefined;
@@ -482,11 +482,6 @@ export class Manager<
     emitLocally(this, ev, args);
   }
 
-  #takeCallbacks(): readonly OpenCallback[] {
-    const callbacks = this.#callbacks ?? [];
-    this.#callbacks = undefined;
-    return callbacks;
-  }
 
 
   /** Drops the handle too: a cleared one still holds its Timeout (about 120 bytes on every connected client). */
@@ -504,6 +499,8 @@ export class Manager<
     this.#clearTimer();
     this.#offLifecycle?.();
     this.#offLifecycle = undefined;
+    // Whoever waits on the attempt took its callbacks first (close(), #failed); open() sets its own after.
+    this.#callbacks = undefined;
     this.#state = "closed";
     this.#decoder?.destroy();
     this.#decoder = undefined;
@@ -570,7 +567,8 @@ export class Manager<
         if (decoder === this.#decoder) this.onDecoded(packet);
       });
     }
-    const callbacks = this.#takeCallbacks();
+    const callbacks = this.#callbacks ?? [];
+    this.#callbacks = undefined;
     this.notify("onOpen");
     this.#emit("open");
     for (const callback of callbacks) safely(callback);
@@ -579,7 +577,7 @@ export class Manager<
 
   /** The attempt failed (an engine error or close before open, the connect timeout, bad options or URL). */
   #failed(error: Error): void {
-    const callbacks = this.#takeCallbacks();
+    const callbacks = this.#callbacks ?? [];
     const reconnecting = this.#attempts > 0;
     // Abandons the attempt: an engine still opening (connect timeout) must not open later.
     const epoch = this.#halt("closed");
