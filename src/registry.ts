@@ -50,7 +50,7 @@ function plainKeys(value: unknown): string[] | undefined {
 /**
  * Whether two option values are the same: identical, or plain objects or arrays whose members are the same
  * (key order and undefined members do not matter; an array and an object with the same members are alike), or
- * values with a toJSON (Buffer, Date) whose JSON is. The depth is bounded, so self-referencing options end the
+ * values with a toJSON (Buffer, Date) whose JSON is the same as the other's. The depth is bounded, so self-referencing options end the
  * comparison (as different) rather than hang it.
  */
 function same(a: unknown, b: unknown, depth = 9): boolean {
@@ -60,7 +60,7 @@ function same(a: unknown, b: unknown, depth = 9): boolean {
     a === b ||
     (depth-- > 0 &&
       (typeof json === "function"
-        ? json === (b as { toJSON?: unknown } | null)?.toJSON && same(json.call(a), json.call(b), depth)
+        ? same(json.call(a), (b as { toJSON?: () => unknown } | null)?.toJSON?.(), depth)
         : !!keys && keys.length === plainKeys(b)?.length && keys.every((key) => same((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], depth))))
   );
 }
