@@ -379,7 +379,8 @@ export class Manager<
 
   /** socket.io-client calls it when `socket` disconnects: closes the connection once no Socket is active. */
   _destroy(_socket: Socket<ListenEvents, EmitEvents>): void {
-    if (!this.#sockets.some((socket) => socket.active)) this.close();
+    // An active socket is an attached one (connect() attaches it, every way to inactive detaches it).
+    if (this.#attached.length === 0) this.close();
   }
 
   /** The Socket of namespace `nsp`, if it has one (the io() cache asks too: TypeScript-private, not #private). */
