@@ -22,7 +22,7 @@ const MAX_TIMER_DELAY = 2_147_483_647;
  *   (Infinity included) takes the capped branch, so any attempt number gives a sane delay.
  *
  * Its inputs are the Manager's settings, which refuse anything but non-negative numbers when set (see
- * ManagerBase): Infinity counts as 2^31 - 1 ms, `jitter` above 1 as 1, `min` above `max` as `max`. `attempt` is
+ * Manager): Infinity counts as 2^31 - 1 ms, `jitter` above 1 as 1, `min` above `max` as `max`. `attempt` is
  * the Manager's count (an integer from 1) and `random` is in [0, 1].
  *
  * @param random source of randomness in [0, 1); injectable for tests.
@@ -33,7 +33,7 @@ const MAX_TIMER_DELAY = 2_147_483_647;
 export function backoffDelay(attempt: number, min: number, max: number, jitter: number, random: () => number = Math.random): number {
   max = Math.floor(Math.min(max, MAX_TIMER_DELAY));
   min = Math.min(min, max);
-  if (min === 0) return 0; // also covers max === 0, since min <= max
+  if (!min) return 0; // 0 (never NaN: the settings refuse it); also covers max === 0, since min <= max
   jitter = Math.min(jitter, 1);
   const r = random();
   // Past the cap the doublings may overflow to Infinity: still capped (min > 0).

@@ -51,7 +51,7 @@ export interface Io {
 
 
 /** The io() function; also exported as `connect` and as the default export. */
-export const io: Io = /* @__PURE__ */ createIo<Io>(Manager, { Manager, Socket, protocol });
+export const io: Io = /* @__PURE__ */ createIo<Io>({ Manager, Socket, protocol });
 export { io as connect, io as default };
 
 export type { ManagerState } from "./manager";

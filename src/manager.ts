@@ -4,20 +4,21 @@
 import { backoffDelay } from "./backoff";
 import { defaultParser } from "./codec/default";
 import { kDecodeSink, type SinkDecoder } from "./codec/sink";
-import { PacketType, type Decoder, type EncodedChunk, type Packet, type Parser } from "./codec/packet";
+import { PacketType, type Decoder, type EncodedChunk, type Encoder, type Packet, type Parser } from "./codec/packet";
 import { BaseEngineSession, checkEngineOptions, kEngineEvent, kTransportKit, type EngineSession, type TransportKit } from "./engine/session";
 import type { CloseDetails, EngineCloseReason, EngineEvents, EngineOptions, RawData } from "./engine/types";
-import { AbortError, TimeoutError, TransportError } from "./errors";
+import { AbortError, invalidState, nonNegative, TimeoutError, TransportError } from "./errors";
 import { COMPRESSED, UNCOMPRESSED } from "./internal/constants";
 import { rethrowLater } from "./internal/subscriptions";
-import type { TimerHandle } from "./internal/timers";
+import { pickTimers, type TimerHandle, type Timers } from "./internal/timers";
 import { defaultPlatform } from "./platform/default";
-import { emitLocally, heard } from "./internal/emitter";
-import { ManagerBase, safely } from "./manager-base";
-import { locate, toError } from "./manager-options";
+import { emitLocally, heard, TypedEmitter } from "./internal/emitter";
+import type { NamespaceHooks } from "./link";
+import { checkParser, locate, SETTINGS, toError } from "./manager-options";
 import { evict } from "./registry";
 import type { ParsedUrl } from "./url";
-import type { DefaultEventsMap, DisconnectReason, EventsMap, ManagerOptions, ManagerReservedEvents } from "./types";
+import { Socket } from "./socket";
+import type { DefaultEventsMap, DisconnectReason, EventsMap, ManagerOptions, ManagerReservedEvents, SocketOptions } from "./types";
 import { DEV } from "./internal/dev";
 
 /**
@@ -33,11 +34,41 @@ type OpenCallback = (err?: Error) => void;
 
 type AnyManager = Manager<EventsMap, EventsMap>;
 
+type Setting = keyof typeof SETTINGS;
+
+/** Checks a setting's value (a non-negative number; `timeout` may also be false). */
+function check(name: string, value: unknown): void {
+  if (!(name === "timeout" && value === false)) nonNegative(name, value);
+}
+
+/** Calls `fn(arg)`; its exception is rethrown on its own stack, never into our state machine. */
+function safely<T>(fn: (arg?: T) => void, arg?: T): void {
+  try {
+    fn(arg);
+  } catch (error) {
+    rethrowLater(error);
+  }
+}
+
+/** The settings (made by the static block of Manager): no argument reads, one writes and returns the Manager. */
+export interface Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents> {
+  reconnectionAttempts(): number;
+  reconnectionAttempts(v: number): this;
+  reconnectionDelay(): number;
+  reconnectionDelay(v: number): this;
+  reconnectionDelayMax(): number;
+  reconnectionDelayMax(v: number): this;
+  randomizationFactor(): number;
+  randomizationFactor(v: number): this;
+  timeout(): number | false;
+  timeout(v: number | false): this;
+}
+
 /**
  * A connection to a server, shared by the Sockets of its namespaces. `io()` creates and caches Managers;
  * create one yourself for full control.
  *
- * It is also the link its Sockets (and the io() cache) use: the members marked private below and in ManagerBase
+ * It is also the link its Sockets (and the io() cache) use: the members marked private or protected below
  * are that link (see src/link.ts): a Socket reads its Manager as its link; one object per client rather than two.
  *
  * @example
@@ -48,9 +79,21 @@ type AnyManager = Manager<EventsMap, EventsMap>;
 export class Manager<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
-> extends ManagerBase<ListenEvents, EmitEvents> {
+> extends TypedEmitter<{}, ManagerReservedEvents> {
+  /**
+   * The options this Manager was created with (a copy: path defaulted, URL query merged in). The settings
+   * (reconnectionDelay()...) write theirs here.
+   */
+  declare readonly opts: ManagerOptions;
+  /**
+   * component-emitter's emit, which calls this Manager's own listeners. Typed as in socket.io-client, whose
+   * Manager declares no event to emit.
+   */
+  declare emit: (ev: never, ...args: never[]) => this;
+  /** Whether Sockets connect as soon as they are created (the `autoConnect` option); writable, as in socket.io-client. */
+  declare _autoConnect: boolean;
   /** The URL it was created with (io(): the URL given to it); the server's origin when none was given. */
-  readonly uri: string;
+  declare readonly uri: string;
 
   /** Scheme, host and port of the server; or why the URL given is unusable (every open fails with it). */
   readonly #target: string | Error;
@@ -65,7 +108,11 @@ export class Manager<
   #offLifecycle: (() => void) | undefined;
   /** Made on the first callback: most opens have none. */
   #callbacks: OpenCallback[] | undefined;
-  /** Reconnection attempts made in the current loop; 0 when not reconnecting. */
+  /**
+   * Reconnection attempts made in the current loop. Read only while opening or reconnecting: open() zeroes it
+   * when it starts afresh (not from "reconnecting"), and so does the session's open, so a stale count left by a
+   * close or a give-up is never read.
+   */
   #attempts = 0;
   /**
    * Bumped on every transition, so code resuming after user listeners can tell whether they changed it; constant
@@ -76,6 +123,11 @@ export class Manager<
   #upgraded = false;
   /** Smoothed round-trip time (ms) over every session so far; undefined before the first sample. */
   #latency: number | undefined;
+  readonly #encoder: Encoder;
+  /** The Socket of each namespace (almost always one; an exact-size array costs less than a Map). */
+  #sockets: Socket<ListenEvents, EmitEvents>[] = [];
+  /** The hooks of the attached sockets (one per namespace); replaced, never changed, so a loop reads a snapshot. */
+  #attached: readonly NamespaceHooks[] = [];
 
   constructor(opts?: ManagerOptions);
   constructor(uri?: string, opts?: ManagerOptions);
@@ -84,9 +136,12 @@ export class Manager<
       opts = uri;
       uri = undefined;
     }
+    super();
     // Object.assign, not a spread: the copies then share one hidden class (a spread gives each its own).
-    super(Object.assign({}, opts));
-    const options = this.opts;
+    const options: ManagerOptions = (this.opts = Object.assign({}, opts));
+    this._autoConnect = options.autoConnect !== false;
+    for (const name in SETTINGS) check(name, options[name as Setting]);
+    this.#encoder = new (checkParser(options.parser ?? defaultParser).Encoder)();
     options.path ||= "/socket.io";
     // One jar (Node) for all of this Manager's sessions, so cookies such as load-balancer affinity survive
     // reconnects; made only when some transport sends credentials.
@@ -139,7 +194,21 @@ export class Manager<
   }
 
   // -------------------------------------------------------------------------------------------------------
-  // Settings (the others are ManagerBase's): no argument reads, one writes and returns the Manager
+  // Settings: no argument reads, one writes and returns the Manager (as in socket.io-client)
+
+  static {
+    for (const name in SETTINGS) {
+      // No argument reads (undefined too, except for timeout, where it is a value to refuse).
+      (this.prototype as unknown as Record<string, unknown>)[name] = function (this: Manager, v?: unknown) {
+        const opts = this.opts as Record<string, unknown>;
+        if (arguments.length === 0 || (v === undefined && name !== "timeout")) return opts[name] ?? SETTINGS[name as Setting];
+        check(name, v);
+        opts[name] = v;
+        return this;
+      };
+    }
+  }
+
 
   reconnection(): boolean;
   reconnection(v: boolean): this;
@@ -148,7 +217,7 @@ export class Manager<
     this.opts.reconnection = !!v;
     if (!v && this.#state === "reconnecting") {
       this.#halt("closed");
-      this.#stopped();
+      this.notify("onStopped");
     }
     return this;
   }
@@ -189,12 +258,14 @@ export class Manager<
         const engineOptions: EngineOptions = opts.rememberUpgrade && !this.#upgraded ? { ...opts, rememberUpgrade: false } : opts;
         const engine = (this.#engine = new BaseEngineSession(target, engineOptions, this.#kit, this as never));
         const timeout = this.timeout();
-        if (timeout !== false) this.#setTimer(() => this.#failed(new TimeoutError("timeout")), timeout);
+        // #halt() cleared the timer of the state: no timer to replace.
+        if (timeout !== false) this.#timer = this.startTimer(() => this.#failed(new TimeoutError("timeout")), timeout);
         engine.open();
       } catch (error) {
         // Bad options or URL: fail like any attempt, once the caller (io(), a constructor) has returned, so
         // that listeners added right after it hear about it. Replaces the connect timeout.
-        this.#setTimer(() => this.#failed(toError(error)), 0);
+        this.timers.clearTimeout(this.#timer);
+        this.#timer = this.startTimer(() => this.#failed(toError(error)), 0);
       }
     }
     return this;
@@ -223,14 +294,11 @@ export class Manager<
    */
   close(): this {
     const previous = this.#state;
-    const callbacks = this.#takeCallbacks();
-    this.#attempts = 0;
+    const callbacks = this.#callbacks ?? [];
     this.#halt("closed");
-    if (callbacks.length > 0) {
-      // Made only for someone waiting: most closes have no open() callback (an Error captures a stack).
-      const aborted = new AbortError(DEV ? "manager closed before the connection opened" : "");
-      for (const callback of callbacks) safely(callback, aborted);
-    }
+    // Made only for someone waiting, one for all: most closes have no open() callback (an Error captures a stack).
+    let aborted: AbortError | undefined;
+    for (const callback of callbacks) safely(callback, (aborted ??= new AbortError(DEV ? "manager closed before the connection opened" : "")));
     // Connected sockets were disconnected by us; the others learn that no connection will come.
     this.notify(previous === "open" ? "onClose" : "onStopped", "io client disconnect", undefined, true);
     // Also when idle, as socket.io-client does; but not again once closed: a close listener that calls
@@ -241,8 +309,48 @@ export class Manager<
     return this;
   }
 
+  /** Alias of open(). */
+  connect(fn?: (err?: Error) => void): this {
+    return this.open(fn);
+  }
+
+  /** Alias of close(). */
+  disconnect(): this {
+    return this.close();
+  }
+
   // -------------------------------------------------------------------------------------------------------
-  // socket.io-client's underscore members (the others are ManagerBase's)
+  // socket.io-client's underscore members: its typings declare them public, so its TypeScript users call
+  // them (`_close()` is the only close its typings give a Manager). Same behaviour, on siolink's state.
+
+  // -------------------------------------------------------------------------------------------------------
+  // socket.io-client's underscore members: its typings declare them public, so its TypeScript users call
+  // them (`_close()` is the only close its typings give a Manager). Same behaviour, on siolink's state.
+
+  /** socket.io-client's close: as close(). */
+  _close(): void {
+    this.close();
+  }
+
+  /**
+   * Encodes a Socket.IO packet (namespace "/" when it has none) and writes it to the engine, through
+   * `engine.write` (replaced or not), which queues it while the connection opens.
+   * @throws SioError ERR_INVALID_STATE when there is no connection to write to, ERR_INVALID_ARG for a packet
+   * the parser cannot encode.
+   */
+  _packet(packet: Partial<Packet> & { options?: { compress?: boolean } }): void {
+    const engine = this.#engine;
+    if (!engine) throw invalidState(DEV ? "cannot write a packet: the Manager never opened" : "");
+    // The namespace defaults to "/", as with socket.io-parser.
+    for (const chunk of this.encode({ ...packet, nsp: packet.nsp ?? "/" } as Packet)) engine.write(chunk as RawData, packet.options);
+  }
+
+  /** socket.io-client's state: "opening" during an attempt, "open", else "closed" (see `state`). */
+  get _readyState(): "opening" | "open" | "closed" {
+    const state = this.#state;
+    return state === "opening" || state === "open" ? state : "closed";
+  }
+
 
   /** In a reconnection loop: waiting for the next attempt, or making one. */
   get _reconnecting(): boolean {
@@ -250,8 +358,84 @@ export class Manager<
   }
 
   // -------------------------------------------------------------------------------------------------------
-  // The link members that depend on the connection (src/link.ts; the others are ManagerBase's). Private to
-  // TypeScript users; a Socket reads its Manager as a ManagerLink.
+  // Namespaces
+
+  /**
+   * The Socket for namespace `nsp`, created on first use (one per namespace per Manager).
+   *
+   * @example
+   * const admin = manager.socket("/admin", { auth: { token } });
+   */
+  socket(nsp: string, opts?: SocketOptions): Socket<ListenEvents, EmitEvents> {
+    let socket = this.socketOf(nsp);
+    if (!socket) {
+      socket = new Socket<ListenEvents, EmitEvents>(this, nsp, opts);
+      this.#sockets = this.#sockets.concat(socket);
+    } else if (this._autoConnect && !socket.active) {
+      socket.connect();
+    }
+    return socket;
+  }
+
+  /** socket.io-client calls it when `socket` disconnects: closes the connection once no Socket is active. */
+  _destroy(_socket: Socket<ListenEvents, EmitEvents>): void {
+    // An active socket is an attached one (connect() attaches it, every way to inactive detaches it).
+    if (this.#attached.length === 0) this.close();
+  }
+
+  /** The Socket of namespace `nsp`, if it has one (the io() cache asks too: TypeScript-private, not #private). */
+  private socketOf(nsp: string): Socket<ListenEvents, EmitEvents> | undefined {
+    return this.#sockets.find((socket) => socket.nsp === nsp);
+  }
+
+  /** The hooks of the socket attached for `nsp`. */
+  protected nspHooks(nsp: string): NamespaceHooks | undefined {
+    // A loop rather than find(): no closure per received packet.
+    for (const hooks of this.#attached) if (hooks.nsp === nsp) return hooks;
+    return undefined;
+  }
+
+  /** Calls `method` of each attached socket, on a snapshot: sockets may detach from inside their listeners. */
+  protected notify(method: keyof NamespaceHooks, ...args: unknown[]): void {
+    for (const hooks of this.#attached) {
+      if (this.#attached.includes(hooks)) safely(() => (hooks[method] as (...args: unknown[]) => void)(...args));
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // The link members that do not depend on the connection (the others are Manager's). Private to TypeScript
+  // users; a Socket reads its Manager as a ManagerLink.
+
+  protected get timers(): Timers {
+    return pickTimers(this.opts.useNativeTimers);
+  }
+
+  /** Sets a timer with its timers; under `autoUnref`, one that lets Node exit while only it is pending. */
+  protected startTimer(fn: () => void, ms: number): TimerHandle {
+    const timer = this.timers.setTimeout(fn, ms);
+    if (this.opts.autoUnref) (this.opts.platform ?? defaultPlatform).unref(timer);
+    return timer;
+  }
+
+  /** Attaches `hooks` in place of any other socket's of its namespace. */
+  private attach(hooks: NamespaceHooks): void {
+    this.#attached = this.#attached.filter((other) => other.nsp !== hooks.nsp).concat(hooks);
+  }
+
+  private detach(hooks: NamespaceHooks): void {
+    this.#attached = this.#attached.filter((other) => other !== hooks);
+    if (this.#attached.length === 0) this.close();
+  }
+
+  protected encode(packet: Packet): EncodedChunk[] {
+    // Some parsers return one chunk rather than an array of them.
+    const chunks: EncodedChunk[] | EncodedChunk = this.#encoder.encode(packet);
+    return Array.isArray(chunks) ? chunks : [chunks];
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // The link members that depend on the connection (src/link.ts). Private to TypeScript users; a Socket reads
+  // its Manager as a ManagerLink.
 
   private session(): number {
     return this.#epoch;
@@ -299,45 +483,29 @@ export class Manager<
     emitLocally(this, ev, args);
   }
 
-  #takeCallbacks(): readonly OpenCallback[] {
-    const callbacks = this.#callbacks ?? [];
-    this.#callbacks = undefined;
-    return callbacks;
-  }
 
-  /** Tells the sockets, then this Manager's listeners. */
-  #error(error: Error): void {
-    this.notify("onError", error);
-    this.#emit("error", error);
-  }
 
-  /** Replaces the timer of the state. */
-  #setTimer(fn: () => void, ms: number): void {
-    this.#clearTimer();
-    this.#timer = this.startTimer(fn, ms);
-  }
-
-  /** Drops the handle too: a cleared one still holds its Timeout (about 120 bytes on every connected client). */
-  #clearTimer(): void {
-    this.timers.clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
 
   /**
    * Leaves the current state for `next`: its timer and hooks go, and the session (decoder, engine) closes.
    * The engine is closed while the state reads "closed", so its close event is not taken for this Manager's.
+   * @returns the new epoch.
    */
-  #halt(next: ManagerState): void {
-    this.#clearTimer();
+  #halt(next: ManagerState): number {
+    // Drops the handle too: a cleared one still holds its Timeout (about 120 bytes on every connected client).
+    this.timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#offLifecycle?.();
     this.#offLifecycle = undefined;
+    // Whoever waits on the attempt took its callbacks first (close(), #failed); open() sets its own after.
+    this.#callbacks = undefined;
     this.#state = "closed";
     this.#decoder?.destroy();
     this.#decoder = undefined;
     // Closing an engine that is closing or closed does nothing.
     this.#engine?.close();
     this.#state = next;
-    this.#epoch++;
+    return ++this.#epoch;
   }
 
   /** The events of its engine, while the Manager is opening or open (see open()). */
@@ -363,7 +531,9 @@ export class Manager<
       if (opening) {
         this.#failed(arg as Error);
       } else {
-        this.#error(arg as Error);
+        // Tells the sockets, then this Manager's listeners (as #failed does).
+        this.notify("onError", arg);
+        this.#emit("error", arg as Error);
       }
     } else if (event === "close") {
       if (!opening) this.#closeSession(arg as EngineCloseReason, details as CloseDetails | Error | undefined);
@@ -380,12 +550,14 @@ export class Manager<
   }
 
   #onEngineOpen(engine: EngineSession): void {
-    this.#clearTimer();
+    // The connect timeout; the handle goes too (see #halt).
+    this.timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
     const decoder = (this.#decoder = new ((this.opts.parser ?? defaultParser) as Parser).Decoder());
     const attempts = this.#attempts;
     this.#attempts = 0;
     this.#state = "open";
-    this.#epoch++;
+    const epoch = ++this.#epoch;
     if (engine.transport.name === "websocket") this.#upgraded = true;
     if (kDecodeSink in decoder) {
       // Our own decoders hand packets straight to us: no listener table and closure per connection.
@@ -395,8 +567,8 @@ export class Manager<
         if (decoder === this.#decoder) this.onDecoded(packet);
       });
     }
-    const epoch = this.#epoch;
-    const callbacks = this.#takeCallbacks();
+    const callbacks = this.#callbacks ?? [];
+    this.#callbacks = undefined;
     this.notify("onOpen");
     this.#emit("open");
     for (const callback of callbacks) safely(callback);
@@ -405,38 +577,26 @@ export class Manager<
 
   /** The attempt failed (an engine error or close before open, the connect timeout, bad options or URL). */
   #failed(error: Error): void {
-    const callbacks = this.#takeCallbacks();
+    const callbacks = this.#callbacks ?? [];
     const reconnecting = this.#attempts > 0;
     // Abandons the attempt: an engine still opening (connect timeout) must not open later.
-    this.#halt("closed");
-    const epoch = this.#epoch;
-    this.#error(error);
+    const epoch = this.#halt("closed");
+    this.notify("onError", error);
+    this.#emit("error", error);
     for (const callback of callbacks) safely(callback, error);
     if (this.#epoch !== epoch) return; // a listener opened or closed the Manager meanwhile
-    if (error === this.#target || !(reconnecting || callbacks.length === 0)) {
-      // The URL will not get better, or the first open failed and its open() callbacks were told instead:
-      // no reconnection loop.
-      this.#stopped();
-    } else if (reconnecting) {
-      this.#emit("reconnect_error", error);
-      if (this.#epoch === epoch) this.#reconnect();
-    } else {
-      // The first open failed and nobody asked to be told instead: start the reconnection loop.
-      this.#reconnect();
+    if (reconnecting) this.#emit("reconnect_error", error);
+    // A first open that failed starts the reconnection loop, unless its open() callbacks were told instead or
+    // the URL will not get better (a reconnection loop never fails with it: its first attempt gave up).
+    if (this.#epoch === epoch) {
+      if (reconnecting || (error !== this.#target && callbacks.length === 0)) this.#reconnect();
+      else this.notify("onStopped");
     }
-  }
-
-  /** Gave up: attached sockets learn that no connection will come (until connect() or open()). */
-  #stopped(): void {
-    this.#attempts = 0;
-    this.notify("onStopped");
   }
 
   /** The open session ended: the engine closed, or the server broke the protocol ("parse error"). */
   #closeSession(reason: EngineCloseReason, details: CloseDetails | Error | undefined): void {
-    this.#halt("closed");
-    this.#attempts = 0;
-    const epoch = this.#epoch;
+    const epoch = this.#halt("closed");
     // "forced close" from the engine itself means user code closed `manager.engine` directly: to the
     // sockets that is a lost connection, and it is followed by reconnection, as in socket.io-client.
     const socketReason: DisconnectReason = reason === "forced close" ? "transport close" : reason;
@@ -446,19 +606,20 @@ export class Manager<
     if (this.#epoch === epoch) this.#reconnect();
   }
 
+  /** Starts or goes on with the reconnection loop; or gives up (attached sockets then learn that no connection will come). */
   #reconnect(): void {
-    if (!this.reconnection()) return this.#stopped();
+    if (!this.reconnection()) return this.notify("onStopped");
     if (this.#attempts >= this.reconnectionAttempts()) {
       this.#emit("reconnect_failed");
       // Unless a listener opened it again.
-      if (this.#state === "closed") this.#stopped();
+      if (this.#state === "closed") this.notify("onStopped");
       return;
     }
     this.#state = "reconnecting";
     const delay = backoffDelay(++this.#attempts, this.reconnectionDelay(), this.reconnectionDelayMax(), this.randomizationFactor());
     // The timer fires only while waiting (every transition clears it): reconnectNow() is then open().
     const now = () => this.reconnectNow();
-    this.#setTimer(now, delay);
+    this.#timer = this.startTimer(now, delay);
     if (this.opts.reconnectOnNetworkReturn !== false) {
       // Browsers: the network or the page is back, so the wait has no reason left. Only while waiting: the
       // next transition removes these hooks with the timer.

@@ -21,7 +21,7 @@ import type { Manager } from "./manager";
 import { DEFAULTS, locate } from "./manager-options";
 import { checkSocketOptions, type Socket } from "./socket";
 import type { ParsedUrl } from "./url";
-import type { DefaultEventsMap, EventsMap, ManagerOptions, SocketOptions } from "./types";
+import type { EventsMap, ManagerOptions, SocketOptions } from "./types";
 
 /** Options accepted by io(): the Manager's and the Socket's. */
 export type IoOptions = ManagerOptions & SocketOptions;
@@ -37,29 +37,32 @@ const NOT_CONNECTION_OPTIONS = ["forceNew", "multiplex", "force new connection",
  */
 const cache = /* @__PURE__ */ new Map<AnyManager, string>();
 
-/** An object compared member by member (plain data); other objects and functions compare by identity. */
-function isPlain(value: unknown): value is object {
-  return !!value && typeof value === "object" && [Object.prototype, Array.prototype, null].includes(Object.getPrototypeOf(value));
-}
-
-/** Its members whose value is not undefined (left out, as JSON does). */
-function definedKeys(value: object): string[] {
-  return Object.keys(value).filter((key) => (value as Record<string, unknown>)[key] !== undefined);
+/**
+ * The members of a value compared member by member (a plain object or array) whose value is not undefined (left
+ * out, as JSON does); undefined for a value compared by identity (other objects, functions, primitives).
+ */
+function plainKeys(value: unknown): string[] | undefined {
+  return value && typeof value === "object" && [Object.prototype, Array.prototype, null].includes(Object.getPrototypeOf(value))
+    ? Object.keys(value).filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+    : undefined;
 }
 
 /**
  * Whether two option values are the same: identical, or plain objects or arrays whose members are the same
- * (key order and undefined members do not matter; an array and an object with the same members are alike), or values with a toJSON (Buffer, Date) whose JSON is. The
- * depth is bounded, so self-referencing options end the comparison (as different) rather than hang it.
+ * (key order and undefined members do not matter; an array and an object with the same members are alike), or
+ * values with a toJSON (Buffer, Date) whose JSON is the same as the other's. The depth is bounded, so self-referencing options end the
+ * comparison (as different) rather than hang it.
  */
 function same(a: unknown, b: unknown, depth = 9): boolean {
-  if (a === b) return true;
-  if (!depth--) return false;
   const json = (a as { toJSON?: unknown } | null)?.toJSON;
-  if (typeof json === "function") return json === (b as { toJSON?: unknown } | null)?.toJSON && same(json.call(a), json.call(b), depth);
-  if (!isPlain(a) || !isPlain(b)) return false;
-  const keys = definedKeys(a);
-  return keys.length === definedKeys(b).length && keys.every((key) => same((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], depth));
+  const keys = plainKeys(a);
+  return (
+    a === b ||
+    (depth-- > 0 &&
+      (typeof json === "function"
+        ? same(json.call(a), (b as { toJSON?: () => unknown } | null)?.toJSON?.(), depth)
+        : !!keys && keys.length === plainKeys(b)?.length && keys.every((key) => same((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], depth))))
+  );
 }
 
 /**
@@ -77,41 +80,6 @@ export function agrees(cached: object, wanted: object): boolean {
   );
 }
 
-/**
- * What io() does: parse the URL, pick or create the Manager, return the Socket for the URL's namespace.
- * `type` is the Manager of the calling entry point (it decides which transports are linked).
- */
-export function lookup<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents>(
-  type: typeof Manager,
-  uri?: string | IoOptions,
-  opts?: IoOptions,
-): Socket<ListenEvents, EmitEvents> {
-  if (typeof uri === "object" && uri !== null) {
-    opts = uri;
-    uri = undefined;
-  }
-  const options: IoOptions = { ...opts };
-  // Before any Manager is fetched or opened: a throw after that would leave a live connection behind.
-  checkSocketOptions(options);
-  // A malformed URL string: the Manager's open fails with it, through connect_error, once io() has returned.
-  // That Error has no id and no nsp.
-  const url = locate(uri, options) as Partial<ParsedUrl>;
-  const create = () => new type<ListenEvents, EmitEvents>(uri as string | undefined, options);
-  let manager: Manager<ListenEvents, EmitEvents> | undefined;
-  // forceNew / multiplex: false never use the cache: no key or option comparison is computed for them.
-  if (url.id && !(options.forceNew || (options as { "force new connection"?: boolean })["force new connection"] || options.multiplex === false)) {
-    // A URL never reads as an option value: the server cannot be mistaken for an option.
-    const server = `${url.id} ${options.path || "/socket.io"}`;
-    // The Manager merges the URL's query into its `query` option (when there is any): so does the call.
-    const query = { ...url.query, ...options.query };
-    const wanted = { ...options, query: Object.keys(query).length > 0 ? query : undefined };
-    manager = [...cache.keys()].find((cached) => cache.get(cached) === server && cached.constructor === type && agrees(cached.opts, wanted)) as typeof manager;
-    if (manager === undefined) cache.set((manager = create()) as AnyManager, server);
-    else if ((manager as unknown as { socketOf(nsp: string): unknown }).socketOf(url.nsp!)) manager = undefined;
-  }
-  return (manager ?? create()).socket(url.nsp ?? "/", options);
-}
-
 /** Forgets `manager` (closed for good) if the cache holds it. */
 export function evict(manager: AnyManager): void {
   cache.delete(manager);
@@ -123,13 +91,37 @@ export function cachedManagerCount(): number {
 }
 
 /**
- * An entry point's io(): lookup() bound to that entry's Manager class, plus the properties socket.io-client
- * users reach through it (`io.Manager`, `io.Socket`, `io.protocol`, `io.io`, `io.connect`). One place for both
- * entries, so `siolink` and `siolink/websocket` cannot drift apart.
+ * An entry point's io(): parse the URL, pick or create the Manager, return the Socket for the URL's namespace;
+ * plus the properties socket.io-client users reach through it (`io.Manager`, `io.Socket`, `io.protocol`, `io.io`,
+ * `io.connect`). `statics.Manager` is the Manager of the calling entry point (it decides which transports are linked). One
+ * place for both entries, so `siolink` and `siolink/websocket` cannot drift apart.
  */
-export function createIo<T>(type: typeof Manager, statics: object): T {
-  const io = function io(uri?: string | IoOptions, opts?: IoOptions) {
-    return lookup(type, uri, opts);
+export function createIo<T>(statics: { Manager: typeof Manager; [name: string]: unknown }): T {
+  const type = statics.Manager;
+  const io = function io(uri?: string | IoOptions, opts?: IoOptions): Socket {
+    if (typeof uri === "object" && uri !== null) {
+      opts = uri;
+      uri = undefined;
+    }
+    const options: IoOptions = { ...opts };
+    // Before any Manager is fetched or opened: a throw after that would leave a live connection behind.
+    checkSocketOptions(options);
+    // A malformed URL string: the Manager's open fails with it, through connect_error, once io() has returned.
+    // That Error has no id and no nsp.
+    const url = locate(uri, options) as Partial<ParsedUrl>;
+    let manager: AnyManager | undefined;
+    // forceNew / multiplex: false never use the cache: no key or option comparison is computed for them.
+    if (url.id && !(options.forceNew || (options as { "force new connection"?: boolean })["force new connection"] || options.multiplex === false)) {
+      // A URL never reads as an option value: the server cannot be mistaken for an option.
+      const server = `${url.id} ${options.path || "/socket.io"}`;
+      // The Manager merges the URL's query into its `query` option (when there is any): so does the call.
+      const query = { ...url.query, ...options.query };
+      const wanted = { ...options, query: Object.keys(query).length > 0 ? query : undefined };
+      manager = [...cache.keys()].find((cached) => cache.get(cached) === server && cached.constructor === type && agrees(cached.opts, wanted));
+      if (manager === undefined) cache.set((manager = new type(uri, options)), server);
+      else if ((manager as unknown as { socketOf(nsp: string): unknown }).socketOf(url.nsp!)) manager = undefined;
+    }
+    return (manager ?? new type(uri, options)).socket(url.nsp ?? "/", options);
   };
   return Object.assign(io, statics, { io, connect: io }) as T;
 }

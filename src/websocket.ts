@@ -42,5 +42,5 @@ export class Manager<
  * import { io } from "siolink/websocket";
  * const socket = io("https://example.com", { auth: { token } });
  */
-export const io: Io = /* @__PURE__ */ createIo<Io>(Manager, { Manager, Socket, protocol });
+export const io: Io = /* @__PURE__ */ createIo<Io>({ Manager, Socket, protocol });
 export { io as connect, io as default };
