@@ -87,11 +87,11 @@ function openTransport(maxPayload = 60) {
   const packets: EnginePacket[] = [];
   const errors: TransportError[] = [];
   const closes: CloseDetails[] = [];
-  transport.on("open", () => log.push("open"));
   // What a session gives its transport (the session is the sink): the packets, the drain, the close, the limit.
   transport.sink = {
     binaryType: "nodebuffer",
     maxPayload: () => maxPayload,
+    onTransportOpen: () => log.push("open"),
     onTransportPacket(packet) {
       packets.push(packet);
       if (packet.type === "open") transport.sid = "abc";

@@ -98,11 +98,11 @@ export function upgrade(
         emit("upgrade", transport);
       });
     },
+    onTransportOpen: () => transport.send([{ type: "ping", data: "probe" }]),
     onTransportDrain() {},
     onTransportError: lost,
     onTransportClose: lost,
   };
-  transport.once("open", () => transport.send([{ type: "ping", data: "probe" }]));
   transport.open();
   return cancel;
 }

@@ -1,7 +1,6 @@
 // The transport base: one state machine, URL building and the event contract the Engine session relies on.
 // Concrete transports (websocket.ts, polling.ts, webtransport.ts) implement the hooks; wire.ts encodes packets.
 
-import { Emitter } from "@socket.io/component-emitter";
 import type { CloseDetails, EnginePacket, TransportInfo, TransportName, WebTransportOptions } from "../engine/types";
 import { invalidState, TransportError } from "../errors";
 import type { Timers } from "../internal/timers";
@@ -13,29 +12,23 @@ export type TransportState = "idle" | "opening" | "open" | "pausing" | "paused" 
 
 export type BinaryType = "nodebuffer" | "arraybuffer" | "blob";
 
-export interface TransportEvents {
-  /** The transport can carry packets (WebSocket connected, or first polling response received). */
-  open: () => void;
-  /** Everything handed to send() has left this side. */
-  drain: () => void;
-  /** The peer or the network closed the transport; never emitted after close() or an error. */
-  close: (details: CloseDetails) => void;
-  /** The transport failed; it is already closed when this is emitted, and emits nothing more. */
-  error: (error: TransportError) => void;
-}
-
 /**
- * Gets a transport's events (but "open") as direct calls: how the session that uses a transport listens, with
- * no closure and listener list per event. They come before the emitter's listeners.
+ * Hears a transport's events, as direct calls (no emitter, no closure or listener list per event): the session
+ * that uses the transport, or an upgrade's probe.
  */
 export interface TransportSink {
   /** What binary packets decode to, read at each decode (a change applies to the next message). */
   readonly binaryType: BinaryType;
   /** The handshake's maxPayload, 0 until known (polling's sink only: a probe is never polling). */
   maxPayload?(): number;
+  /** The transport can carry packets (WebSocket connected, or first polling response received). */
+  onTransportOpen?(): void;
   onTransportPacket(packet: EnginePacket): void;
+  /** Everything handed to send() has left this side. */
   onTransportDrain(): void;
+  /** The transport failed; it is already closed when this is called, and reports nothing more. */
   onTransportError(error: TransportError): void;
+  /** The peer or the network closed the transport; never after close() from this side or an error. */
   onTransportClose(details: CloseDetails): void;
   /** A round trip timed by the transport, in ms (polling POSTs, WebSocket ping frames where possible). */
   onTransportRtt?(ms: number): void;
@@ -81,7 +74,7 @@ export interface TransportOptions extends NodeConnectOptions {
   client?: "fetch" | "xhr" | undefined;
 }
 
-export abstract class Transport extends Emitter<{}, {}, TransportEvents> implements TransportInfo {
+export abstract class Transport implements TransportInfo {
   abstract readonly name: TransportName;
 
   protected readonly opts: TransportOptions;
@@ -93,7 +86,6 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
   sid: string | null = null;
 
   constructor(opts: TransportOptions) {
-    super();
     this.opts = opts;
   }
 
@@ -141,7 +133,7 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
   protected opened(): void {
     if (this.state == "opening") {
       this.state = "open";
-      this._emitReserved("open");
+      this.sink?.onTransportOpen?.();
     }
   }
 
@@ -155,10 +147,7 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
   }
 
   protected drained(): void {
-    if (this.state != "closed") {
-      this.sink?.onTransportDrain();
-      this._emitReserved("drain");
-    }
+    if (this.state != "closed") this.sink?.onTransportDrain();
   }
 
   /**
@@ -171,13 +160,8 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
     if (previous == "closed") return;
     this.state = "closed";
     this.release(reason ? undefined : previous);
-    if (reason instanceof TransportError) {
-      this.sink?.onTransportError(reason);
-      this._emitReserved("error", reason);
-    } else if (reason) {
-      this.sink?.onTransportClose(reason);
-      this._emitReserved("close", reason);
-    }
+    if (reason instanceof TransportError) this.sink?.onTransportError(reason);
+    else if (reason) this.sink?.onTransportClose(reason);
   }
 
   /** True when nothing written is still in flight. */
