@@ -88,7 +88,7 @@ export class PollingTransport extends Transport {
     this.#poll();
   }
 
-  protected override doSend(packets: EnginePacket[]): void {
+  override send(packets: EnginePacket[]): void {
     this.#sending = true;
     // Binary is always base64 over polling ("b" prefix).
     encodeAll(packets, false, (records) => {

@@ -2,10 +2,9 @@
 // Concrete transports (websocket.ts, polling.ts, webtransport.ts) implement the hooks; wire.ts encodes packets.
 
 import type { CloseDetails, EnginePacket, TransportInfo, TransportName, WebTransportOptions } from "../engine/types";
-import { invalidState, TransportError } from "../errors";
+import { TransportError } from "../errors";
 import type { Timers } from "../internal/timers";
 import type { NodeConnectOptions, Platform } from "../platform/platform";
-import { DEV } from "../internal/dev";
 
 /** "idle" until open() is called; "pausing"/"paused" only exist for polling during an upgrade. */
 export type TransportState = "idle" | "opening" | "open" | "pausing" | "paused" | "closed";
@@ -101,20 +100,10 @@ export abstract class Transport implements TransportInfo {
     return this.state == "open" && this.pipelines();
   }
 
+  /** Called once, by the session or the upgrade that created the transport. */
   open(): void {
-    if (this.state != "idle") throw this.#misuse("open");
     this.state = "opening";
     this.doOpen();
-  }
-
-  send(packets: EnginePacket[]): void {
-    if (!this.writable && !this.pipelinable) throw this.#misuse("send");
-    this.doSend(packets);
-  }
-
-  #misuse(what: string): Error {
-    const { name, state } = this;
-    return invalidState(DEV ? `cannot ${what}: ${name} transport is ${state == "open" ? "still writing" : state}` : `${name} ${state}`);
   }
 
   /** The URL of the next connection or request; `extra` query parameters go last (polling's timestamp). */
@@ -171,7 +160,11 @@ export abstract class Transport implements TransportInfo {
     return false;
   }
   protected abstract doOpen(): void;
-  protected abstract doSend(packets: EnginePacket[]): void;
+  /**
+   * Sends `packets` after everything sent before. Called only when `writable` or `pipelinable` (the session
+   * and the upgrade check), which each transport relies on.
+   */
+  abstract send(packets: EnginePacket[]): void;
   /**
    * Drops sockets and requests. `previous`: the state before a close() from this side, which may say goodbye
    * to the server; undefined after a peer close or a failure (nothing is sent then).

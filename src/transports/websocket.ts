@@ -119,7 +119,7 @@ export class WebSocketTransport extends Transport {
     ws.ping?.((ms) => this.sink?.onTransportRtt?.(ms));
   }
 
-  protected override doSend(packets: EnginePacket[]): void {
+  override send(packets: EnginePacket[]): void {
     // Encoding may complete asynchronously (Blob to base64 in browsers): the frames go out in order once all
     // are ready, and no later send may overtake them meanwhile.
     this.#encoding++;

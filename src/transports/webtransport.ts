@@ -141,7 +141,7 @@ export class WebTransportTransport extends Transport {
     ));
   }
 
-  protected override doSend(packets: EnginePacket[]): void {
+  override send(packets: EnginePacket[]): void {
     this.#pending++;
     this.#write(packets).then(
       () => --this.#pending || this.drained(),
