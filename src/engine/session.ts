@@ -149,9 +149,11 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
       throw invalidState(DEV ? `cannot open: the session is already ${this.readyState}` : this.readyState);
     }
     this.#state = OPENING;
-    const close = (description: string) => () => this.#onClose("transport close", { description });
-    const hooks: Parameters<Platform["onLifecycle"]>[0] = { offline: close(DEV ? "network connection lost" : "offline") };
-    if (this.#opts.closeOnBeforeunload) hooks.beforeunload = close(DEV ? "page unloading" : "beforeunload");
+    // The hook is passed its event's type: the close's description in production builds.
+    const close = (type: string): void =>
+      this.#onClose("transport close", { description: DEV ? (type == "offline" ? "network connection lost" : "page unloading") : type });
+    const hooks: Parameters<Platform["onLifecycle"]>[0] = { offline: close };
+    if (this.#opts.closeOnBeforeunload) hooks.beforeunload = close;
     this.#undoLifecycle = this.#fixed.platform.onLifecycle(hooks);
     this.#start(this.#transport);
   }

@@ -120,7 +120,7 @@ export const browserBasePlatform: Platform = {
     // One listener for every hooked event; visibilitychange (fired at the document, bubbling up to the window)
     // counts only as a return to visible. Without addEventListener (Node, SSR) nothing is registered.
     const listener = ({ type }: Event): void =>
-      void (type == "visibilitychange" ? document.visibilityState == "visible" && hooks.visible?.() : hooks[type as "online"]?.());
+      void (type == "visibilitychange" ? document.visibilityState == "visible" && hooks.visible?.() : hooks[type as "offline"]?.(type as "offline"));
     const each = (method: "addEventListener" | "removeEventListener") => () => {
       for (const key in hooks) globalThis[method]?.(key == "visible" ? "visibilitychange" : key, listener);
     };
