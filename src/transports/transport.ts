@@ -94,10 +94,11 @@ export abstract class Transport implements TransportInfo {
 
   /**
    * Whether send() may be called again before the previous send drained: the new packets then simply follow
-   * the earlier ones (WebSocket). A session uses it to start sending a large burst before it ends.
+   * the earlier ones (WebSocket). A session uses it to start sending a large burst before it ends; it asks
+   * only while it is open, when its transport is open too (or pausing: polling, which never pipelines).
    */
   get pipelinable(): boolean {
-    return this.state == "open" && this.pipelines();
+    return false;
   }
 
   /** Called once, by the session or the upgrade that created the transport. */
@@ -155,10 +156,6 @@ export abstract class Transport implements TransportInfo {
 
   /** True when nothing written is still in flight. */
   protected abstract isIdle(): boolean;
-  /** True when a send() may follow one still in flight (see `pipelinable`). */
-  protected pipelines(): boolean {
-    return false;
-  }
   protected abstract doOpen(): void;
   /**
    * Sends `packets` after everything sent before. Called only when `writable` or `pipelinable` (the session

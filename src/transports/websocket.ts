@@ -80,7 +80,7 @@ export class WebSocketTransport extends Transport {
     return !this.#encoding && !this.#drainDue;
   }
 
-  protected override pipelines(): boolean {
+  override get pipelinable(): boolean {
     // The socket keeps frames in order; only a send still encoding could be overtaken.
     return !this.#encoding;
   }

@@ -57,7 +57,7 @@ export class WebTransportTransport extends Transport {
     return !this.#pending;
   }
 
-  protected override pipelines(): boolean {
+  override get pipelinable(): boolean {
     return true;
   }
 
