@@ -43,9 +43,9 @@ export function request(init: HttpRequestInit, callback: HttpCallback): () => vo
     xhr.open(method, url);
     xhr.withCredentials = !!init.withCredentials;
     for (const name in headers) xhr.setRequestHeader(name, headers[name]!);
-    // HEADERS_RECEIVED: Content-Length is a CORS-safelisted header.
-    xhr.onreadystatechange = () => xhr.readyState == 2 && over(+xhr.getResponseHeader("content-length")!, 1);
-    xhr.onprogress = (event) => over(event.loaded);
+    // The first progress event comes with the first bytes and carries the Content-Length as `total` (0 when
+    // there is none, or compressed bytes, which `loaded` counts too).
+    xhr.onprogress = ({ total, loaded }) => over(total || loaded, total ? 1 : undefined);
     xhr.onload = () => {
       const text = xhr.responseText;
       if (!(text.length * 3 > limit && over(utf8Length(text)))) settle(null, { status: xhr.status, body: text });
