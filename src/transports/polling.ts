@@ -68,20 +68,17 @@ export class PollingTransport extends Transport {
    * (an upgrade must not lose what either direction still had in flight).
    */
   pause(onPaused: () => void): void {
-    if (this.state == "open") {
-      this.state = "pausing";
-      this.#onPaused = onPaused;
-      this.#checkPaused();
-    }
+    // Called once per upgrade, while open: the upgrade ends (see upgrade.ts) when polling closes.
+    this.state = "pausing";
+    this.#onPaused = onPaused;
+    this.#checkPaused();
   }
 
-  /** Undoes pause() when the upgrade failed: polling carries on. */
+  /** Undoes pause() when the upgrade failed: polling carries on (called only while pausing or paused). */
   resume(): void {
-    if (this.state == "pausing" || this.state == "paused") {
-      this.state = "open";
-      this.#poll();
-      if (!this.#sending) this.drained();
-    }
+    this.state = "open";
+    this.#poll();
+    if (!this.#sending) this.drained();
   }
 
   protected override doOpen(): void {
