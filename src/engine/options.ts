@@ -24,7 +24,7 @@ export interface TransportKit {
 }
 
 /** Key of the static member by which an entry point's Manager class hands its kit to the Manager constructor. */
-export const kTransportKit: unique symbol = /* @__PURE__ */ Symbol("siolink.transportKit");
+export const kTransportKit: unique symbol = /* @__PURE__ */ Symbol();
 
 const DEFAULT_FALLBACK_TIMEOUT = 10_000;
 

@@ -12,7 +12,7 @@ import { DEV } from "../internal/dev";
  * find their transport through `this` (a WebSocket calls its handlers on itself), not closures per connection
  * (about 400 bytes on every client of a load test). Unset once the transport lets go of the socket.
  */
-const kTransport = Symbol("siolink.transport");
+const kTransport = Symbol();
 
 type OwnedSocket = WebSocketLike & { [kTransport]?: WebSocketTransport | undefined };
 
