@@ -8,9 +8,9 @@
 // session as an upgrade (the probe follows).
 
 import type { EnginePacket, TransportName } from "../engine/types";
-import { tooLargeError, TransportError } from "../errors";
+import { invalidState, tooLargeError, TransportError } from "../errors";
 import { DEV } from "../internal/dev";
-import { createWebTransport, findWebTransport, type WebTransportLike } from "../platform/webtransport";
+import { findWebTransport, type WebTransportLike } from "../platform/webtransport";
 import { Transport, type TransportOptions } from "./transport";
 import { decodeFrame, encodeAll, type Frame } from "./wire";
 
@@ -71,7 +71,12 @@ export class WebTransportTransport extends Transport {
 
   async #run(): Promise<void> {
     const init = this.opts.webtransport ?? {};
-    const session = (this.#session = createWebTransport(init.WebTransport, this.url(), init));
+    const WebTransport = findWebTransport(init.WebTransport);
+    // Rejects #run(): the transport fails with this as its cause.
+    if (!WebTransport) {
+      throw invalidState(DEV ? "no WebTransport in this runtime: pass an implementation as transportOptions.webtransport.WebTransport" : "");
+    }
+    const session = (this.#session = new WebTransport(this.url(), init));
     session.closed.then((info) => this.close({ description: DEV ? "webtransport session closed" : "", context: info }), this.#fail);
     await session.ready;
     const stream = await session.createBidirectionalStream();
