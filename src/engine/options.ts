@@ -48,7 +48,8 @@ export function parseTarget(uri: string): Target {
 }
 
 /**
- * The options a session checks up front: the transports to try in order (names the kit lacks refused, so that
+ * The options a session checks up front (and checkEngineOptions, the same function: a caller that creates
+ * sessions later, the Manager at each attempt, refuses bad options with the same SioError up front): the transports to try in order (names the kit lacks refused, so that
  * `transports: ["polling"]` never silently becomes WebSocket), what a `Fetch` or `XHR` entry asked polling's
  * browser requests to use, the fallback timeout and maxReceiveSize (64 MiB by default, see
  * EngineOptions.maxReceiveSize). The order, then the values its transports' options start with.
@@ -91,11 +92,6 @@ export function resolveOptions(
   return [order, { client, fallbackTimeout, maxReceiveSize }];
 }
 
-/**
- * Throws the SioError (ERR_INVALID_ARG) the EngineSession constructor would throw for these options, so a
- * caller that creates sessions later (the Manager, at each attempt) can refuse bad options up front.
- */
-export const checkEngineOptions: (opts: EngineOptions, kit: TransportKit) => void = resolveOptions;
 
 export function isRawData(data: unknown): data is RawData {
   return (

@@ -29,7 +29,7 @@ import type {
   TransportName,
 } from "./types";
 
-export { checkEngineOptions, kTransportKit, type TransportKit } from "./options";
+export { resolveOptions as checkEngineOptions, kTransportKit, type TransportKit } from "./options";
 export { fullKit } from "./kit";
 
 // The states, in order. IDLE (constructed, not opened) reads as "opening" from outside.
