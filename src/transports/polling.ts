@@ -60,7 +60,8 @@ export class PollingTransport extends Transport {
   /** Each request's URL, with a timestamp unless `timestampRequests` is false (a WebSocket URL never has one). */
   override url(): string {
     const { opts } = this;
-    return super.url(opts.timestampRequests !== false ? { [opts.timestampParam ?? "t"]: Date.now().toString(36) + (++stamps).toString(36) } : undefined);
+    // The time's base-36 digits are 8 until 2059: the counter after them keeps every stamp unique.
+    return super.url(opts.timestampRequests !== false ? { [opts.timestampParam ?? "t"]: Date.now().toString(36) + ++stamps } : undefined);
   }
 
   /**
