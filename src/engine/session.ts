@@ -256,8 +256,9 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   /** @internal */
   onTransportClose(details: CloseDetails): void {
     if (this.#state === OPENING) {
-      const { name } = this.#transport;
-      this.onTransportError(new TransportError(DEV ? `${name} closed before the handshake` : name, details.description, details));
+      this.onTransportError(
+        new TransportError(DEV ? `${this.#transport.name} closed before the handshake` : this.#transport.name, details.description, details),
+      );
     } else {
       this.#onClose("transport close", details);
     }
