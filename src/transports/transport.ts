@@ -76,7 +76,8 @@ export interface TransportOptions extends NodeConnectOptions {
 export abstract class Transport implements TransportInfo {
   abstract readonly name: TransportName;
 
-  protected readonly opts: TransportOptions;
+  // Declared, not defined: set by the constructor after the fields below (one shape for every transport).
+  protected declare readonly opts: TransportOptions;
   /** Set by the session while this is its transport. */
   sink: TransportSink | null = null;
   /** Changed only by the transport itself. */
