@@ -69,11 +69,12 @@ export function request(init: HttpRequestInit, callback: HttpCallback): () => vo
         const announced = +response.headers.get("content-length")!;
         if (over(announced, 1)) return;
         // Read chunk by chunk so an endless body is cut off at the limit instead of buffered whole.
-        const reader = response.body?.getReader();
+        // No body (204, 304) throws here: a failed request, as polling would count its status anyway.
+        const reader = response.body!.getReader();
         const decoder = new TextDecoder();
         let text = "";
         let received = 0;
-        for (let chunk; reader && !(chunk = await reader.read()).done; ) {
+        for (let chunk; !(chunk = await reader.read()).done; ) {
           // Once aborted, the next read rejects (settle() ignores what follows).
           if (over((received += chunk.value.byteLength))) return;
           text += decoder.decode(chunk.value, { stream: true });
