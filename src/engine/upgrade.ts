@@ -100,7 +100,6 @@ export function upgrade(
       });
     },
     onTransportOpen: () => transport.send([{ type: "ping", data: "probe" }]),
-    onTransportDrain() {},
     onTransportError: lost,
     onTransportClose: lost,
   };

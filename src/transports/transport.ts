@@ -23,8 +23,8 @@ export interface TransportSink {
   /** The transport can carry packets (WebSocket connected, or first polling response received). */
   onTransportOpen?(): void;
   onTransportPacket(packet: EnginePacket): void;
-  /** Everything handed to send() has left this side. */
-  onTransportDrain(): void;
+  /** Everything handed to send() has left this side (the probe's sink ignores it: the session hears its own). */
+  onTransportDrain?(): void;
   /** The transport failed; it is already closed when this is called, and reports nothing more. */
   onTransportError(error: TransportError): void;
   /** The peer or the network closed the transport; never after close() from this side or an error. */
@@ -138,7 +138,7 @@ export abstract class Transport implements TransportInfo {
   }
 
   protected drained(): void {
-    if (this.state != "closed") this.sink?.onTransportDrain();
+    if (this.state != "closed") this.sink?.onTransportDrain?.();
   }
 
   /**
