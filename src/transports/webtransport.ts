@@ -84,7 +84,8 @@ export class WebTransportTransport extends Transport {
     this.#writer = stream.writable.getWriter();
     const reader = (this.#reader = stream.readable.getReader());
     const { sid } = this;
-    await this.#write([sid === null ? { type: "open" } : { type: "open", data: `{"sid":"${sid}"}` }]);
+    // No data (null) encodes as a bare "0".
+    await this.#write([{ type: "open", data: (sid && `{"sid":"${sid}"}`) as string }]);
     this.opened();
     for (let chunk; !(chunk = await reader.read()).done; ) if (!this.#receive(chunk.value)) return;
     this.close({ description: DEV ? "webtransport stream closed" : "" });
