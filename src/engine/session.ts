@@ -58,7 +58,7 @@ export interface EngineOwner {
 /** What the session resolves once (see #fixed): its transports' options are the user's under these. */
 type Fixed = Pick<
   TransportOptions,
-  "secure" | "hostname" | "port" | "uriQuery" | "client" | "maxReceiveSize" | "platform" | "timers" | "webtransport"
+  "secure" | "hostname" | "port" | "uriQuery" | "client" | "maxReceiveSize" | "platform" | "timers"
 > & { fallbackTimeout: number };
 
 /**
@@ -120,11 +120,11 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     const target = parseTarget(uri);
     // Object.assign onto a literal, never a literal with a spread: once optimised, V8 gives every object built
     // from `{ ...a, b }` (or assigned onto `{ ...a }`) a hidden class of its own (+1 Map and DescriptorArray per client).
-    this.#fixed = Object.assign({ platform, timers: pickTimers(opts.useNativeTimers), webtransport: opts.transportOptions?.webtransport }, target, resolved);
+    this.#fixed = Object.assign({ platform, timers: pickTimers(opts.useNativeTimers) }, target, resolved);
     this.binaryType = opts.binaryType ?? platform.defaultBinaryType;
     // Skip transports the runtime cannot create, unless none is left (then open() reports why).
     const order = allowed.filter((name) =>
-      name === "websocket" ? platform.hasWebSocket() : kit[name]!.usable?.(this.#fixed) !== false,
+      name === "websocket" ? platform.hasWebSocket() : kit[name]!.usable?.(opts) !== false,
     );
     this.#transport = this.#create(order.shift() ?? allowed[0]!);
     this.#candidates = order;

@@ -67,8 +67,8 @@ export interface TransportOptions extends NodeConnectOptions {
   timers: Timers;
   /** Largest WebSocket frame or polling response body (bytes) accepted from the server; undefined: no limit. */
   maxReceiveSize?: number | undefined;
-  /** `transportOptions.webtransport` as the user gave it (the WebTransport transport only). */
-  webtransport?: WebTransportOptions | undefined;
+  /** The user's per-transport options (each transport's own are also merged over the rest). */
+  transportOptions?: { webtransport?: WebTransportOptions | undefined } | undefined;
   /** Polling in browsers: fetch or XMLHttpRequest (see HttpRequestInit.client). */
   client?: "fetch" | "xhr" | undefined;
 }

@@ -36,8 +36,8 @@ export class WebTransportTransport extends Transport {
   readonly name: TransportName = "webtransport";
 
   /** Whether a WebTransport can be created with these options (an implementation given, or a global one). */
-  static usable(opts: Pick<TransportOptions, "webtransport">): boolean {
-    return !!findWebTransport(opts.webtransport?.WebTransport);
+  static usable(opts: Pick<TransportOptions, "transportOptions">): boolean {
+    return !!findWebTransport(opts.transportOptions?.webtransport?.WebTransport);
   }
 
   #session: WebTransportLike | undefined;
@@ -70,7 +70,8 @@ export class WebTransportTransport extends Transport {
   #fail = (error: unknown): void => this.close(new TransportError("webtransport error", error));
 
   async #run(): Promise<void> {
-    const init = this.opts.webtransport ?? {};
+    // Passed on as the WebTransport's options: what the user gave (its fields are also merged into this.opts).
+    const init = this.opts.transportOptions?.webtransport ?? {};
     const WebTransport = findWebTransport(init.WebTransport);
     // Rejects #run(): the transport fails with this as its cause.
     if (!WebTransport) {
