@@ -45,7 +45,7 @@ export function request(init: HttpRequestInit, callback: HttpCallback): () => vo
     for (const name in headers) xhr.setRequestHeader(name, headers[name]!);
     // The first progress event comes with the first bytes and carries the Content-Length as `total` (0 when
     // there is none, or compressed bytes, which `loaded` counts too).
-    xhr.onprogress = ({ total, loaded }) => over(total || loaded, total ? 1 : undefined);
+    xhr.onprogress = ({ total, loaded }) => (DEV ? over(total || loaded, total ? 1 : undefined) : over(total || loaded));
     xhr.onload = () => {
       const text = xhr.responseText;
       if (!(text.length * 3 > limit && over(utf8Length(text)))) settle(null, { status: xhr.status, body: text });
@@ -60,14 +60,14 @@ export function request(init: HttpRequestInit, callback: HttpCallback): () => vo
       method,
       body,
       headers,
-      credentials: init.withCredentials ? "include" : "same-origin",
+      // Undefined: the default, "same-origin".
+      credentials: init.withCredentials ? "include" : undefined,
       signal: controller.signal,
       cache: "no-store",
       // An undefined body or headers is the same as none.
     } as RequestInit)
       .then(async (response) => {
-        const announced = +response.headers.get("content-length")!;
-        if (over(announced, 1)) return;
+        if (over(+response.headers.get("content-length")!, 1)) return;
         // Read chunk by chunk so an endless body is cut off at the limit instead of buffered whole.
         // No body (204, 304) throws here: a failed request, as polling would count its status anyway.
         const reader = response.body!.getReader();
