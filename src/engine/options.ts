@@ -59,7 +59,7 @@ export function resolveOptions(
   kit: TransportKit,
 ): [order: TransportName[], resolved: { client: "fetch" | "xhr" | undefined; fallbackTimeout: number; maxReceiveSize: number }] {
   const wanted = opts.transports ?? KNOWN_TRANSPORTS.slice(0, 2).filter((name) => kit[name]);
-  if (!Array.isArray(wanted) || wanted.length === 0) {
+  if (!Array.isArray(wanted) || !wanted.length) {
     throw invalidArg(DEV ? 'transports must list "websocket", "polling" and/or "webtransport"' : "");
   }
   let client: "fetch" | "xhr" | undefined;

@@ -236,7 +236,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
   /** @internal */
   onTransportDrain(): void {
-    if (this.#writeBuffer.length > 0) {
+    if (this.#writeBuffer.length) {
       this.#flush();
     } else {
       this._emitReserved("drain");
@@ -246,7 +246,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
   /** @internal */
   onTransportError(error: TransportError): void {
-    if (this.#state === OPENING && this.#candidates.length > 0) {
+    if (this.#state === OPENING && this.#candidates.length) {
       this.#fallBack();
     } else {
       this.#fail(error, "transport error");
@@ -301,7 +301,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   /** Opens a transport as the current one, with a deadline if another one could still be tried. */
   #start(transport: Transport): void {
     this.#use(transport);
-    if (this.#candidates.length > 0) this.#arm(this.#fixed.fallbackTimeout);
+    if (this.#candidates.length) this.#arm(this.#fixed.fallbackTimeout);
     else this.#fixed.timers.clearTimeout(this.#timer);
     this.#openedAt = performance.now();
     transport.open();
@@ -397,7 +397,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     const transport = this.#transport;
     // Nothing goes out before the handshake. Once closed nothing calls this: the transport is detached, write()
     // throws and #queue() returns.
-    if (this.#state < OPEN || packets.length === 0 || !(transport.writable || (eager && transport.pipelinable))) return;
+    if (this.#state < OPEN || !packets.length || !(transport.writable || (eager && transport.pipelinable))) return;
     // The whole buffer is handed over as it is (no copy per flush); later writes start a new one.
     const callbacks = this.#callbacks;
     this.#writeBuffer = [];
@@ -409,7 +409,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
   #maybeFinishClose(): void {
     // Writable: nothing in flight, and not paused for an upgrade's switch.
-    if (this.#state === CLOSING && this.#writeBuffer.length === 0 && this.#transport.writable) this.#onClose("forced close");
+    if (this.#state === CLOSING && !this.#writeBuffer.length && this.#transport.writable) this.#onClose("forced close");
   }
 
   #onClose(reason: EngineCloseReason, details?: CloseDetails | Error): void {

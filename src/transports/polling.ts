@@ -26,7 +26,7 @@ export function cutPayloads(records: string[], maxPayload: number): string[] {
   let size = 0;
   for (const record of records) {
     const length = utf8Length(record);
-    if (bodies.length > 0 && (maxPayload <= 0 || (size += 1 + length) <= maxPayload)) {
+    if (bodies.length && (maxPayload <= 0 || (size += 1 + length) <= maxPayload)) {
       bodies[bodies.length - 1] += SEPARATOR + record;
     } else {
       bodies.push(record);
