@@ -102,7 +102,7 @@ export const browserBasePlatform: Platform = {
   defaultOrigin() {
     const origin = globalThis.location?.origin;
     // Opaque origins (file:, about:blank, sandboxed frames) serialise as "null": nothing to connect to.
-    return origin && origin != "null" ? origin : undefined;
+    return origin != "null" ? origin : undefined;
   },
 
   hasWebSocket: () => typeof WebSocket == "function",
