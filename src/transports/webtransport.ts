@@ -88,14 +88,15 @@ export class WebTransportTransport extends Transport {
     // No data (null) encodes as a bare "0".
     await this.#write([{ type: "open", data: (sid && `{"sid":"${sid}"}`) as string }]);
     this.opened();
-    for (let chunk; !(chunk = await reader.read()).done; ) if (!this.#receive(chunk.value)) return;
+    // Once closed, release() has cancelled the reader: the next read is done, and close() below does nothing.
+    for (let chunk; !(chunk = await reader.read()).done; ) this.#receive(chunk.value);
     this.close({ description: DEV ? "webtransport stream closed" : "" });
   }
 
-  /** Parses the frames complete so far; false when the transport closed meanwhile. */
-  #receive(chunk: Uint8Array): boolean {
+  /** Parses the frames complete so far; stops once the transport closed meanwhile. */
+  #receive(chunk: Uint8Array): void {
     this.#chunks.push(chunk);
-    if ((this.#buffered += chunk.length) < this.#needed) return true;
+    if ((this.#buffered += chunk.length) < this.#needed) return;
     // Joined once per complete frame (or frames), not once per chunk of a large one.
     let bytes = chunk;
     if (this.#chunks.length > 1) {
@@ -121,7 +122,7 @@ export class WebTransportTransport extends Transport {
       }
       if (length > limit) {
         this.close(tooLargeError(DEV ? "a WebTransport packet" : "", limit));
-        return false;
+        return;
       }
       if (available < start + length) {
         this.#needed = start + length;
@@ -130,12 +131,11 @@ export class WebTransportTransport extends Transport {
       const binary = bytes[offset]! > 0x7f;
       const payload = bytes.subarray((offset += start), (offset += length));
       // slice(): the parser hands an ArrayBuffer view's whole buffer on, so binary gets one of its own.
-      if (!this.packet(decodeFrame(binary ? payload.slice() : (textDecoder ??= new TextDecoder()).decode(payload), this.sink?.binaryType))) return false;
+      if (!this.packet(decodeFrame(binary ? payload.slice() : (textDecoder ??= new TextDecoder()).decode(payload), this.sink?.binaryType))) return;
     }
     bytes = bytes.subarray(offset);
     this.#chunks = bytes.length ? [bytes] : [];
     this.#buffered = bytes.length;
-    return true;
   }
 
   /** Encodes `packets` and writes them after everything written before; resolves once the stream took them. */
