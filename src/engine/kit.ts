@@ -4,12 +4,10 @@
 import { PollingTransport, WebSocketTransport, WebTransportTransport } from "../transports/index";
 import type { TransportKit } from "./options";
 import { upgrade } from "./upgrade";
-import { DEV } from "../internal/dev";
 
 /** Everything: what `siolink` links, and what `new EngineSession()` uses. */
 export const fullKit: TransportKit = {
-  // Only development builds' messages name it.
-  entry: DEV ? "siolink" : "",
+  entry: "siolink",
   websocket: WebSocketTransport,
   polling: PollingTransport,
   webtransport: WebTransportTransport,

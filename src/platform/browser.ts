@@ -45,7 +45,11 @@ export function request(init: HttpRequestInit, callback: HttpCallback): () => vo
     for (const name in headers) xhr.setRequestHeader(name, headers[name]!);
     // The first progress event comes with the first bytes and carries the Content-Length as `total` (0 when
     // there is none, or compressed bytes, which `loaded` counts too).
-    xhr.onprogress = ({ total, loaded }) => (DEV ? over(total || loaded, total ? 1 : undefined) : over(total || loaded));
+    xhr.onprogress = ({ total, loaded }) => {
+      // Development builds also say whether the size was announced.
+      if (DEV) over(total || loaded, total ? 1 : undefined);
+      else over(total || loaded);
+    };
     xhr.onload = () => {
       const text = xhr.responseText;
       if (!(text.length * 3 > limit && over(utf8Length(text)))) settle(null, { status: xhr.status, body: text });
