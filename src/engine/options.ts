@@ -14,7 +14,7 @@ import type { upgrade } from "./upgrade";
  * no polling, no upgrade).
  */
 export interface TransportKit {
-  /** The package entry that built this kit, named when a transport it lacks is asked for (development builds). */
+  /** The package entry that built this kit, named when a transport it lacks is asked for. */
   readonly entry: string;
   readonly websocket?: TransportConstructor;
   readonly polling?: TransportConstructor;
@@ -74,7 +74,7 @@ export function resolveOptions(
           ? known
             ? `${kit.entry} has no ${name} transport: import from "siolink" for ${name}`
             : `unknown transport ${JSON.stringify(name)}`
-          : String(name),
+          : `${kit.entry} ${String(name)}`,
       );
     }
     client ??= (entry as TransportSelector).request;
