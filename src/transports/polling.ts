@@ -102,7 +102,8 @@ export class PollingTransport extends Transport {
     const abortGet = this.#get;
     this.#post?.();
     this.#bodies = [];
-    if ((previous == "open" || previous == "pausing") && this.sid !== null) {
+    // The handshake's sid is never empty.
+    if ((previous == "open" || previous == "pausing") && this.sid) {
       // Tell the server, so it ends the session as "transport close" at once instead of timing out. The GET
       // stays until then: the server answers it when it handles the close packet.
       this.#request("1", () => abortGet?.());
