@@ -211,7 +211,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     // Every packet is a sign of life, the open packet included (as in socket.io-client).
     if (this.#emitIfHeard("packet", packet) || this.#emitIfHeard("heartbeat")) return;
     const { type, data } = packet;
-    if (this.#handshake === undefined) {
+    if (!this.#handshake) {
       if (type === "open") this.#onHandshake(data);
       else this.#fail(new ProtocolError(DEV ? `expected an open packet first, got "${type}"` : type, { code: "ERR_HANDSHAKE" }));
       return;
@@ -229,9 +229,12 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     // noop (server-side poll cycle), late pongs and a repeated open carry nothing for us.
   }
 
-  /** @internal The handshake's maxPayload, 0 until known: how much polling puts in one POST. */
+  /**
+   * @internal The handshake's maxPayload (0: none announced): how much polling puts in one POST. Asked only
+   * when sending, which starts after the handshake.
+   */
   maxPayload(): number {
-    return this.#handshake?.maxPayload ?? 0;
+    return this.#handshake!.maxPayload;
   }
 
   /** @internal */
