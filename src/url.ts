@@ -25,7 +25,7 @@ const SCHEME = /^(\/|[a-z][a-z0-9+.-]*:\/\/)/i;
 export function httpScheme(url: URL): string | undefined {
   // The WHATWG parser refuses these schemes without a host, so there always is one.
   const match = /^(?:http|ws)(s?):$/.exec(url.protocol);
-  return match === null ? undefined : `http${match[1]}`;
+  return match ? `http${match[1]}` : undefined;
 }
 
 /**
@@ -64,7 +64,7 @@ export function parseUrl(uri: string | undefined, defaultOrigin?: string): Parse
     );
   }
   const scheme = httpScheme(url);
-  if (scheme === undefined) {
+  if (!scheme) {
     throw invalidArg(DEV ? `invalid URL "${input}": use http, https, ws or wss` : input);
   }
   // WHATWG keeps IPv6 hosts bracketed in `hostname`, as an origin writes them; default ports are written out.
@@ -108,12 +108,14 @@ export function defaultUrl({ hostname, port, secure }: AddressOptions, defaultOr
  * for a file: page's "null"), of which only the scheme, host and port are read, or an Engine.IO session's URI.
  */
 export function httpUrl(uri: string | undefined): URL | undefined {
-  // No page (Node): no parse, whose thrown TypeError cost about half of each io() call.
-  if (uri === undefined) return undefined;
-  try {
-    const url = new URL(uri!);
-    return httpScheme(url) === undefined ? undefined : url;
-  } catch {
-    return undefined;
+  // No page (Node): no parse, whose thrown TypeError cost about half of each io() call ("" fails to parse too).
+  if (uri) {
+    try {
+      const url = new URL(uri);
+      if (httpScheme(url)) return url;
+    } catch {
+      // Not a URL: undefined.
+    }
   }
+  return undefined;
 }

@@ -87,11 +87,11 @@ function openTransport(maxPayload = 60) {
   const packets: EnginePacket[] = [];
   const errors: TransportError[] = [];
   const closes: CloseDetails[] = [];
-  transport.on("open", () => log.push("open"));
   // What a session gives its transport (the session is the sink): the packets, the drain, the close, the limit.
   transport.sink = {
     binaryType: "nodebuffer",
     maxPayload: () => maxPayload,
+    onTransportOpen: () => log.push("open"),
     onTransportPacket(packet) {
       packets.push(packet);
       if (packet.type === "open") transport.sid = "abc";
@@ -161,7 +161,6 @@ test("one POST in flight at a time, bodies cut at maxPayload, drain once at the 
   const packets: EnginePacket[] = Array.from({ length: 12 }, (_, i) => ({ type: "message", data: `msg-${i}-ééééé` }));
   transport.send(packets);
   assert.equal(transport.writable, false);
-  assert.throws(() => transport.send([{ type: "message", data: "x" }]), /still writing/);
   await Promise.resolve(); // encoding callbacks
   const bodies: string[] = [];
   while (inFlight("POST").length > 0) {
@@ -267,5 +266,4 @@ test("close() before the handshake only aborts the handshake request", () => {
   transport.close();
   assert.equal(requests.length, 1);
   assert.equal(requests[0].aborted, true);
-  assert.throws(() => transport.open(), /cannot open/);
 });

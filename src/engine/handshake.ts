@@ -12,8 +12,8 @@ export const MAX_HEARTBEAT_MS = 86_400_000;
 const duration = (ms: unknown): boolean => typeof ms === "number" && ms > 0 && ms <= MAX_HEARTBEAT_MS;
 
 /**
- * Parses and checks the data of an "open" packet: a non-empty sid, an upgrades array (unknown names dropped:
- * newer servers offer "webtransport"), pingInterval and pingTimeout in (0, MAX_HEARTBEAT_MS] ms, maxPayload a
+ * Parses and checks the data of an "open" packet: a non-empty sid, an upgrades array (unknown names and
+ * repeats dropped, known ones in the client's order), pingInterval and pingTimeout in (0, MAX_HEARTBEAT_MS] ms, maxPayload a
  * positive integer or absent (servers before engine.io 6.2 and python-socketio send none: 0, "no limit
  * announced"). Anything else throws a ProtocolError (ERR_HANDSHAKE).
  */
@@ -43,7 +43,8 @@ export function parseHandshake(data: RawData | undefined): HandshakeData {
   }
   return {
     sid,
-    upgrades: [...new Set(upgrades.filter((name) => KNOWN_TRANSPORTS.includes(name)))] as TransportName[],
+    // The known names the server offers, each once, in the client's order (upgrade.ts has its own preference).
+    upgrades: KNOWN_TRANSPORTS.filter((name) => upgrades.includes(name)),
     pingInterval: pingInterval as number,
     pingTimeout: pingTimeout as number,
     maxPayload: (maxPayload as number | undefined) ?? 0,

@@ -24,7 +24,7 @@ export interface TransportKit {
 }
 
 /** Key of the static member by which an entry point's Manager class hands its kit to the Manager constructor. */
-export const kTransportKit: unique symbol = /* @__PURE__ */ Symbol("siolink.transportKit");
+export const kTransportKit: unique symbol = /* @__PURE__ */ Symbol();
 
 const DEFAULT_FALLBACK_TIMEOUT = 10_000;
 
@@ -48,7 +48,8 @@ export function parseTarget(uri: string): Target {
 }
 
 /**
- * The options a session checks up front: the transports to try in order (names the kit lacks refused, so that
+ * The options a session checks up front (and checkEngineOptions, the same function: a caller that creates
+ * sessions later, the Manager at each attempt, refuses bad options with the same SioError up front): the transports to try in order (names the kit lacks refused, so that
  * `transports: ["polling"]` never silently becomes WebSocket), what a `Fetch` or `XHR` entry asked polling's
  * browser requests to use, the fallback timeout and maxReceiveSize (64 MiB by default, see
  * EngineOptions.maxReceiveSize). The order, then the values its transports' options start with.
@@ -58,7 +59,7 @@ export function resolveOptions(
   kit: TransportKit,
 ): [order: TransportName[], resolved: { client: "fetch" | "xhr" | undefined; fallbackTimeout: number; maxReceiveSize: number }] {
   const wanted = opts.transports ?? KNOWN_TRANSPORTS.slice(0, 2).filter((name) => kit[name]);
-  if (!Array.isArray(wanted) || wanted.length === 0) {
+  if (!Array.isArray(wanted) || !wanted.length) {
     throw invalidArg(DEV ? 'transports must list "websocket", "polling" and/or "webtransport"' : "");
   }
   let client: "fetch" | "xhr" | undefined;
@@ -91,11 +92,6 @@ export function resolveOptions(
   return [order, { client, fallbackTimeout, maxReceiveSize }];
 }
 
-/**
- * Throws the SioError (ERR_INVALID_ARG) the EngineSession constructor would throw for these options, so a
- * caller that creates sessions later (the Manager, at each attempt) can refuse bad options up front.
- */
-export const checkEngineOptions: (opts: EngineOptions, kit: TransportKit) => void = resolveOptions;
 
 export function isRawData(data: unknown): data is RawData {
   return (

@@ -29,7 +29,7 @@ import type {
   TransportName,
 } from "./types";
 
-export { checkEngineOptions, kTransportKit, type TransportKit } from "./options";
+export { resolveOptions as checkEngineOptions, kTransportKit, type TransportKit } from "./options";
 export { fullKit } from "./kit";
 
 // The states, in order. IDLE (constructed, not opened) reads as "opening" from outside.
@@ -58,7 +58,7 @@ export interface EngineOwner {
 /** What the session resolves once (see #fixed): its transports' options are the user's under these. */
 type Fixed = Pick<
   TransportOptions,
-  "secure" | "hostname" | "port" | "uriQuery" | "client" | "maxReceiveSize" | "platform" | "timers" | "webtransport"
+  "secure" | "hostname" | "port" | "uriQuery" | "client" | "maxReceiveSize" | "platform" | "timers"
 > & { fallbackTimeout: number };
 
 /**
@@ -120,11 +120,11 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     const target = parseTarget(uri);
     // Object.assign onto a literal, never a literal with a spread: once optimised, V8 gives every object built
     // from `{ ...a, b }` (or assigned onto `{ ...a }`) a hidden class of its own (+1 Map and DescriptorArray per client).
-    this.#fixed = Object.assign({ platform, timers: pickTimers(opts.useNativeTimers), webtransport: opts.transportOptions?.webtransport }, target, resolved);
+    this.#fixed = Object.assign({ platform, timers: pickTimers(opts.useNativeTimers) }, target, resolved);
     this.binaryType = opts.binaryType ?? platform.defaultBinaryType;
     // Skip transports the runtime cannot create, unless none is left (then open() reports why).
     const order = allowed.filter((name) =>
-      name === "websocket" ? platform.hasWebSocket() : kit[name]!.usable?.(this.#fixed) !== false,
+      name === "websocket" ? platform.hasWebSocket() : kit[name]!.usable?.(opts) !== false,
     );
     this.#transport = this.#create(order.shift() ?? allowed[0]!);
     this.#candidates = order;
@@ -149,9 +149,11 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
       throw invalidState(DEV ? `cannot open: the session is already ${this.readyState}` : this.readyState);
     }
     this.#state = OPENING;
-    const close = (description: string) => () => this.#onClose("transport close", { description });
-    const hooks: Parameters<Platform["onLifecycle"]>[0] = { offline: close(DEV ? "network connection lost" : "offline") };
-    if (this.#opts.closeOnBeforeunload) hooks.beforeunload = close(DEV ? "page unloading" : "beforeunload");
+    // The hook is passed its event's type: the close's description in production builds.
+    const close = (type: string): void =>
+      this.#onClose("transport close", { description: DEV ? (type == "offline" ? "network connection lost" : "page unloading") : type });
+    const hooks: Parameters<Platform["onLifecycle"]>[0] = { offline: close };
+    if (this.#opts.closeOnBeforeunload) hooks.beforeunload = close;
     this.#undoLifecycle = this.#fixed.platform.onLifecycle(hooks);
     this.#start(this.#transport);
   }
@@ -209,7 +211,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     // Every packet is a sign of life, the open packet included (as in socket.io-client).
     if (this.#emitIfHeard("packet", packet) || this.#emitIfHeard("heartbeat")) return;
     const { type, data } = packet;
-    if (this.#handshake === undefined) {
+    if (!this.#handshake) {
       if (type === "open") this.#onHandshake(data);
       else this.#fail(new ProtocolError(DEV ? `expected an open packet first, got "${type}"` : type, { code: "ERR_HANDSHAKE" }));
       return;
@@ -227,14 +229,17 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     // noop (server-side poll cycle), late pongs and a repeated open carry nothing for us.
   }
 
-  /** @internal The handshake's maxPayload, 0 until known: how much polling puts in one POST. */
+  /**
+   * @internal The handshake's maxPayload (0: none announced): how much polling puts in one POST. Asked only
+   * when sending, which starts after the handshake.
+   */
   maxPayload(): number {
-    return this.#handshake?.maxPayload ?? 0;
+    return this.#handshake!.maxPayload;
   }
 
   /** @internal */
   onTransportDrain(): void {
-    if (this.#writeBuffer.length > 0) {
+    if (this.#writeBuffer.length) {
       this.#flush();
     } else {
       this._emitReserved("drain");
@@ -244,7 +249,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
   /** @internal */
   onTransportError(error: TransportError): void {
-    if (this.#state === OPENING && this.#candidates.length > 0) {
+    if (this.#state === OPENING && this.#candidates.length) {
       this.#fallBack();
     } else {
       this.#fail(error, "transport error");
@@ -254,8 +259,9 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   /** @internal */
   onTransportClose(details: CloseDetails): void {
     if (this.#state === OPENING) {
-      const { name } = this.#transport;
-      this.onTransportError(new TransportError(DEV ? `${name} closed before the handshake` : name, details.description, details));
+      this.onTransportError(
+        new TransportError(DEV ? `${this.#transport.name} closed before the handshake` : this.#transport.name, details.description, details),
+      );
     } else {
       this.#onClose("transport close", details);
     }
@@ -298,7 +304,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   /** Opens a transport as the current one, with a deadline if another one could still be tried. */
   #start(transport: Transport): void {
     this.#use(transport);
-    if (this.#candidates.length > 0) this.#arm(this.#fixed.fallbackTimeout);
+    if (this.#candidates.length) this.#arm(this.#fixed.fallbackTimeout);
     else this.#fixed.timers.clearTimeout(this.#timer);
     this.#openedAt = performance.now();
     transport.open();
@@ -394,7 +400,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     const transport = this.#transport;
     // Nothing goes out before the handshake. Once closed nothing calls this: the transport is detached, write()
     // throws and #queue() returns.
-    if (this.#state < OPEN || packets.length === 0 || !(transport.writable || (eager && transport.pipelinable))) return;
+    if (this.#state < OPEN || !packets.length || !(transport.writable || (eager && transport.pipelinable))) return;
     // The whole buffer is handed over as it is (no copy per flush); later writes start a new one.
     const callbacks = this.#callbacks;
     this.#writeBuffer = [];
@@ -406,7 +412,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
 
   #maybeFinishClose(): void {
     // Writable: nothing in flight, and not paused for an upgrade's switch.
-    if (this.#state === CLOSING && this.#writeBuffer.length === 0 && this.#transport.writable) this.#onClose("forced close");
+    if (this.#state === CLOSING && !this.#writeBuffer.length && this.#transport.writable) this.#onClose("forced close");
   }
 
   #onClose(reason: EngineCloseReason, details?: CloseDetails | Error): void {

@@ -37,10 +37,11 @@ export function upgrade(
   control: UpgradeControl,
 ): UpgradeCancel | undefined {
   const name =
-    opts.upgrade !== false && polling.name === "polling" && (session as EngineSessionApi).readyState === "open"
-      ? UPGRADES.find((n) => candidates.includes(n) && offered.includes(n))
-      : undefined;
-  if (name === undefined) return undefined;
+    opts.upgrade !== false &&
+    polling.name === "polling" &&
+    (session as EngineSessionApi).readyState === "open" &&
+    UPGRADES.find((n) => candidates.includes(n) && offered.includes(n));
+  if (!name) return undefined;
   // The session's own emit, which its Manager hears as well (component-emitter's, protected in its typings).
   const emit = ((session as { _emitReserved: Emit })._emitReserved as Emit).bind(session) as Emit;
   const transport = control(name)!;
@@ -98,11 +99,10 @@ export function upgrade(
         emit("upgrade", transport);
       });
     },
-    onTransportDrain() {},
+    onTransportOpen: () => transport.send([{ type: "ping", data: "probe" }]),
     onTransportError: lost,
     onTransportClose: lost,
   };
-  transport.once("open", () => transport.send([{ type: "ping", data: "probe" }]));
   transport.open();
   return cancel;
 }

@@ -43,9 +43,13 @@ export function request(init: HttpRequestInit, callback: HttpCallback): () => vo
     xhr.open(method, url);
     xhr.withCredentials = !!init.withCredentials;
     for (const name in headers) xhr.setRequestHeader(name, headers[name]!);
-    // HEADERS_RECEIVED: Content-Length is a CORS-safelisted header.
-    xhr.onreadystatechange = () => xhr.readyState == 2 && over(+xhr.getResponseHeader("content-length")!, 1);
-    xhr.onprogress = (event) => over(event.loaded);
+    // The first progress event comes with the first bytes and carries the Content-Length as `total` (0 when
+    // there is none, or compressed bytes, which `loaded` counts too).
+    xhr.onprogress = ({ total, loaded }) => {
+      // Development builds also say whether the size was announced.
+      if (DEV) over(total || loaded, total ? 1 : undefined);
+      else over(total || loaded);
+    };
     xhr.onload = () => {
       const text = xhr.responseText;
       if (!(text.length * 3 > limit && over(utf8Length(text)))) settle(null, { status: xhr.status, body: text });
@@ -60,20 +64,21 @@ export function request(init: HttpRequestInit, callback: HttpCallback): () => vo
       method,
       body,
       headers,
-      credentials: init.withCredentials ? "include" : "same-origin",
+      // Undefined: the default, "same-origin".
+      credentials: init.withCredentials ? "include" : undefined,
       signal: controller.signal,
       cache: "no-store",
       // An undefined body or headers is the same as none.
     } as RequestInit)
       .then(async (response) => {
-        const announced = +response.headers.get("content-length")!;
-        if (over(announced, 1)) return;
+        if (over(+response.headers.get("content-length")!, 1)) return;
         // Read chunk by chunk so an endless body is cut off at the limit instead of buffered whole.
-        const reader = response.body?.getReader();
+        // No body (204, 304) throws here: a failed request, as polling would count its status anyway.
+        const reader = response.body!.getReader();
         const decoder = new TextDecoder();
         let text = "";
         let received = 0;
-        for (let chunk; reader && !(chunk = await reader.read()).done; ) {
+        for (let chunk; !(chunk = await reader.read()).done; ) {
           // Once aborted, the next read rejects (settle() ignores what follows).
           if (over((received += chunk.value.byteLength))) return;
           text += decoder.decode(chunk.value, { stream: true });
@@ -101,7 +106,7 @@ export const browserBasePlatform: Platform = {
   defaultOrigin() {
     const origin = globalThis.location?.origin;
     // Opaque origins (file:, about:blank, sandboxed frames) serialise as "null": nothing to connect to.
-    return origin && origin != "null" ? origin : undefined;
+    return origin != "null" ? origin : undefined;
   },
 
   hasWebSocket: () => typeof WebSocket == "function",
@@ -120,7 +125,7 @@ export const browserBasePlatform: Platform = {
     // One listener for every hooked event; visibilitychange (fired at the document, bubbling up to the window)
     // counts only as a return to visible. Without addEventListener (Node, SSR) nothing is registered.
     const listener = ({ type }: Event): void =>
-      void (type == "visibilitychange" ? document.visibilityState == "visible" && hooks.visible?.() : hooks[type as "online"]?.());
+      void (type == "visibilitychange" ? document.visibilityState == "visible" && hooks.visible?.() : hooks[type as "offline"]?.(type as "offline"));
     const each = (method: "addEventListener" | "removeEventListener") => () => {
       for (const key in hooks) globalThis[method]?.(key == "visible" ? "visibilitychange" : key, listener);
     };

@@ -144,12 +144,13 @@ export interface Platform {
   nextTick(fn: () => void): void;
   /**
    * Registers page-lifecycle hooks (browser `beforeunload`, `offline`, `online`, and `visible`: the page became
-   * visible again after `visibilitychange`); returns an undo function.
+   * visible again after `visibilitychange`); returns an undo function. Each hook but `visible` is passed its
+   * event's type.
    * A no-op returning a no-op in Node. Registered per session, never at import time.
    */
   onLifecycle(hooks: {
-    beforeunload?: () => void;
-    offline?: () => void;
+    beforeunload?: (type: "beforeunload") => void;
+    offline?: (type: "offline") => void;
     online?: () => void;
     visible?: () => void;
   }): () => void;

@@ -3,9 +3,6 @@
 // @fails-components/webtransport). Deno has the global under `--unstable-net`. Only the WebTransport
 // transport imports this module, so entries that do not link that transport carry none of it.
 
-import { invalidState } from "../errors";
-import { DEV } from "../internal/dev";
-
 /** What the transport uses of a WebTransport session (the W3C interface; implementations provide more). */
 export interface WebTransportLike {
   readonly ready: Promise<unknown>;
@@ -20,18 +17,4 @@ export type WebTransportConstructor = new (url: string, options?: object) => Web
 /** `impl` when given, else the runtime's global; undefined when there is neither. */
 export function findWebTransport(impl: WebTransportConstructor | undefined): WebTransportConstructor | undefined {
   return impl ?? (globalThis as { WebTransport?: WebTransportConstructor }).WebTransport;
-}
-
-export function createWebTransport(
-  impl: WebTransportConstructor | undefined,
-  url: string,
-  init: object,
-): WebTransportLike {
-  const Ctor = findWebTransport(impl);
-  if (!Ctor) {
-    throw invalidState(
-      DEV ? "no WebTransport in this runtime: pass an implementation as transportOptions.webtransport.WebTransport" : "",
-    );
-  }
-  return new Ctor(url, init);
 }

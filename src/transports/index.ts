@@ -9,7 +9,7 @@ import { WebTransportTransport } from "./webtransport";
 export interface TransportConstructor {
   new (opts: TransportOptions): Transport;
   /** False when the runtime cannot create this transport with these options (no WebTransport). */
-  usable?(opts: Pick<TransportOptions, "webtransport">): boolean;
+  usable?(opts: Pick<TransportOptions, "transportOptions">): boolean;
 }
 
 export { PollingTransport, WebSocketTransport, WebTransportTransport };

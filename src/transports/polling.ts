@@ -26,7 +26,7 @@ export function cutPayloads(records: string[], maxPayload: number): string[] {
   let size = 0;
   for (const record of records) {
     const length = utf8Length(record);
-    if (bodies.length > 0 && (maxPayload <= 0 || (size += 1 + length) <= maxPayload)) {
+    if (bodies.length && (maxPayload <= 0 || (size += 1 + length) <= maxPayload)) {
       bodies[bodies.length - 1] += SEPARATOR + record;
     } else {
       bodies.push(record);
@@ -60,7 +60,8 @@ export class PollingTransport extends Transport {
   /** Each request's URL, with a timestamp unless `timestampRequests` is false (a WebSocket URL never has one). */
   override url(): string {
     const { opts } = this;
-    return super.url(opts.timestampRequests !== false ? { [opts.timestampParam ?? "t"]: Date.now().toString(36) + (++stamps).toString(36) } : undefined);
+    // The time's base-36 digits are 8 until 2059: the counter after them keeps every stamp unique.
+    return super.url(opts.timestampRequests !== false ? { [opts.timestampParam ?? "t"]: Date.now().toString(36) + ++stamps } : undefined);
   }
 
   /**
@@ -68,27 +69,24 @@ export class PollingTransport extends Transport {
    * (an upgrade must not lose what either direction still had in flight).
    */
   pause(onPaused: () => void): void {
-    if (this.state == "open") {
-      this.state = "pausing";
-      this.#onPaused = onPaused;
-      this.#checkPaused();
-    }
+    // Called once per upgrade, while open: the upgrade ends (see upgrade.ts) when polling closes.
+    this.state = "pausing";
+    this.#onPaused = onPaused;
+    this.#checkPaused();
   }
 
-  /** Undoes pause() when the upgrade failed: polling carries on. */
+  /** Undoes pause() when the upgrade failed: polling carries on (called only while pausing or paused). */
   resume(): void {
-    if (this.state == "pausing" || this.state == "paused") {
-      this.state = "open";
-      this.#poll();
-      if (!this.#sending) this.drained();
-    }
+    this.state = "open";
+    this.#poll();
+    if (!this.#sending) this.drained();
   }
 
   protected override doOpen(): void {
     this.#poll();
   }
 
-  protected override doSend(packets: EnginePacket[]): void {
+  override send(packets: EnginePacket[]): void {
     this.#sending = true;
     // Binary is always base64 over polling ("b" prefix).
     encodeAll(packets, false, (records) => {
@@ -104,7 +102,8 @@ export class PollingTransport extends Transport {
     const abortGet = this.#get;
     this.#post?.();
     this.#bodies = [];
-    if ((previous == "open" || previous == "pausing") && this.sid !== null) {
+    // The handshake's sid is never empty.
+    if ((previous == "open" || previous == "pausing") && this.sid) {
       // Tell the server, so it ends the session as "transport close" at once instead of timing out. The GET
       // stays until then: the server answers it when it handles the close packet.
       this.#request("1", () => abortGet?.());

@@ -1,41 +1,33 @@
 // The transport base: one state machine, URL building and the event contract the Engine session relies on.
 // Concrete transports (websocket.ts, polling.ts, webtransport.ts) implement the hooks; wire.ts encodes packets.
 
-import { Emitter } from "@socket.io/component-emitter";
 import type { CloseDetails, EnginePacket, TransportInfo, TransportName, WebTransportOptions } from "../engine/types";
-import { invalidState, TransportError } from "../errors";
+import { TransportError } from "../errors";
 import type { Timers } from "../internal/timers";
 import type { NodeConnectOptions, Platform } from "../platform/platform";
-import { DEV } from "../internal/dev";
 
 /** "idle" until open() is called; "pausing"/"paused" only exist for polling during an upgrade. */
 export type TransportState = "idle" | "opening" | "open" | "pausing" | "paused" | "closed";
 
 export type BinaryType = "nodebuffer" | "arraybuffer" | "blob";
 
-export interface TransportEvents {
-  /** The transport can carry packets (WebSocket connected, or first polling response received). */
-  open: () => void;
-  /** Everything handed to send() has left this side. */
-  drain: () => void;
-  /** The peer or the network closed the transport; never emitted after close() or an error. */
-  close: (details: CloseDetails) => void;
-  /** The transport failed; it is already closed when this is emitted, and emits nothing more. */
-  error: (error: TransportError) => void;
-}
-
 /**
- * Gets a transport's events (but "open") as direct calls: how the session that uses a transport listens, with
- * no closure and listener list per event. They come before the emitter's listeners.
+ * Hears a transport's events, as direct calls (no emitter, no closure or listener list per event): the session
+ * that uses the transport, or an upgrade's probe.
  */
 export interface TransportSink {
   /** What binary packets decode to, read at each decode (a change applies to the next message). */
   readonly binaryType: BinaryType;
   /** The handshake's maxPayload, 0 until known (polling's sink only: a probe is never polling). */
   maxPayload?(): number;
+  /** The transport can carry packets (WebSocket connected, or first polling response received). */
+  onTransportOpen?(): void;
   onTransportPacket(packet: EnginePacket): void;
-  onTransportDrain(): void;
+  /** Everything handed to send() has left this side (the probe's sink ignores it: the session hears its own). */
+  onTransportDrain?(): void;
+  /** The transport failed; it is already closed when this is called, and reports nothing more. */
   onTransportError(error: TransportError): void;
+  /** The peer or the network closed the transport; never after close() from this side or an error. */
   onTransportClose(details: CloseDetails): void;
   /** A round trip timed by the transport, in ms (polling POSTs, WebSocket ping frames where possible). */
   onTransportRtt?(ms: number): void;
@@ -75,16 +67,17 @@ export interface TransportOptions extends NodeConnectOptions {
   timers: Timers;
   /** Largest WebSocket frame or polling response body (bytes) accepted from the server; undefined: no limit. */
   maxReceiveSize?: number | undefined;
-  /** `transportOptions.webtransport` as the user gave it (the WebTransport transport only). */
-  webtransport?: WebTransportOptions | undefined;
+  /** The user's per-transport options (each transport's own are also merged over the rest). */
+  transportOptions?: { webtransport?: WebTransportOptions | undefined } | undefined;
   /** Polling in browsers: fetch or XMLHttpRequest (see HttpRequestInit.client). */
   client?: "fetch" | "xhr" | undefined;
 }
 
-export abstract class Transport extends Emitter<{}, {}, TransportEvents> implements TransportInfo {
+export abstract class Transport implements TransportInfo {
   abstract readonly name: TransportName;
 
-  protected readonly opts: TransportOptions;
+  // Declared, not defined: set by the constructor after the fields below (one shape for every transport).
+  protected declare readonly opts: TransportOptions;
   /** Set by the session while this is its transport. */
   sink: TransportSink | null = null;
   /** Changed only by the transport itself. */
@@ -93,7 +86,6 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
   sid: string | null = null;
 
   constructor(opts: TransportOptions) {
-    super();
     this.opts = opts;
   }
 
@@ -103,26 +95,17 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
 
   /**
    * Whether send() may be called again before the previous send drained: the new packets then simply follow
-   * the earlier ones (WebSocket). A session uses it to start sending a large burst before it ends.
+   * the earlier ones (WebSocket). A session uses it to start sending a large burst before it ends; it asks
+   * only while it is open, when its transport is open too (or pausing: polling, which never pipelines).
    */
   get pipelinable(): boolean {
-    return this.state == "open" && this.pipelines();
+    return false;
   }
 
+  /** Called once, by the session or the upgrade that created the transport. */
   open(): void {
-    if (this.state != "idle") throw this.#misuse("open");
     this.state = "opening";
     this.doOpen();
-  }
-
-  send(packets: EnginePacket[]): void {
-    if (!this.writable && !this.pipelinable) throw this.#misuse("send");
-    this.doSend(packets);
-  }
-
-  #misuse(what: string): Error {
-    const { name, state } = this;
-    return invalidState(DEV ? `cannot ${what}: ${name} transport is ${state == "open" ? "still writing" : state}` : `${name} ${state}`);
   }
 
   /** The URL of the next connection or request; `extra` query parameters go last (polling's timestamp). */
@@ -141,7 +124,7 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
   protected opened(): void {
     if (this.state == "opening") {
       this.state = "open";
-      this._emitReserved("open");
+      this.sink?.onTransportOpen?.();
     }
   }
 
@@ -155,10 +138,7 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
   }
 
   protected drained(): void {
-    if (this.state != "closed") {
-      this.sink?.onTransportDrain();
-      this._emitReserved("drain");
-    }
+    if (this.state != "closed") this.sink?.onTransportDrain?.();
   }
 
   /**
@@ -171,23 +151,18 @@ export abstract class Transport extends Emitter<{}, {}, TransportEvents> impleme
     if (previous == "closed") return;
     this.state = "closed";
     this.release(reason ? undefined : previous);
-    if (reason instanceof TransportError) {
-      this.sink?.onTransportError(reason);
-      this._emitReserved("error", reason);
-    } else if (reason) {
-      this.sink?.onTransportClose(reason);
-      this._emitReserved("close", reason);
-    }
+    if (reason instanceof TransportError) this.sink?.onTransportError(reason);
+    else if (reason) this.sink?.onTransportClose(reason);
   }
 
   /** True when nothing written is still in flight. */
   protected abstract isIdle(): boolean;
-  /** True when a send() may follow one still in flight (see `pipelinable`). */
-  protected pipelines(): boolean {
-    return false;
-  }
   protected abstract doOpen(): void;
-  protected abstract doSend(packets: EnginePacket[]): void;
+  /**
+   * Sends `packets` after everything sent before. Called only when `writable` or `pipelinable` (the session
+   * and the upgrade check), which each transport relies on.
+   */
+  abstract send(packets: EnginePacket[]): void;
   /**
    * Drops sockets and requests. `previous`: the state before a close() from this side, which may say goodbye
    * to the server; undefined after a peer close or a failure (nothing is sent then).

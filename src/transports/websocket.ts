@@ -12,7 +12,7 @@ import { DEV } from "../internal/dev";
  * find their transport through `this` (a WebSocket calls its handlers on itself), not closures per connection
  * (about 400 bytes on every client of a load test). Unset once the transport lets go of the socket.
  */
-const kTransport = Symbol("siolink.transport");
+const kTransport = Symbol();
 
 type OwnedSocket = WebSocketLike & { [kTransport]?: WebSocketTransport | undefined };
 
@@ -80,7 +80,7 @@ export class WebSocketTransport extends Transport {
     return !this.#encoding && !this.#drainDue;
   }
 
-  protected override pipelines(): boolean {
+  override get pipelinable(): boolean {
     // The socket keeps frames in order; only a send still encoding could be overtaken.
     return !this.#encoding;
   }
@@ -119,7 +119,7 @@ export class WebSocketTransport extends Transport {
     ws.ping?.((ms) => this.sink?.onTransportRtt?.(ms));
   }
 
-  protected override doSend(packets: EnginePacket[]): void {
+  override send(packets: EnginePacket[]): void {
     // Encoding may complete asynchronously (Blob to base64 in browsers): the frames go out in order once all
     // are ready, and no later send may overtake them meanwhile.
     this.#encoding++;

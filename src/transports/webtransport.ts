@@ -8,9 +8,9 @@
 // session as an upgrade (the probe follows).
 
 import type { EnginePacket, TransportName } from "../engine/types";
-import { tooLargeError, TransportError } from "../errors";
+import { invalidState, tooLargeError, TransportError } from "../errors";
 import { DEV } from "../internal/dev";
-import { createWebTransport, findWebTransport, type WebTransportLike } from "../platform/webtransport";
+import { findWebTransport, type WebTransportLike } from "../platform/webtransport";
 import { Transport, type TransportOptions } from "./transport";
 import { decodeFrame, encodeAll, type Frame } from "./wire";
 
@@ -36,8 +36,8 @@ export class WebTransportTransport extends Transport {
   readonly name: TransportName = "webtransport";
 
   /** Whether a WebTransport can be created with these options (an implementation given, or a global one). */
-  static usable(opts: Pick<TransportOptions, "webtransport">): boolean {
-    return !!findWebTransport(opts.webtransport?.WebTransport);
+  static usable(opts: Pick<TransportOptions, "transportOptions">): boolean {
+    return !!findWebTransport(opts.transportOptions?.webtransport?.WebTransport);
   }
 
   #session: WebTransportLike | undefined;
@@ -57,7 +57,7 @@ export class WebTransportTransport extends Transport {
     return !this.#pending;
   }
 
-  protected override pipelines(): boolean {
+  override get pipelinable(): boolean {
     return true;
   }
 
@@ -70,8 +70,14 @@ export class WebTransportTransport extends Transport {
   #fail = (error: unknown): void => this.close(new TransportError("webtransport error", error));
 
   async #run(): Promise<void> {
-    const init = this.opts.webtransport ?? {};
-    const session = (this.#session = createWebTransport(init.WebTransport, this.url(), init));
+    // Passed on as the WebTransport's options: what the user gave (its fields are also merged into this.opts).
+    const init = this.opts.transportOptions?.webtransport ?? {};
+    const WebTransport = findWebTransport(init.WebTransport);
+    // Rejects #run(): the transport fails with this as its cause.
+    if (!WebTransport) {
+      throw invalidState(DEV ? "no WebTransport in this runtime: pass an implementation as transportOptions.webtransport.WebTransport" : "");
+    }
+    const session = (this.#session = new WebTransport(this.url(), init));
     session.closed.then((info) => this.close({ description: DEV ? "webtransport session closed" : "", context: info }), this.#fail);
     await session.ready;
     const stream = await session.createBidirectionalStream();
@@ -79,16 +85,18 @@ export class WebTransportTransport extends Transport {
     this.#writer = stream.writable.getWriter();
     const reader = (this.#reader = stream.readable.getReader());
     const { sid } = this;
-    await this.#write([sid === null ? { type: "open" } : { type: "open", data: `{"sid":"${sid}"}` }]);
+    // No data (null) encodes as a bare "0".
+    await this.#write([{ type: "open", data: (sid && `{"sid":"${sid}"}`) as string }]);
     this.opened();
-    for (let chunk; !(chunk = await reader.read()).done; ) if (!this.#receive(chunk.value)) return;
+    // Once closed, release() has cancelled the reader: the next read is done, and close() below does nothing.
+    for (let chunk; !(chunk = await reader.read()).done; ) this.#receive(chunk.value);
     this.close({ description: DEV ? "webtransport stream closed" : "" });
   }
 
-  /** Parses the frames complete so far; false when the transport closed meanwhile. */
-  #receive(chunk: Uint8Array): boolean {
+  /** Parses the frames complete so far; stops once the transport closed meanwhile. */
+  #receive(chunk: Uint8Array): void {
     this.#chunks.push(chunk);
-    if ((this.#buffered += chunk.length) < this.#needed) return true;
+    if ((this.#buffered += chunk.length) < this.#needed) return;
     // Joined once per complete frame (or frames), not once per chunk of a large one.
     let bytes = chunk;
     if (this.#chunks.length > 1) {
@@ -114,7 +122,7 @@ export class WebTransportTransport extends Transport {
       }
       if (length > limit) {
         this.close(tooLargeError(DEV ? "a WebTransport packet" : "", limit));
-        return false;
+        return;
       }
       if (available < start + length) {
         this.#needed = start + length;
@@ -123,12 +131,11 @@ export class WebTransportTransport extends Transport {
       const binary = bytes[offset]! > 0x7f;
       const payload = bytes.subarray((offset += start), (offset += length));
       // slice(): the parser hands an ArrayBuffer view's whole buffer on, so binary gets one of its own.
-      if (!this.packet(decodeFrame(binary ? payload.slice() : (textDecoder ??= new TextDecoder()).decode(payload), this.sink?.binaryType))) return false;
+      if (!this.packet(decodeFrame(binary ? payload.slice() : (textDecoder ??= new TextDecoder()).decode(payload), this.sink?.binaryType))) return;
     }
     bytes = bytes.subarray(offset);
     this.#chunks = bytes.length ? [bytes] : [];
     this.#buffered = bytes.length;
-    return true;
   }
 
   /** Encodes `packets` and writes them after everything written before; resolves once the stream took them. */
@@ -141,7 +148,7 @@ export class WebTransportTransport extends Transport {
     ));
   }
 
-  protected override doSend(packets: EnginePacket[]): void {
+  override send(packets: EnginePacket[]): void {
     this.#pending++;
     this.#write(packets).then(
       () => --this.#pending || this.drained(),

@@ -230,8 +230,9 @@ test("onLifecycle registers on an EventTarget global and the undo removes every 
 
   const fired: string[] = [];
   const undo = browserPlatform.onLifecycle({
-    offline: () => fired.push("offline"),
-    beforeunload: () => fired.push("beforeunload"),
+    // Each hook hears its event's type (the session's close description in production builds).
+    offline: (type) => fired.push(type),
+    beforeunload: (type) => fired.push(type),
   });
   target.dispatchEvent(new Event("offline"));
   target.dispatchEvent(new Event("online")); // no hook given: nothing registered
