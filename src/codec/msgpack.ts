@@ -146,8 +146,8 @@ export function encodeMsgpack(root: unknown): Uint8Array {
  */
 export class MsgpackEncoder {
   encode(packet: Packet): [Uint8Array] {
-    checkPacket(packet);
     const { type, nsp, data, id } = packet;
+    checkPacket(type, nsp, data, id);
     // The keys in socket.io-msgpack-parser's order, so the bytes match its encoder's.
     const map: Record<string, unknown> = { type: type > 4 ? type - 3 : type, nsp };
     if (data !== undefined) map.data = data;
