@@ -236,6 +236,8 @@ const minify = terser({
     // followed by the emit that reads its flag), and no function expression of ours is used with `new`.
     pure_getters: true,
     unsafe_arrows: true,
+    // Function declarations moved to the top of their scope: gzip finds more repeats in them there (-16 B).
+    hoist_funs: true,
   },
   // Private (#) members are renamed by the regular mangle pass; public names stay intact.
   mangle: true,

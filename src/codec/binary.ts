@@ -18,7 +18,8 @@ export type BinaryValue = ArrayBuffer | ArrayBufferView | Blob;
 /** Where a received attachment goes: its holder (an array or object of the payload) and key there. */
 export type Slot = [holder: object, key: string];
 
-export const hasOwn = (value: object, key: string): boolean => Object.prototype.hasOwnProperty.call(value, key);
+// Own properties are tested with Object.hasOwn (ES2022, no older than the class static blocks the bundles already
+// use), not through Object.prototype.hasOwnProperty.call.
 
 /** ArrayBuffer, any TypedArray, DataView, Node Buffer, and Blob/File where the platform has Blob. */
 export function isBinary(value: unknown): value is BinaryValue {
@@ -50,7 +51,7 @@ export function hasBinary(value: unknown, key: string | number = "", depth = 0):
     for (let i = 0; i < value.length; i++) if (hasBinary(value[i], i, depth + 1)) return true;
     return false;
   }
-  for (const k in value) if (hasOwn(value, k) && hasBinary((value as Record<string, unknown>)[k], k, depth + 1)) return true;
+  for (const k in value) if (Object.hasOwn(value, k) && hasBinary((value as Record<string, unknown>)[k], k, depth + 1)) return true;
   return false;
 }
 
@@ -72,7 +73,7 @@ export function placeholderReplacer(attachments: BinaryValue[]): (key: string, v
     let copy: Record<string, unknown> | undefined;
     for (const k in value) {
       const item = (value as Record<string, unknown>)[k];
-      if (hasOwn(value, k) && isBinary(item)) {
+      if (Object.hasOwn(value, k) && isBinary(item)) {
         const standIn = {};
         standIns.set(standIn, item);
         // An own key of the copy too (spread and slice copy "__proto__" as a plain own property): assignment
@@ -98,11 +99,11 @@ export function findPlaceholders(data: unknown, count: number): Slot[] {
     // Own properties only (JSON.parse makes nothing else), so a polluted Object.prototype adds no placeholder.
     for (const [key, item] of Object.entries(holder) as [string, Record<string, unknown>][]) {
       if (typeof item !== "object" || item === null) continue;
-      if (!hasOwn(item, "_placeholder") || item._placeholder !== true) {
+      if (!Object.hasOwn(item, "_placeholder") || item._placeholder !== true) {
         walk(item, depth + 1);
         continue;
       }
-      const num = hasOwn(item, "num") ? item.num : undefined;
+      const num = Object.hasOwn(item, "num") ? item.num : undefined;
       if (!(Number.isInteger(num) && (num as number) >= 0 && (num as number) < count) || slots[num as number]) {
         throw new ProtocolError(
           DEV

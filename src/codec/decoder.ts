@@ -126,8 +126,8 @@ export class Decoder
   extends Emitter<Record<string, never>, Record<string, never>, DecoderEvents>
   implements DecoderContract
 {
-  /** @internal See kDecodeSink. Unset until the Manager sets it. */
-  [kDecodeSink]: DecodeSink | undefined = undefined;
+  /** @internal See kDecodeSink: the decoder itself (which emits "decoded") until the Manager sets itself. */
+  [kDecodeSink]: DecodeSink = this;
   readonly #maxAttachments: number;
   /** The binary packet being assembled: its text part and where each attachment still expected goes, in order. */
   #pending: [packet: Packet, slots: Slot[]] | undefined;
@@ -153,7 +153,7 @@ export class Decoder
         // Placeholders are checked now, so a bad packet fails on its text rather than after its attachments.
         this.#pending = [packet, findPlaceholders(packet.data, packet.attachments)];
         // Same convention as socket.io-parser: consumers see EVENT/ACK whatever the wire flavour was.
-        packet.type = (packet.type - 3) as Packet["type"];
+        (packet as { type: number }).type -= 3;
         return;
       }
     } else if (pending !== undefined && isBinary(chunk)) {
@@ -179,9 +179,12 @@ export class Decoder
           : typeof chunk,
       );
     }
-    const sink = this[kDecodeSink];
-    if (sink !== undefined) sink.onDecoded(packet);
-    else this._emitReserved("decoded", packet);
+    this[kDecodeSink].onDecoded(packet);
+  }
+
+  /** @internal The DecodeSink of a decoder nobody set one on: emits `decoded`. */
+  onDecoded(packet: Packet): void {
+    this._emitReserved("decoded", packet);
   }
 
   /** Drops a partially received binary packet. The decoder stays usable. */

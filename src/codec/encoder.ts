@@ -13,7 +13,7 @@ import { packetProblem, type EncodedChunk, type Encoder as EncoderContract, type
  * encoder, whose packets have the same shape.
  * @throws SioError ERR_INVALID_ARG
  */
-export function checkPacket({ type, nsp, data, id }: Packet): void {
+export function checkPacket(type: number, nsp: string, data: unknown, id: unknown): void {
   const problem = packetProblem(type, nsp, data, id);
   if (problem !== undefined) throw invalidArg(DEV ? `cannot encode packet: ${problem}` : problem);
   const ack = type === 3 || type === 6;
@@ -45,9 +45,8 @@ export class Encoder implements EncoderContract {
   }
 
   encode(packet: Packet): EncodedChunk[] {
-    checkPacket(packet);
-    const { nsp, id, data } = packet;
-    let type: number = packet.type;
+    let { type, nsp, id, data }: { type: number; nsp: string; id?: number; data?: unknown } = packet;
+    checkPacket(type, nsp, data, id);
     const attachments: BinaryValue[] = [];
     let json: string | undefined;
     if (data !== undefined) {

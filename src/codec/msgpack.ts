@@ -146,8 +146,8 @@ export function encodeMsgpack(root: unknown): Uint8Array {
  */
 export class MsgpackEncoder {
   encode(packet: Packet): [Uint8Array] {
-    checkPacket(packet);
     const { type, nsp, data, id } = packet;
+    checkPacket(type, nsp, data, id);
     // The keys in socket.io-msgpack-parser's order, so the bytes match its encoder's.
     const map: Record<string, unknown> = { type: type > 4 ? type - 3 : type, nsp };
     if (data !== undefined) map.data = data;
@@ -307,8 +307,8 @@ function toPacket(decoded: unknown): Packet {
  * @throws ProtocolError for a text message, invalid MessagePack or a malformed packet.
  */
 export class MsgpackDecoder extends Emitter<Record<string, never>, Record<string, never>, DecoderEvents> {
-  /** @internal See kDecodeSink. Unset until the Manager sets it. */
-  [kDecodeSink]: DecodeSink | undefined = undefined;
+  /** @internal See kDecodeSink: the decoder itself (which emits "decoded") until the Manager sets itself. */
+  [kDecodeSink]: DecodeSink = this;
 
   add(chunk: unknown): void {
     let bytes: Uint8Array;
@@ -322,9 +322,12 @@ export class MsgpackDecoder extends Emitter<Record<string, never>, Record<string
       );
     }
     const packet = toPacket(decodeMsgpack(bytes));
-    const sink = this[kDecodeSink];
-    if (sink !== undefined) sink.onDecoded(packet);
-    else this._emitReserved("decoded", packet);
+    this[kDecodeSink].onDecoded(packet);
+  }
+
+  /** @internal The DecodeSink of a decoder nobody set one on: emits `decoded`. */
+  onDecoded(packet: Packet): void {
+    this._emitReserved("decoded", packet);
   }
 
   /** Nothing is ever buffered between messages. */

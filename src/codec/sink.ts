@@ -6,7 +6,8 @@ import type { Packet } from "./packet";
 /**
  * @internal Key of a decoder's direct receiver. The Manager sets it on the default Decoder so packets go straight
  * to it: a "decoded" listener costs a listener table and a closure per connection, thousands of them in a load
- * test. Custom parsers keep the emitter seam of packet.ts; with no receiver set, a built-in decoder emits as well.
+ * test. Custom parsers keep the emitter seam of packet.ts; until a receiver is set, a built-in decoder is its own
+ * receiver, whose onDecoded emits "decoded".
  * Described in development builds only.
  */
 export const kDecodeSink: unique symbol = Symbol(DEV ? "siolink.decodeSink" : undefined);
@@ -18,5 +19,5 @@ export interface DecodeSink {
 
 /** A decoder that can deliver to a DecodeSink. @internal */
 export interface SinkDecoder {
-  [kDecodeSink]: DecodeSink | undefined;
+  [kDecodeSink]: DecodeSink;
 }
