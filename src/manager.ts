@@ -305,7 +305,7 @@ export class Manager<
     // socket.disconnect() (which closes the Manager) would otherwise recurse without end.
     if (previous !== "closed") this.#emit("close", "forced close");
     // Closed for good: the io() cache forgets it.
-    evict(this as AnyManager);
+    evict(this as unknown as AnyManager);
     return this;
   }
 
