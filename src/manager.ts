@@ -9,7 +9,7 @@ import { BaseEngineSession, checkEngineOptions, kEngineEvent, kTransportKit, typ
 import type { CloseDetails, EngineCloseReason, EngineEvents, EngineOptions, RawData } from "./engine/types";
 import { AbortError, invalidState, nonNegative, TimeoutError, TransportError } from "./errors";
 import { COMPRESSED, UNCOMPRESSED } from "./internal/constants";
-import { rethrowLater } from "./internal/subscriptions";
+import { call, rethrowLater } from "./internal/subscriptions";
 import { pickTimers, type TimerHandle, type Timers } from "./internal/timers";
 import { defaultPlatform } from "./platform/default";
 import { emitLocally, heard, TypedEmitter } from "./internal/emitter";
@@ -39,15 +39,6 @@ type Setting = keyof typeof SETTINGS;
 /** Checks a setting's value (a non-negative number; `timeout` may also be false). */
 function check(name: string, value: unknown): void {
   if (!(name === "timeout" && value === false)) nonNegative(name, value);
-}
-
-/** Calls `fn(arg)`; its exception is rethrown on its own stack, never into our state machine. */
-function safely<T>(fn: (arg?: T) => void, arg?: T): void {
-  try {
-    fn(arg);
-  } catch (error) {
-    rethrowLater(error);
-  }
 }
 
 /** The settings (made by the static block of Manager): no argument reads, one writes and returns the Manager. */
@@ -298,7 +289,7 @@ export class Manager<
     this.#halt("closed");
     // Made only for someone waiting, one for all: most closes have no open() callback (an Error captures a stack).
     let aborted: AbortError | undefined;
-    for (const callback of callbacks) safely(callback, (aborted ??= new AbortError(DEV ? "manager closed before the connection opened" : "")));
+    for (const callback of callbacks) call(callback, [(aborted ??= new AbortError(DEV ? "manager closed before the connection opened" : ""))]);
     // Connected sockets were disconnected by us; the others learn that no connection will come.
     this.notify(previous === "open" ? "onClose" : "onStopped", "io client disconnect", undefined, true);
     // Also when idle, as socket.io-client does; but not again once closed: a close listener that calls
@@ -398,7 +389,7 @@ export class Manager<
   /** Calls `method` of each attached socket, on a snapshot: sockets may detach from inside their listeners. */
   protected notify(method: keyof NamespaceHooks, ...args: unknown[]): void {
     for (const hooks of this.#attached) {
-      if (this.#attached.includes(hooks)) safely(() => (hooks[method] as (...args: unknown[]) => void)(...args));
+      if (this.#attached.includes(hooks)) call(hooks[method] as (...a: unknown[]) => void, args, hooks);
     }
   }
 
@@ -571,7 +562,7 @@ export class Manager<
     this.#callbacks = undefined;
     this.notify("onOpen");
     this.#emit("open");
-    for (const callback of callbacks) safely(callback);
+    for (const callback of callbacks) call(callback, []);
     if (attempts > 0 && this.#epoch === epoch) this.#emit("reconnect", attempts);
   }
 
@@ -583,7 +574,7 @@ export class Manager<
     const epoch = this.#halt("closed");
     this.notify("onError", error);
     this.#emit("error", error);
-    for (const callback of callbacks) safely(callback, error);
+    for (const callback of callbacks) call(callback, [error]);
     if (this.#epoch !== epoch) return; // a listener opened or closed the Manager meanwhile
     if (reconnecting) this.#emit("reconnect_error", error);
     // A first open that failed starts the reconnection loop, unless its open() callbacks were told instead or

@@ -6,7 +6,6 @@
 
 import { isObject, type EncodedChunk, type Packet } from "./codec/packet";
 import { invalidArg, nonNegative, SioError } from "./errors";
-import { rethrowLater } from "./internal/subscriptions";
 import type { TimerHandle } from "./internal/timers";
 import type { SocketOptions } from "./types";
 import { DEV } from "./internal/dev";
@@ -69,14 +68,6 @@ export const overflowError = (): SioError => new SioError("ERR_BUFFER_OVERFLOW",
 export const size = (chunks: readonly EncodedChunk[] = []): number =>
   chunks.reduce<number>((total, chunk) => total + ((chunk as ArrayBuffer).byteLength ?? (chunk as string).length ?? (chunk as Blob).size), 0);
 
-/** Calls user code with `args`; its exception is rethrown on its own stack, never into our state machine. */
-export function call(fn: AckCallback | undefined, args: unknown[]): void {
-  try {
-    fn?.(...args);
-  } catch (error) {
-    rethrowLater(error);
-  }
-}
 
 function count(name: string, value: unknown): void {
   if ((nonNegative(name, value) as number) % 1) throw invalidArg(DEV ? `${name} must be an integer, got ${String(value)}` : `${name} ${String(value)}`);

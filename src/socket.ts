@@ -9,13 +9,12 @@ import { ConnectError, invalidArg, invalidState, nonNegative, ProtocolError, Sio
 import { CLIENT_ID_KEY, newClientId } from "./exactly-once";
 import { RESERVED_EVENTS } from "./internal/constants";
 import { emitLocally, emitterOff, TypedEmitter } from "./internal/emitter";
-import { rethrowLater } from "./internal/subscriptions";
+import { call, rethrowLater } from "./internal/subscriptions";
 import type { TimerHandle } from "./internal/timers";
 import type { ManagerLink, NamespaceHooks } from "./link";
 import { abortError, NO_LISTENERS, whenAborted, withoutListener, type AnyListener, type Fn, type ListenerArgs } from "./listeners";
 import type { Manager } from "./manager";
 import {
-  call,
   checkSocketOptions,
   EMPTY,
   FLUSHING,

@@ -9,3 +9,13 @@ export function rethrowLater(error: unknown): void {
     throw error;
   });
 }
+
+/** Calls user code `fn` with `args` (on `self`); its exception is rethrown on its own stack, never into our state machine. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function call(fn: ((...args: any[]) => unknown) | undefined, args: unknown[], self?: unknown): void {
+  try {
+    fn?.apply(self, args);
+  } catch (error) {
+    rethrowLater(error);
+  }
+}
