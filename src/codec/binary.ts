@@ -12,24 +12,15 @@ import { DEV } from "../internal/dev";
  */
 export const MAX_DEPTH = 1000;
 
-/** A value sent as a separate binary attachment instead of inside the JSON text. */
-export type BinaryValue = ArrayBuffer | ArrayBufferView | Blob;
+// A value sent as a separate binary attachment instead of inside the JSON text.
+import { isBinary, type BinaryValue } from "../internal/binary";
+export { isBinary, type BinaryValue };
 
 /** Where a received attachment goes: its holder (an array or object of the payload) and key there. */
 export type Slot = [holder: object, key: string];
 
 // Own properties are tested with Object.hasOwn (ES2022, no older than the class static blocks the bundles already
 // use), not through Object.prototype.hasOwnProperty.call.
-
-/** ArrayBuffer, any TypedArray, DataView, Node Buffer, and Blob/File where the platform has Blob. */
-export function isBinary(value: unknown): value is BinaryValue {
-  return (
-    ArrayBuffer.isView(value) ||
-    value instanceof ArrayBuffer ||
-    // Blob looked up at call time: some runtimes (React Native) install it after this module loads.
-    (typeof Blob !== "undefined" && value instanceof Blob)
-  );
-}
 
 /**
  * True when `value` would put binary data on the wire: binary anywhere inside arrays and own enumerable

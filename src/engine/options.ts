@@ -2,6 +2,7 @@
 // checks up front (transports, fallbackTimeout, maxReceiveSize).
 
 import { invalidArg } from "../errors";
+import { isBinary } from "../internal/binary";
 import { DEV } from "../internal/dev";
 import { httpScheme, httpUrl } from "../url";
 import type { TransportConstructor } from "../transports/index";
@@ -92,12 +93,7 @@ export function resolveOptions(
   return [order, { client, fallbackTimeout, maxReceiveSize }];
 }
 
-
+/** What a write may carry: text, or binary data as the codec tests it. */
 export function isRawData(data: unknown): data is RawData {
-  return (
-    typeof data === "string" ||
-    data instanceof ArrayBuffer ||
-    ArrayBuffer.isView(data) ||
-    (typeof Blob !== "undefined" && data instanceof Blob)
-  );
+  return typeof data === "string" || isBinary(data);
 }
