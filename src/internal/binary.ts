@@ -6,8 +6,8 @@ export type BinaryValue = ArrayBuffer | ArrayBufferView | Blob;
 /** ArrayBuffer, any TypedArray, DataView, Node Buffer, and Blob/File where the platform has Blob. */
 export function isBinary(value: unknown): value is BinaryValue {
   return (
-    ArrayBuffer.isView(value) ||
     value instanceof ArrayBuffer ||
+    ArrayBuffer.isView(value) ||
     // Blob looked up at call time: some runtimes (React Native) install it after this module loads.
     (typeof Blob !== "undefined" && value instanceof Blob)
   );
