@@ -828,16 +828,9 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       if (ok) {
         // With a session to recover, CONNECT tells the server which one and the last event seen (the user's
         // auth fields win on a clash, as in socket.io-client); with exactlyOnce, the socket's client id.
-        // (Spreading false or undefined adds nothing; a non-object auth value is not merged into the ids.)
         const ids = this.#ids;
-        const data =
-          ids?.pid === undefined && !ids?.client
-            ? value
-            : {
-                ...(ids.pid !== undefined && { pid: ids.pid, offset: ids.offset }),
-                ...(isObject(value) && value),
-                ...(ids.client && { [CLIENT_ID_KEY]: ids.client }),
-              };
+        let data = ids?.pid === undefined ? value : { pid: ids.pid, offset: ids.offset, ...(isObject(value) ? value : {}) };
+        if (ids?.client) data = { ...(isObject(data) ? data : {}), [CLIENT_ID_KEY]: ids.client };
         try {
           // On failure to write, the session is closing: its close event puts us back to waiting.
           link.write(link.encode({ type: PacketType.CONNECT, nsp: this.nsp, data }), true);
