@@ -372,8 +372,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     if (id !== undefined) this.#register(id, queued);
     let sent = false;
     if (volatile) {
-      sent = this.#state === CONNECTED && this.#phase !== FLUSHING && !this.#buffer?.length && this.#transmit(data, chunks, compress, true);
-    } else if (this.#state === CONNECTED && !this.#phase) {
+      sent = this.connected && this.#phase !== FLUSHING && !this.#buffer?.length && this.#transmit(data, chunks, compress, true);
+    } else if (this.connected && !this.#phase) {
       // Never overtake what waits.
       this.#flush();
       // A retried emit goes in flight (sent by #flush below).
@@ -472,7 +472,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.#phase = FLUSHING;
     try {
       // Emits made by listeners meanwhile are queued behind and go out in the same loop.
-      while (this.#state === CONNECTED) {
+      while (this.connected) {
         const packet = (this.#inflight ?? this.#buffer?.shift()) as OutgoingPacket | undefined;
         if (!packet) return;
         // (Cast: `retried` says it is there; a packet users put in sendBuffer has none.)
@@ -754,7 +754,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * const ms = await socket.ping("ping", { timeout: 2000 });
    */
   ping(event = "ping", options: PingOptions = {}): Promise<number> {
-    if (this.#state !== CONNECTED) return Promise.reject(invalidState(DEV ? `cannot ping: socket is ${this.#status}` : this.#status));
+    if (!this.connected) return Promise.reject(invalidState(DEV ? `cannot ping: socket is ${this.#status}` : this.#status));
     const socket = this.timeout(options.timeout ?? this.opts.ackTimeout ?? 10_000) as unknown as Socket;
     if (options.signal) socket.signal(options.signal);
     // (performance: every supported runtime has it; the engine's latency uses it too.)
@@ -885,7 +885,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
           (...reply: unknown[]) => {
             if (sent) return;
             // Throws for an argument the parser cannot encode, before anything is marked sent.
-            if (this.#state === CONNECTED && link.session() === session) link.write(link.encode({ type: PacketType.ACK, nsp: this.nsp, id, data: reply }), true);
+            if (this.connected && link.session() === session) link.write(link.encode({ type: PacketType.ACK, nsp: this.nsp, id, data: reply }), true);
             sent = true;
           },
         ];
@@ -926,10 +926,10 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
         this.#flush();
       });
       // A status:change listener may have disconnected us.
-      if (this.#state !== CONNECTED) return;
+      if (!this.connected) return;
       emitLocally(this, "connect", []);
       // Events received before the CONNECT reply, delivered in order while connected.
-      while (this.#received?.length && this.#state === CONNECTED) {
+      while (this.#received?.length && this.connected) {
         try {
           this.#dispatch(this.#received.shift() as unknown[]);
         } catch (error) {
