@@ -347,20 +347,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const queued: Queued = {
       c: chunks,
       at: Date.now(),
-      // Aborted: out of the queue (a `buffer:drop`), given up in flight, or its acknowledgement fails.
-      r:
-        signal &&
-        whenAborted(signal, () => {
-          const error = abortError(signal);
-          const buffer = this.sendBuffer;
-          const index = buffer.indexOf(packet);
-          if (index >= 0) this.#drop(buffer.splice(index, 1)[0] as Packet, "aborted", error);
-          else if (packet === this.#inflight) {
-            // A late reply is ignored.
-            this.#take(packet.id);
-            this.#end(queued, [error]);
-          } else this.#ack(packet.id, [], error);
-        }),
+      r: signal && whenAborted(signal, () => this.#abort(packet, abortError(signal))),
       n: retried ? 0 : undefined,
       q: ack,
       t: timeout,
@@ -383,34 +370,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       // Only a packet that waits is read again (socket.io-client's sendBuffer shape); one sent now needs none.
       packet.options = { compress };
       QUEUED.set(packet, queued);
-      if (this.#inflight === packet) return this.#flush();
-      // Queued under the `buffer` limits: when it does not fit, the oldest ones or this one are dropped, or
-      // it is forgotten and ERR_BUFFER_OVERFLOW thrown, as the policy says.
-      const limits = this.opts.buffer;
-      if (limits) {
-        const { maxPackets = Infinity, maxBytes = Infinity, overflow } = limits;
-        const bytes = size(chunks);
-        const over = (): boolean => {
-          let total = bytes;
-          // Only walked when maxBytes is set: the queue it bounds stays small.
-          if (maxBytes < Infinity) for (const packet of this.sendBuffer) total += size(QUEUED.get(packet)?.c);
-          return this.sendBuffer.length >= maxPackets || total > maxBytes;
-        };
-        if (over()) {
-          if (overflow === "error") {
-            this.#take(id);
-            queued.r?.();
-            throw overflowError();
-          }
-          if (overflow === "drop-newest" || bytes > maxBytes || maxPackets < 1) return this.#drop(packet, "overflow", overflowError());
-          // Never empties the queue: over() is false for an empty one once the two cases above are out.
-          do this.#drop(this.sendBuffer.shift() as Packet, "overflow", overflowError());
-          while (over());
-        }
-      }
-      this.sendBuffer.push(packet);
-      if (!this.#expiry) this.#expire();
-      return;
+      return this.#inflight === packet ? this.#flush() : this.#enqueue(packet, queued);
     }
     // Sent without an acknowledgement: nothing left to cancel. A dropped volatile emit: a plain callback
     // could never be called, so it is forgotten now; an error-first one keeps its timeout (or fails at
@@ -421,7 +381,23 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     }
   }
 
-
+  /**
+   * @internal The function handed to listeners of an event the server wants acknowledged (`id`); it answers
+   * once, and never after a reconnection: that reply would reach a server socket that no longer waits for it.
+   */
+  #replier(id: number): (...args: unknown[]) => void {
+    const link = this.io as unknown as ManagerLink;
+    const session = link.session();
+    let sent = false;
+    return (...args) => {
+      if (sent) return;
+      if (this.connected && link.session() === session) {
+        // Throws for an argument the parser cannot encode, before anything is marked sent.
+        link.write(link.encode({ type: PacketType.ACK, nsp: this.nsp, id, data: args }), true);
+      }
+      sent = true;
+    };
+  }
 
   /** @internal The server's reply to the emit of packet `id`; a reply nobody waits for (late, duplicate) is dropped. */
 
@@ -452,6 +428,37 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   // -------------------------------------------------------------------------------------------------------
   // The queue
 
+  /**
+   * Queues an emit under the `buffer` limits: when it does not fit, drops the oldest ones or this one, or
+   * throws ERR_BUFFER_OVERFLOW (forgetting it), as the policy says.
+   */
+  #enqueue(packet: Packet, queued: Queued): void {
+    const limits = this.opts.buffer;
+    if (limits) {
+      const { maxPackets = Infinity, maxBytes = Infinity, overflow } = limits;
+      const bytes = size(queued.c);
+      const over = (): boolean => {
+        let total = bytes;
+        // Only walked when maxBytes is set: the queue it bounds stays small.
+        if (maxBytes < Infinity) for (const packet of this.sendBuffer) total += size(QUEUED.get(packet)?.c);
+        return this.sendBuffer.length >= maxPackets || total > maxBytes;
+      };
+      if (over()) {
+        if (overflow === "error") {
+          this.#take(packet.id);
+          queued.r?.();
+          throw overflowError();
+        }
+        if (overflow === "drop-newest" || bytes > maxBytes || maxPackets < 1) return this.#drop(packet, "overflow", overflowError());
+        // Never empties the queue: over() is false for an empty one once the two cases above are out.
+        do this.#drop(this.sendBuffer.shift() as Packet, "overflow", overflowError());
+        while (over());
+      }
+    }
+    this.sendBuffer.push(packet);
+    if (!this.#expiry) this.#expire();
+  }
+
   /** Reports an emit that will never be sent: a `buffer:drop` event, then its acknowledgement fails. */
   #drop(packet: Packet, reason: BufferDropReason, error: Error): void {
     const data = packet.data as unknown[];
@@ -460,6 +467,18 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     queued?.r?.();
     if (queued?.n !== undefined) call(queued.q, [error]);
     else this.#ack(packet.id, [], error);
+  }
+
+  /** A signal() emit was aborted: out of the queue (a `buffer:drop`), given up in flight, or its acknowledgement fails. */
+  #abort(packet: Packet, error: Error): void {
+    const buffer = this.sendBuffer;
+    const index = buffer.indexOf(packet);
+    if (index >= 0) this.#drop(buffer.splice(index, 1)[0] as Packet, "aborted", error);
+    else if (packet === this.#inflight) {
+      // A late reply is ignored.
+      this.#take(packet.id);
+      this.#end(QUEUED.get(packet) as Queued, [error]);
+    } else this.#ack(packet.id, [], error);
   }
 
   /**
@@ -572,6 +591,10 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   // What the Manager tells this socket once attached (NamespaceHooks, src/link.ts): TypeScript-private
   // methods rather than a separate hooks object, as socket.io-client's onopen/onpacket/onclose are.
+
+  private onOpen(): void {
+    if (this.#state === WAITING) this.#sendConnect();
+  }
 
   private onError(error: Error): void {
     if (this.#state === CONNECTED) return;
@@ -810,12 +833,10 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   // Namespace handshake
 
   /**
-   * The Manager's connection is open (NamespaceHooks): a waiting socket runs the `auth` option (an object or
-   * nothing as it is, `(cb) => cb(data)`, or a function returning the data or a promise of it), then sends
-   * CONNECT: unless the attempt was superseded meanwhile.
+   * Runs the `auth` option (an object or nothing as it is, `(cb) => cb(data)`, or a function returning the
+   * data or a promise of it), then sends CONNECT: unless the attempt was superseded meanwhile.
    */
-  private onOpen(): void {
-    if (this.#state !== WAITING) return;
+  #sendConnect(): void {
     this.#set(CONNECTING, false);
     const link = this.io as unknown as ManagerLink;
     const attempt = ++this.#attempt;
@@ -873,23 +894,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       // A server cannot fire "connect", "disconnect"... listeners: those names are the client's own.
       if (!Array.isArray(data) || !data.length || RESERVED_EVENTS.has(data[0])) return;
       // Listeners get the arguments spread, never this array, so it is only copied to add the replier.
-      let args: readonly unknown[] = data;
-      if (typeof id === "number") {
-        // The server wants it acknowledged: its listeners get a function that answers once, and never after a
-        // reconnection (that reply would reach a server socket that no longer waits for it).
-        const link = this.io as unknown as ManagerLink;
-        const session = link.session();
-        let sent = false;
-        args = [
-          ...data,
-          (...reply: unknown[]) => {
-            if (sent) return;
-            // Throws for an argument the parser cannot encode, before anything is marked sent.
-            if (this.connected && link.session() === session) link.write(link.encode({ type: PacketType.ACK, nsp: this.nsp, id, data: reply }), true);
-            sent = true;
-          },
-        ];
-      }
+      const args = typeof id === "number" ? [...data, this.#replier(id)] : data;
       // With recovery on, the server appends each event's offset as its last argument (an event to answer has
       // none: its last argument is the replier). Taken when the event arrives: one kept in receiveBuffer is
       // delivered even if the connection drops first, so a recovery must not replay it.
