@@ -50,7 +50,7 @@ export const QUEUED = /* @__PURE__ */ new WeakMap<Packet, Queued>();
 export const MAX_TIMER_DELAY = 2_147_483_647;
 
 /** The sending phases: idle; flushing (the queue is being sent: new emits queue behind it); holding (connected
- * during the read in progress: writes wait in the queue until it is over: see the CONNECT reply in Socket.onPacket). */
+ * during the read in progress: writes wait in the queue until it is over, see flushOnConnect). */
 export const IDLE = 0;
 export const FLUSHING = 1;
 export const HOLDING = 2;

@@ -381,6 +381,21 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     }
   }
 
+  /** @internal The namespace connected: drop what expired, then send what waits once the current read is over. */
+  #flushOnConnect(): void {
+    this.#expire();
+    // The rest of this read may still end the connection (the CONNECT reply and a close in one payload):
+    // until it is over, what is sent (the queue, emits made by connect listeners) waits in the queue, so
+    // a connection that is already gone cannot swallow it; it then goes out on the next one.
+    // (The try in flight on the previous connection no longer awaits its reply: failSent() failed it when that
+    // connection ended, so it is resent, if tries are left.)
+    this.#phase = HOLDING;
+    queueMicrotask(() => {
+      this.#phase = IDLE;
+      this.#flush();
+    });
+  }
+
   /**
    * @internal The function handed to listeners of an event the server wants acknowledged (`id`); it answers
    * once, and never after a reconnection: that reply would reach a server socket that no longer waits for it.
@@ -400,6 +415,16 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   }
 
   /** @internal The server's reply to the emit of packet `id`; a reply nobody waits for (late, duplicate) is dropped. */
+
+  /**
+   * @internal The connection dropped: acknowledgements in flight fail; those of queued packets wait for the
+   * next one. Error-first callbacks receive the error; plain callbacks are dropped uncalled, since an Error
+   * in the place of the reply would be misread as one.
+   */
+  #failSent(): void {
+    // (Callbacks run meanwhile add none but queued ones, skipped too.)
+    for (const [id] of this.#acks ?? []) if (!this.#buffer?.some((packet) => packet.id === id)) this.#ack(id, [], invalidState("socket has been disconnected"));
+  }
 
   /**
    * @internal Drops what waited longer than `buffer.maxAgeMs`, and keeps one timer set for the oldest of the
@@ -823,10 +848,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   #closed(reason: DisconnectReason, description?: DisconnectDescription): void {
     this.id = undefined;
     emitLocally(this, "disconnect", description === undefined ? [reason] : [reason, description]);
-    // Acknowledgements in flight fail; those of queued packets wait for the next connection. Error-first
-    // callbacks receive the error; plain callbacks are dropped uncalled, since an Error in the place of the
-    // reply would be misread as one. (Callbacks run meanwhile add none but queued ones, skipped too.)
-    for (const [id] of this.#acks ?? []) if (!this.#buffer?.some((packet) => packet.id === id)) this.#ack(id, [], invalidState("socket has been disconnected"));
+    this.#failSent();
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -918,18 +940,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       this.recovered = pid !== undefined && pid === this.#ids?.pid;
       if (pid !== undefined || this.#ids) (this.#ids ??= {}).pid = pid;
       this.#set(CONNECTED);
-      // Drop what expired, then send what waits once the current read is over: the rest of this read may
-      // still end the connection (the CONNECT reply and a close in one payload); until it is over, what is
-      // sent (the queue, emits made by connect listeners) waits in the queue, so a connection that is already
-      // gone cannot swallow it; it then goes out on the next one. (The try in flight on the previous
-      // connection no longer awaits its reply: it failed when that connection ended, so it is resent, if
-      // tries are left.)
-      this.#expire();
-      this.#phase = HOLDING;
-      queueMicrotask(() => {
-        this.#phase = IDLE;
-        this.#flush();
-      });
+      this.#flushOnConnect();
       // A status:change listener may have disconnected us.
       if (!this.connected) return;
       emitLocally(this, "connect", []);
