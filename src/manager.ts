@@ -4,21 +4,20 @@
 import { backoffDelay } from "./backoff";
 import { defaultParser } from "./codec/default";
 import { kDecodeSink, type SinkDecoder } from "./codec/sink";
-import { PacketType, type Decoder, type EncodedChunk, type Encoder, type Packet, type Parser } from "./codec/packet";
+import { PacketType, type Decoder, type EncodedChunk, type Packet, type Parser } from "./codec/packet";
 import { BaseEngineSession, checkEngineOptions, kEngineEvent, kTransportKit, type EngineSession, type TransportKit } from "./engine/session";
 import type { CloseDetails, EngineCloseReason, EngineEvents, EngineOptions, RawData } from "./engine/types";
-import { AbortError, invalidState, nonNegative, TimeoutError, TransportError } from "./errors";
+import { AbortError, invalidState, TimeoutError, TransportError } from "./errors";
 import { COMPRESSED, UNCOMPRESSED } from "./internal/constants";
 import { call, rethrowLater } from "./internal/subscriptions";
-import { pickTimers, type TimerHandle, type Timers } from "./internal/timers";
+import type { TimerHandle } from "./internal/timers";
 import { defaultPlatform } from "./platform/default";
-import { emitLocally, heard, TypedEmitter } from "./internal/emitter";
-import type { NamespaceHooks } from "./link";
-import { checkParser, locate, SETTINGS, toError } from "./manager-options";
+import { emitLocally, heard } from "./internal/emitter";
+import { ManagerBase } from "./manager-base";
+import { locate, toError } from "./manager-options";
 import { evict } from "./registry";
 import type { ParsedUrl } from "./url";
-import { Socket } from "./socket";
-import type { DefaultEventsMap, DisconnectReason, EventsMap, ManagerOptions, ManagerReservedEvents, SocketOptions } from "./types";
+import type { DefaultEventsMap, DisconnectReason, EventsMap, ManagerOptions, ManagerReservedEvents } from "./types";
 import { DEV } from "./internal/dev";
 
 /**
@@ -34,33 +33,14 @@ type OpenCallback = (err?: Error) => void;
 
 type AnyManager = Manager<EventsMap, EventsMap>;
 
-type Setting = keyof typeof SETTINGS;
-
-/** Checks a setting's value (a non-negative number; `timeout` may also be false). */
-function check(name: string, value: unknown): void {
-  if (!(name === "timeout" && value === false)) nonNegative(name, value);
-}
-
-/** The settings (made by the static block of Manager): no argument reads, one writes and returns the Manager. */
-export interface Manager<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents> {
-  reconnectionAttempts(): number;
-  reconnectionAttempts(v: number): this;
-  reconnectionDelay(): number;
-  reconnectionDelay(v: number): this;
-  reconnectionDelayMax(): number;
-  reconnectionDelayMax(v: number): this;
-  randomizationFactor(): number;
-  randomizationFactor(v: number): this;
-  timeout(): number | false;
-  timeout(v: number | false): this;
-}
-
 /**
  * A connection to a server, shared by the Sockets of its namespaces. `io()` creates and caches Managers;
  * create one yourself for full control.
  *
- * It is also the link its Sockets (and the io() cache) use: the members marked private or protected below
- * are that link (see src/link.ts): a Socket reads its Manager as its link; one object per client rather than two.
+ * It is also the link its Sockets (and the io() cache) use: the members marked private or protected here and in
+ * ManagerBase are that link (see src/link.ts): a Socket reads its Manager as its link; one object per client
+ * rather than two. This file holds the connection's state machine; ManagerBase (src/manager-base.ts) the
+ * options, settings and the table of namespaces.
  *
  * @example
  * const manager = new Manager("https://example.com", { reconnectionDelayMax: 10_000 });
@@ -70,19 +50,7 @@ export interface Manager<ListenEvents extends EventsMap = DefaultEventsMap, Emit
 export class Manager<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
-> extends TypedEmitter<{}, ManagerReservedEvents> {
-  /**
-   * The options this Manager was created with (a copy: path defaulted, URL query merged in). The settings
-   * (reconnectionDelay()...) write theirs here.
-   */
-  declare readonly opts: ManagerOptions;
-  /**
-   * component-emitter's emit, which calls this Manager's own listeners. Typed as in socket.io-client, whose
-   * Manager declares no event to emit.
-   */
-  declare emit: (ev: never, ...args: never[]) => this;
-  /** Whether Sockets connect as soon as they are created (the `autoConnect` option); writable, as in socket.io-client. */
-  declare _autoConnect: boolean;
+> extends ManagerBase<ListenEvents, EmitEvents> {
   /** The URL it was created with (io(): the URL given to it); the server's origin when none was given. */
   declare readonly uri: string;
 
@@ -114,11 +82,6 @@ export class Manager<
   #upgraded = false;
   /** Smoothed round-trip time (ms) over every session so far; undefined before the first sample. */
   #latency: number | undefined;
-  readonly #encoder: Encoder;
-  /** The Socket of each namespace (almost always one; an exact-size array costs less than a Map). */
-  #sockets: Socket<ListenEvents, EmitEvents>[] = [];
-  /** The hooks of the attached sockets (one per namespace); replaced, never changed, so a loop reads a snapshot. */
-  #attached: readonly NamespaceHooks[] = [];
 
   constructor(opts?: ManagerOptions);
   constructor(uri?: string, opts?: ManagerOptions);
@@ -127,12 +90,8 @@ export class Manager<
       opts = uri;
       uri = undefined;
     }
-    super();
-    // Object.assign, not a spread: the copies then share one hidden class (a spread gives each its own).
-    const options: ManagerOptions = (this.opts = Object.assign({}, opts));
-    this._autoConnect = options.autoConnect !== false;
-    for (const name in SETTINGS) check(name, options[name as Setting]);
-    this.#encoder = new (checkParser(options.parser ?? defaultParser).Encoder)();
+    super(opts);
+    const options = this.opts;
     options.path ||= "/socket.io";
     // One jar (Node) for all of this Manager's sessions, so cookies such as load-balancer affinity survive
     // reconnects; made only when some transport sends credentials.
@@ -183,23 +142,6 @@ export class Manager<
   get latency(): number | undefined {
     return this.#latency;
   }
-
-  // -------------------------------------------------------------------------------------------------------
-  // Settings: no argument reads, one writes and returns the Manager (as in socket.io-client)
-
-  static {
-    for (const name in SETTINGS) {
-      // No argument reads (undefined too, except for timeout, where it is a value to refuse).
-      (this.prototype as unknown as Record<string, unknown>)[name] = function (this: Manager, v?: unknown) {
-        const opts = this.opts as Record<string, unknown>;
-        if (arguments.length === 0 || (v === undefined && name !== "timeout")) return opts[name] ?? SETTINGS[name as Setting];
-        check(name, v);
-        opts[name] = v;
-        return this;
-      };
-    }
-  }
-
 
   reconnection(): boolean;
   reconnection(v: boolean): this;
@@ -300,28 +242,8 @@ export class Manager<
     return this;
   }
 
-  /** Alias of open(). */
-  connect(fn?: (err?: Error) => void): this {
-    return this.open(fn);
-  }
-
-  /** Alias of close(). */
-  disconnect(): this {
-    return this.close();
-  }
-
   // -------------------------------------------------------------------------------------------------------
-  // socket.io-client's underscore members: its typings declare them public, so its TypeScript users call
-  // them (`_close()` is the only close its typings give a Manager). Same behaviour, on siolink's state.
-
-  // -------------------------------------------------------------------------------------------------------
-  // socket.io-client's underscore members: its typings declare them public, so its TypeScript users call
-  // them (`_close()` is the only close its typings give a Manager). Same behaviour, on siolink's state.
-
-  /** socket.io-client's close: as close(). */
-  _close(): void {
-    this.close();
-  }
+  // socket.io-client's underscore members that read the connection (the others are ManagerBase's)
 
   /**
    * Encodes a Socket.IO packet (namespace "/" when it has none) and writes it to the engine, through
@@ -342,91 +264,14 @@ export class Manager<
     return state === "opening" || state === "open" ? state : "closed";
   }
 
-
   /** In a reconnection loop: waiting for the next attempt, or making one. */
   get _reconnecting(): boolean {
     return this.#state === "reconnecting" || (this.#state === "opening" && this.#attempts > 0);
   }
 
   // -------------------------------------------------------------------------------------------------------
-  // Namespaces
-
-  /**
-   * The Socket for namespace `nsp`, created on first use (one per namespace per Manager).
-   *
-   * @example
-   * const admin = manager.socket("/admin", { auth: { token } });
-   */
-  socket(nsp: string, opts?: SocketOptions): Socket<ListenEvents, EmitEvents> {
-    let socket = this.socketOf(nsp);
-    if (!socket) {
-      socket = new Socket<ListenEvents, EmitEvents>(this, nsp, opts);
-      this.#sockets = this.#sockets.concat(socket);
-    } else if (this._autoConnect && !socket.active) {
-      socket.connect();
-    }
-    return socket;
-  }
-
-  /** socket.io-client calls it when `socket` disconnects: closes the connection once no Socket is active. */
-  _destroy(_socket: Socket<ListenEvents, EmitEvents>): void {
-    // An active socket is an attached one (connect() attaches it, every way to inactive detaches it).
-    if (this.#attached.length === 0) this.close();
-  }
-
-  /** The Socket of namespace `nsp`, if it has one (the io() cache asks too: TypeScript-private, not #private). */
-  private socketOf(nsp: string): Socket<ListenEvents, EmitEvents> | undefined {
-    return this.#sockets.find((socket) => socket.nsp === nsp);
-  }
-
-  /** The hooks of the socket attached for `nsp`. */
-  protected nspHooks(nsp: string): NamespaceHooks | undefined {
-    // A loop rather than find(): no closure per received packet.
-    for (const hooks of this.#attached) if (hooks.nsp === nsp) return hooks;
-    return undefined;
-  }
-
-  /** Calls `method` of each attached socket, on a snapshot: sockets may detach from inside their listeners. */
-  protected notify(method: keyof NamespaceHooks, ...args: unknown[]): void {
-    for (const hooks of this.#attached) {
-      if (this.#attached.includes(hooks)) call(hooks[method] as (...a: unknown[]) => void, args, hooks);
-    }
-  }
-
-  // -------------------------------------------------------------------------------------------------------
-  // The link members that do not depend on the connection (the others are Manager's). Private to TypeScript
-  // users; a Socket reads its Manager as a ManagerLink.
-
-  protected get timers(): Timers {
-    return pickTimers(this.opts.useNativeTimers);
-  }
-
-  /** Sets a timer with its timers; under `autoUnref`, one that lets Node exit while only it is pending. */
-  protected startTimer(fn: () => void, ms: number): TimerHandle {
-    const timer = this.timers.setTimeout(fn, ms);
-    if (this.opts.autoUnref) (this.opts.platform ?? defaultPlatform).unref(timer);
-    return timer;
-  }
-
-  /** Attaches `hooks` in place of any other socket's of its namespace. */
-  private attach(hooks: NamespaceHooks): void {
-    this.#attached = this.#attached.filter((other) => other.nsp !== hooks.nsp).concat(hooks);
-  }
-
-  private detach(hooks: NamespaceHooks): void {
-    this.#attached = this.#attached.filter((other) => other !== hooks);
-    if (this.#attached.length === 0) this.close();
-  }
-
-  protected encode(packet: Packet): EncodedChunk[] {
-    // Some parsers return one chunk rather than an array of them.
-    const chunks: EncodedChunk[] | EncodedChunk = this.#encoder.encode(packet);
-    return Array.isArray(chunks) ? chunks : [chunks];
-  }
-
-  // -------------------------------------------------------------------------------------------------------
-  // The link members that depend on the connection (src/link.ts). Private to TypeScript users; a Socket reads
-  // its Manager as a ManagerLink.
+  // The link members that depend on the connection (src/link.ts; the others are ManagerBase's). Private to
+  // TypeScript users; a Socket reads its Manager as a ManagerLink.
 
   private session(): number {
     return this.#epoch;
@@ -473,9 +318,6 @@ export class Manager<
   #emit<Ev extends keyof ManagerReservedEvents>(ev: Ev, ...args: Parameters<ManagerReservedEvents[Ev]>): void {
     emitLocally(this, ev, args);
   }
-
-
-
 
   /**
    * Leaves the current state for `next`: its timer and hooks go, and the session (decoder, engine) closes.

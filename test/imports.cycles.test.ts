@@ -78,8 +78,11 @@ test("src/ has no runtime import cycle", () => {
   const files = sourceFiles(srcDir);
   assert.ok(files.length > 20, "src/ files found");
   const graph = new Map(files.map((file) => [file, runtimeImports(file, readFileSync(file, "utf8"))]));
-  // The parser reads the real files: the Manager creates Sockets, so it imports socket.ts at runtime.
-  assert.ok(graph.get(join(srcDir, "manager.ts"))?.includes(join(srcDir, "socket.ts")), "manager.ts -> socket.ts found");
+  // The parser reads the real files: the Manager creates Sockets, so manager.ts reaches socket.ts at runtime
+  // (through whichever of its own modules creates them).
+  const reached = new Set([join(srcDir, "manager.ts")]);
+  for (const file of reached) for (const next of graph.get(file) ?? []) reached.add(next);
+  assert.ok(reached.has(join(srcDir, "socket.ts")), "manager.ts reaches socket.ts");
   const cycle = findCycle(graph);
   assert.equal(cycle, undefined, `runtime import cycle: ${cycle?.map((f) => relative(srcDir, f)).join(" -> ")}`);
 });
