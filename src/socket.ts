@@ -422,15 +422,15 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       else this.receiveBuffer.push(args);
     } else if (type === PacketType.CONNECT) {
       if (state !== CONNECTING) return;
-      const fields = data as Fields; // (a primitive or an array has no such field either)
-      const sid = fields?.sid;
+      // (A primitive or an array has no such field either.)
+      const sid = (data as Fields)?.sid;
       if (typeof sid !== "string" || !sid) {
         // A protocol violation: the Manager drops the connection ("parse error"); this socket gets the
         // error as its connect_error, and the reconnection loop takes over.
         (this.io as unknown as ManagerLink).protocolError(new ProtocolError(DEV ? "CONNECT reply has no session id: Socket.IO v2 servers are not supported" : ""));
         return;
       }
-      const pid = typeof fields?.pid === "string" ? fields.pid : undefined;
+      const pid = typeof (data as Fields)?.pid === "string" ? ((data as Fields)?.pid as string) : undefined;
       this.id = sid;
       this.recovered = pid !== undefined && pid === this.#ids?.pid;
       if (pid !== undefined || this.#ids) (this.#ids ??= {}).pid = pid;
@@ -460,9 +460,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     } else if (type === PacketType.CONNECT_ERROR && state === CONNECTING) {
       // Only an answer to our CONNECT: a refusal out of the blue (while connected) is ignored. Refused:
       // stop here. Buffered emits and their acknowledgements stay for a later connect().
-      const fields = data as Fields;
-      const message = typeof fields?.message === "string" ? fields.message : typeof data === "string" ? data : DEV ? "the server refused the connection" : "";
-      this.#refused(new ConnectError(message, fields?.data));
+      const message = typeof (data as Fields)?.message === "string" ? (data as Fields)?.message : typeof data === "string" ? data : DEV ? "the server refused the connection" : "";
+      this.#refused(new ConnectError(message as string, (data as Fields)?.data));
     }
   }
 }
