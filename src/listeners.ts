@@ -25,8 +25,8 @@ export type ListenerArgs<L> = L extends (...args: infer P) => unknown ? P : neve
 /** A catch-all listener: the event name, then the event's arguments. */
 export type AnyListener = { bivarianceHack(event: string, ...args: UntypedArg[]): void }["bivarianceHack"];
 
-/** Catch-all listener lists are replaced, never changed in place: dispatch needs no snapshot copy. */
-export const NO_LISTENERS: readonly AnyListener[] = Object.freeze([]);
+/** Catch-all listener lists are replaced, never changed in place: dispatch needs no snapshot copy. Never handed out (listenersAny() copies), so not frozen. */
+export const NO_LISTENERS: readonly AnyListener[] = [];
 
 /** The error of an emit or a wait cancelled through `signal`. */
 export const abortError = (signal: AbortSignal): AbortError => new AbortError(undefined, { cause: signal.reason });
