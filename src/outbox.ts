@@ -275,22 +275,23 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
    */
   protected expire(): void {
     const maxAge = this.opts.buffer?.maxAgeMs;
-    (this.io as ManagerLink).timers.clearTimeout(this.#expiry);
-    this.#expiry = undefined;
-    if (maxAge === undefined || !this.active) return;
+    const link = this.io as ManagerLink;
+    link.timers.clearTimeout(this.#expiry);
     const now = Date.now();
     let next = Infinity;
-    const buffer = this.sendBuffer;
-    for (let i = 0; i < buffer.length; ) {
-      const expiry = (QUEUED.get(buffer[i] as Packet)?.at ?? Infinity) + maxAge;
-      if (expiry > now) {
-        next = Math.min(next, expiry);
-        i++;
-      } else {
-        this.#drop(buffer.splice(i, 1)[0] as Packet, "expired", new SioError("ERR_EXPIRED", DEV ? `emit dropped: buffered over ${maxAge} ms` : `${maxAge}`));
+    if (maxAge !== undefined && this.active) {
+      const buffer = this.sendBuffer;
+      for (let i = 0; i < buffer.length; ) {
+        const expiry = (QUEUED.get(buffer[i] as Packet)?.at ?? Infinity) + maxAge;
+        if (expiry > now) {
+          next = Math.min(next, expiry);
+          i++;
+        } else {
+          this.#drop(buffer.splice(i, 1)[0] as Packet, "expired", new SioError("ERR_EXPIRED", DEV ? `emit dropped: buffered over ${maxAge} ms` : `${maxAge}`));
+        }
       }
     }
-    if (next < Infinity) this.#expiry = (this.io as ManagerLink).startTimer(() => this.expire(), next - now);
+    this.#expiry = next < Infinity ? link.startTimer(() => this.expire(), next - now) : undefined;
   }
 
   // -------------------------------------------------------------------------------------------------------
