@@ -342,7 +342,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /** Common end of every disconnection: forget the id, tell listeners, fail acknowledgements in flight. */
   #closed(reason: DisconnectReason, description?: DisconnectDescription): void {
     this.id = undefined;
-    emitLocally(this, "disconnect", description === undefined ? [reason] : [reason, description]);
+    // Always two arguments, as socket.io-client emits it (the description undefined for a client disconnect).
+    emitLocally(this, "disconnect", [reason, description]);
     this.failSent();
   }
 
