@@ -375,7 +375,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
           link.write(link.encode({ type: PacketType.CONNECT, nsp: this.nsp, data }), true);
           return;
         } catch (error) {
-          value = toError(error, DEV ? "invalid auth data" : "auth");
+          // (In production both messages are "auth": the toError() below wraps it the same way.)
+          value = DEV ? toError(error, "invalid auth data") : error;
         }
       }
       this.#refused(toError(value, DEV ? "the auth function failed" : "auth"));
