@@ -375,8 +375,10 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
           link.write(link.encode({ type: PacketType.CONNECT, nsp: this.nsp, data }), true);
           return;
         } catch (error) {
-          // (In production both messages are "auth": the toError() below wraps it the same way.)
-          value = DEV ? toError(error, "invalid auth data") : error;
+          value = error;
+          // In production the toError() below wraps it the same way ("auth"). (The inner DEV: the form
+          // docs/errors.mjs documents.)
+          if (DEV) value = toError(error, DEV ? "invalid auth data" : "auth");
         }
       }
       this.#refused(toError(value, DEV ? "the auth function failed" : "auth"));
