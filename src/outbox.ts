@@ -172,14 +172,14 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     this.#flags = EMPTY;
     // Reserved events (socket.io-client's and siolink's own) are never sent, and never taken from the server.
     if (RESERVED_EVENTS.has(event)) throw invalidArg(DEV ? `"${event}" is a reserved event name` : event);
-    const { signal, volatile, timeout = this.opts.ackTimeout } = flags;
+    const { signal, volatile, timeout = this.opts.ackTimeout, compress: compressed } = flags;
     const ack = typeof args[args.length - 1] === "function" ? (args.pop() as AckCallback) : undefined;
     if (signal?.aborted) {
       // Never sent; the callback (error-first under signal()) learns why, asynchronously as for any failure.
       if (ack) queueMicrotask(() => ack(abortError(signal)));
       return;
     }
-    const compress = flags.compress !== false;
+    const compress = compressed !== false;
     const data = [event, ...args];
     const packet: OutgoingPacket = { type: PacketType.EVENT, nsp: this.nsp, data };
     const retried = !volatile && !!this.opts.retries;
