@@ -183,7 +183,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const state = this.#state;
     if (state === CONNECTED) return this;
     if (state === INACTIVE) (io as unknown as ManagerLink).attach(this as never);
-    this.#set(state || WAITING, false);
+    this.#set(state || WAITING);
     // A status:change listener may have disconnected us already.
     if (!this.active) return this;
     this.expire();
@@ -311,7 +311,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /**
    * Sets the state (callers change state last: a status:change listener may call connect() or disconnect()
    * again) and derives the status. `stop` (read only for WAITING and CONNECTING): true when the Manager
-   * stopped trying (gave up, closed, reconnection off: only connect() starts again), false when it tries
+   * stopped trying (gave up, closed, reconnection off: only connect() starts again), false or omitted when it tries
    * (again). Being connected makes the next attempt a reconnection, until the status is "disconnected".
    */
   #set(state: number, stop?: boolean): void {
@@ -355,7 +355,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * data or a promise of it), then sends CONNECT: unless the attempt was superseded meanwhile.
    */
   #sendConnect(): void {
-    this.#set(CONNECTING, false);
+    this.#set(CONNECTING);
     const link = this.io as unknown as ManagerLink;
     const attempt = ++this.#attempt;
     const session = link.session();
