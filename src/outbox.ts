@@ -245,15 +245,14 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
    */
   protected replier(id: number): (...args: unknown[]) => void {
     const link = this.io as ManagerLink;
-    const session = link.session();
-    let sent = false;
+    // NaN once answered (or called while it could not be sent): no session number equals it.
+    let session = link.session();
     return (...args) => {
-      if (sent) return;
       if (this.connected && link.session() === session) {
         // Throws for an argument the parser cannot encode, before anything is marked sent.
         link.write(link.encode({ type: PacketType.ACK, nsp: this.nsp, id, data: args }), true);
       }
-      sent = true;
+      session = NaN;
     };
   }
 
