@@ -265,7 +265,7 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
    */
   protected failSent(): void {
     // (Callbacks run meanwhile add none but queued ones, skipped too.)
-    for (const [id] of this.#acks ?? []) if (!this.#buffer?.some((packet) => packet.id === id)) this.ack(id, [], invalidState("socket has been disconnected"));
+    this.#acks?.forEach((_, id) => this.#buffer?.some((packet) => packet.id === id) || this.ack(id, [], invalidState("socket has been disconnected")));
   }
 
   /**
