@@ -443,9 +443,9 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
   protected ack(id: number | undefined, reply: unknown[], error?: Error): void {
     const queued = this.#take(id);
     if (!queued) return;
-    const retried = queued.n !== undefined;
     const args = error ? [error] : queued.e ? [null, ...reply] : reply;
-    if (!retried) {
+    // Not a retried emit:
+    if (queued.n === undefined) {
       queued.r?.();
       if (error) {
         // Timed out before its packet could be sent: never send it.
