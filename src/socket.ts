@@ -320,7 +320,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const to: SocketStatus =
       state === CONNECTED
         ? "connected"
-        : state === INACTIVE || stop
+        : !state || stop // (!state: INACTIVE)
           ? "disconnected"
           : from === "connected" || from === "reconnecting"
             ? "reconnecting"
