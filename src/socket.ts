@@ -8,7 +8,7 @@ import { ConnectError, invalidArg, invalidState, nonNegative, ProtocolError, Sio
 import { CLIENT_ID_KEY, newClientId } from "./exactly-once";
 import { RESERVED_EVENTS } from "./internal/constants";
 import { emitLocally } from "./internal/emitter";
-import { rethrowLater } from "./internal/subscriptions";
+import { call } from "./internal/subscriptions";
 import type { ManagerLink, NamespaceHooks } from "./link";
 import type { Manager } from "./manager";
 import { checkSocketOptions, Outbox, type AckCallback } from "./outbox";
@@ -444,13 +444,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       if (!this.connected) return;
       emitLocally(this, "connect", []);
       // Events received before the CONNECT reply, delivered in order while connected.
-      while (this.#received?.length && this.connected) {
-        try {
-          this.dispatch(this.#received.shift() as unknown[]);
-        } catch (error) {
-          rethrowLater(error);
-        }
-      }
+      // (A listener's exception is rethrown on its own stack: the rest are still delivered.)
+      while (this.#received?.length && this.connected) call(this.dispatch, [this.#received.shift()], this);
     } else if (type === PacketType.ACK || type === PacketType.BINARY_ACK) {
       // ack() ignores an id nobody waits for, a missing or malformed one included.
       if (Array.isArray(data)) this.ack(id as number, data);
