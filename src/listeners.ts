@@ -32,15 +32,13 @@ export const NO_LISTENERS: readonly AnyListener[] = [];
 export const abortError = (signal: AbortSignal): AbortError => new AbortError(undefined, { cause: signal.reason });
 
 /** Calls `fn` once when `signal` aborts; returns what removes that abort listener. */
-export function whenAborted(signal: AbortSignal, fn: () => unknown): () => void {
-  signal.addEventListener("abort", fn, { once: true });
-  return () => signal.removeEventListener("abort", fn);
-}
+export const whenAborted = (signal: AbortSignal, fn: () => unknown): (() => void) => (
+  signal.addEventListener("abort", fn, { once: true }), () => signal.removeEventListener("abort", fn)
+);
 
 /** A copy of `listeners` without the first `listener` (without any when undefined); adding copies inline. */
-export function withoutListener(listeners: readonly AnyListener[], listener: AnyListener | undefined): readonly AnyListener[] {
-  return listener === undefined ? NO_LISTENERS : listeners.filter((l, i) => l !== listener || i !== listeners.indexOf(listener));
-}
+export const withoutListener = (listeners: readonly AnyListener[], listener: AnyListener | undefined): readonly AnyListener[] =>
+  listener === undefined ? NO_LISTENERS : listeners.filter((l, i) => l !== listener || i !== listeners.indexOf(listener));
 
 
 /** The base of Socket: its listener API. */
