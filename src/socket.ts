@@ -112,9 +112,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   // What the Manager tells this socket once attached (NamespaceHooks, src/link.ts): TypeScript-private
   // methods rather than a separate hooks object, as socket.io-client's onopen/onpacket/onclose are.
 
-  private onOpen(): void {
-    if (this.#state === WAITING) this.#sendConnect();
-  }
+  // onOpen(): the namespace handshake, below.
 
   private onError(error: Error): void {
     if (this.#state === CONNECTED) return;
@@ -351,10 +349,12 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   // Namespace handshake
 
   /**
-   * Runs the `auth` option (an object or nothing as it is, `(cb) => cb(data)`, or a function returning the
-   * data or a promise of it), then sends CONNECT: unless the attempt was superseded meanwhile.
+   * The Manager's connection is open: a socket waiting for it runs the `auth` option (an object or nothing as
+   * it is, `(cb) => cb(data)`, or a function returning the data or a promise of it), then sends CONNECT:
+   * unless the attempt was superseded meanwhile.
    */
-  #sendConnect(): void {
+  private onOpen(): void {
+    if (this.#state !== WAITING) return;
     this.#set(CONNECTING);
     const link = this.io as unknown as ManagerLink;
     const attempt = ++this.#attempt;
