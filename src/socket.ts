@@ -72,7 +72,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /** The namespace, e.g. "/" or "/admin". */
   declare readonly nsp: string; // declare (io, nsp, auth): set in the constructor, no field definitions before
   /** The session id the server gave this namespace connection; undefined while disconnected. */
-  id: string | undefined = undefined;
+  id: string | undefined;
   /** True when the last connection restored the previous session (connection state recovery). */
   recovered = false;
   /** Sent with every CONNECT packet: an object, `(cb) => cb(data)`, or an async function returning the data. */
