@@ -244,7 +244,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    */
   emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: AllButLast<EventParams<EmitEvents, Ev>>): Promise<AckResult<EmitEvents, Ev>> {
     return new Promise((resolve, reject) => {
-      const settle: AckCallback = (err, value) => (err != null ? reject(err) : resolve(value as AckResult<EmitEvents, Ev>));
+      // Settled as socket.io-client does: a truthy first argument rejects (every error here is an Error).
+      const settle: AckCallback = (err, value) => (err ? reject(err) : resolve(value as AckResult<EmitEvents, Ev>));
       this.queue(ev as string, [...(args as unknown[]), settle], true);
     });
   }
