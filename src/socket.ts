@@ -180,7 +180,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const io = this.io;
     const state = this.#state;
     if (state === CONNECTED) return this;
-    if (state === INACTIVE) (io as unknown as ManagerLink).attach(this as never);
+    if (!state) (io as unknown as ManagerLink).attach(this as never); // (INACTIVE)
     this.#set(state || WAITING);
     // A status:change listener may have disconnected us already.
     if (!this.active) return this;
