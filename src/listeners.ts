@@ -120,8 +120,7 @@ export abstract class Listeners<ListenEvents extends EventsMap> extends TypedEmi
    * @example
    * const [text] = await socket.waitFor("news", { timeout: 5000 });
    */
-  waitFor<E extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(ev: E, options: WaitForOptions = {}): Promise<ListenerArgs<ReservedOrUserListener<SocketReservedEvents, ListenEvents, E>>> {
-    const { signal, timeout } = options;
+  waitFor<E extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(ev: E, { signal, timeout }: WaitForOptions = {}): Promise<ListenerArgs<ReservedOrUserListener<SocketReservedEvents, ListenEvents, E>>> {
     nonNegative("timeout", timeout);
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(abortError(signal));
