@@ -417,9 +417,8 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
   #register(id: number, queued: Queued): void {
     // A resend under the id of its first try (exactlyOnce) replaces what may still wait on that id.
     this.#take(id);
-    const timeout = queued.t;
     // (undefined <= n is false: no timeout, no timer.)
-    queued.h = (timeout as number) <= MAX_TIMER_DELAY ? (this.io as ManagerLink).startTimer(() => this.ack(id, [], new TimeoutError("operation has timed out")), timeout as number) : undefined;
+    queued.h = (queued.t as number) <= MAX_TIMER_DELAY ? (this.io as ManagerLink).startTimer(() => this.ack(id, [], new TimeoutError("operation has timed out")), queued.t as number) : undefined;
     (this.#acks ??= new Map()).set(id, queued);
   }
 
