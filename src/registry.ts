@@ -107,13 +107,13 @@ export function createIo<T>(statics: { Manager: typeof Manager; [name: string]: 
     // Before any Manager is fetched or opened: a throw after that would leave a live connection behind.
     checkSocketOptions(options);
     // A malformed URL string: the Manager's open fails with it, through connect_error, once io() has returned.
-    // That Error has no id and no nsp.
+    // That Error has no origin and no nsp.
     const url = locate(uri, options) as Partial<ParsedUrl>;
     let manager: AnyManager | undefined;
     // forceNew / multiplex: false never use the cache: no key or option comparison is computed for them.
-    if (url.id && !(options.forceNew || (options as { "force new connection"?: boolean })["force new connection"] || options.multiplex === false)) {
+    if (url.origin && !(options.forceNew || (options as { "force new connection"?: boolean })["force new connection"] || options.multiplex === false)) {
       // A URL never reads as an option value: the server cannot be mistaken for an option.
-      const server = `${url.id} ${options.path || "/socket.io"}`;
+      const server = `${url.origin} ${options.path || "/socket.io"}`;
       // The Manager merges the URL's query into its `query` option (when there is any): so does the call.
       const query = { ...url.query, ...options.query };
       const wanted = { ...options, query: Object.keys(query).length > 0 ? query : undefined };

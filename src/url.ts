@@ -8,14 +8,15 @@ import { DEV } from "./internal/dev";
  * the Manager and the io() cache read: the scheme, host and port go on in `origin`.
  */
 export interface ParsedUrl {
-  /** Scheme (ws mapped to http, wss to https), host and explicit port: "http://example.com:80", "https://[::1]:3000". */
+  /**
+   * Scheme (ws mapped to http, wss to https), host and explicit port: "http://example.com:80", "https://[::1]:3000".
+   * Also the io() cache's key: two URLs with the same origin can share one connection.
+   */
   origin: string;
   /** The URL path, which Socket.IO treats as the namespace: "/" when the URL has none. */
   nsp: string;
   /** The URL's query string, decoded; the last value wins when a key repeats. */
   query: Record<string, string>;
-  /** Cache key of the Manager: two URLs with the same id can share one connection. */
-  id: string;
 }
 
 /** "/" or "scheme://" at the start: a path or an absolute URL (any scheme; unsupported ones are refused after parsing). */
@@ -75,7 +76,6 @@ export function parseUrl(uri: string | undefined, defaultOrigin?: string): Parse
     nsp: url.pathname || "/",
     // fromEntries defines own properties, so a key like "__proto__" stays plain data; later duplicates win.
     query: Object.fromEntries(url.searchParams),
-    id: origin,
   };
 }
 
