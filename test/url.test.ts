@@ -114,7 +114,7 @@ test("no scheme: http, or https when the page is https", () => {
 });
 
 test("surrounding whitespace is ignored", () => {
-  assert.deepEqual(parseUrl("  http://h:1/a  "), { origin: "http://h:1", nsp: "/a", query: {}, id: "http://h:1" });
+  assert.deepEqual(parseUrl("  http://h:1/a  "), { origin: "http://h:1", nsp: "/a", query: {} });
 });
 
 test("invalid URLs give ERR_INVALID_ARG naming the input", () => {
