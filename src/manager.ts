@@ -14,9 +14,8 @@ import type { TimerHandle } from "./internal/timers";
 import { defaultPlatform } from "./platform/default";
 import { emitLocally, heard } from "./internal/emitter";
 import { ManagerBase } from "./manager-base";
-import { locate, toError } from "./manager-options";
+import { locate, toError, type Located } from "./manager-options";
 import { evict } from "./registry";
-import type { ParsedUrl } from "./url";
 import type { DefaultEventsMap, DisconnectReason, EventsMap, ManagerOptions, ManagerReservedEvents } from "./types";
 import { DEV } from "./internal/dev";
 
@@ -99,9 +98,8 @@ export class Manager<
       options.cookieJar ??= (options.platform ?? defaultPlatform).createCookieJar?.();
     }
     // Or the Error of a malformed URL, which has neither query nor origin.
-    const url = locate(uri, options) as Partial<ParsedUrl>;
-    const query = { ...url.query, ...options.query };
-    if (Object.keys(query).length > 0) options.query = query;
+    const url = locate(uri, options) as Partial<Located>;
+    if (url.query) options.query = url.query;
     this.#target = url.origin ?? (url as Error);
     this.uri = uri ?? url.origin ?? "";
     // Bad transport options must throw here, not fail every attempt of an endless reconnection loop.

@@ -18,9 +18,8 @@
 // A Manager closed for good (manager.close(), or its last active socket disconnected) leaves the cache.
 
 import type { Manager } from "./manager";
-import { DEFAULTS, locate } from "./manager-options";
+import { DEFAULTS, locate, type Located } from "./manager-options";
 import { checkSocketOptions, type Socket } from "./socket";
-import type { ParsedUrl } from "./url";
 import type { EventsMap, ManagerOptions, SocketOptions } from "./types";
 
 /** Options accepted by io(): the Manager's and the Socket's. */
@@ -108,15 +107,14 @@ export function createIo<T>(statics: { Manager: typeof Manager; [name: string]: 
     checkSocketOptions(options);
     // A malformed URL string: the Manager's open fails with it, through connect_error, once io() has returned.
     // That Error has no origin and no nsp.
-    const url = locate(uri, options) as Partial<ParsedUrl>;
+    const url = locate(uri, options) as Partial<Located>;
     let manager: AnyManager | undefined;
     // forceNew / multiplex: false never use the cache: no key or option comparison is computed for them.
     if (url.origin && !(options.forceNew || (options as { "force new connection"?: boolean })["force new connection"] || options.multiplex === false)) {
       // A URL never reads as an option value: the server cannot be mistaken for an option.
       const server = `${url.origin} ${options.path || "/socket.io"}`;
       // The Manager merges the URL's query into its `query` option (when there is any): so does the call.
-      const query = { ...url.query, ...options.query };
-      const wanted = { ...options, query: Object.keys(query).length > 0 ? query : undefined };
+      const wanted = { ...options, query: url.query };
       manager = [...cache.keys()].find((cached) => cache.get(cached) === server && cached.constructor === type && agrees(cached.opts, wanted));
       if (manager === undefined) cache.set((manager = new type(uri, options)), server);
       else if ((manager as unknown as { socketOf(nsp: string): unknown }).socketOf(url.nsp!)) manager = undefined;
