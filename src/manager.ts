@@ -105,7 +105,7 @@ export class Manager<
     // Bad transport options must throw here, not fail every attempt of an endless reconnection loop.
     // The entry point's Manager (or a user's subclass of it) carries its kit as a static member; the base
     // class links none, so its options are refused with ERR_INVALID_ARG.
-    checkEngineOptions(options, (this.#kit = (this.constructor as { [kTransportKit]?: TransportKit })[kTransportKit] ?? { entry: "the base Manager" }));
+    checkEngineOptions(options, (this.#kit = (this.constructor as { [kTransportKit]?: TransportKit })[kTransportKit] ?? { entry: DEV ? "the base Manager" : "" }));
     if (this._autoConnect) this.open();
   }
 
