@@ -115,8 +115,9 @@ export function createIo<T>(statics: { Manager: typeof Manager; [name: string]: 
       const server = `${url.origin} ${options.path || "/socket.io"}`;
       // The Manager merges the URL's query into its `query` option (when there is any): so does the call.
       const wanted = { ...options, query: url.query };
-      manager = [...cache.keys()].find((cached) => cache.get(cached) === server && cached.constructor === type && agrees(cached.opts, wanted));
-      if (manager === undefined) cache.set((manager = new type(uri, options)), server);
+      // The first (oldest) that agrees.
+      for (const [cached, key] of cache) if (key === server && cached.constructor === type && agrees(cached.opts, wanted)) manager ??= cached;
+      if (!manager) cache.set((manager = new type(uri, options)), server);
       else if ((manager as unknown as { socketOf(nsp: string): unknown }).socketOf(url.nsp!)) manager = undefined;
     }
     return (manager ?? new type(uri, options)).socket(url.nsp ?? "/", options);
