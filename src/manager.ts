@@ -85,7 +85,7 @@ export class Manager<
   constructor(opts?: ManagerOptions);
   constructor(uri?: string, opts?: ManagerOptions);
   constructor(uri?: string | ManagerOptions, opts?: ManagerOptions) {
-    if (typeof uri === "object" && uri !== null) {
+    if (uri && typeof uri === "object") {
       opts = uri;
       uri = undefined;
     }

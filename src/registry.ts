@@ -98,7 +98,7 @@ export function cachedManagerCount(): number {
 export function createIo<T>(statics: { Manager: typeof Manager; [name: string]: unknown }): T {
   const type = statics.Manager;
   const io = function io(uri?: string | IoOptions, opts?: IoOptions): Socket {
-    if (typeof uri === "object" && uri !== null) {
+    if (uri && typeof uri === "object") {
       opts = uri;
       uri = undefined;
     }
