@@ -113,10 +113,11 @@ export function createIo<T>(statics: { Manager: typeof Manager; [name: string]: 
     if (url.origin && !(options.forceNew || (options as { "force new connection"?: boolean })["force new connection"] || options.multiplex === false)) {
       // A URL never reads as an option value: the server cannot be mistaken for an option.
       const server = `${url.origin} ${options.path || "/socket.io"}`;
-      // The Manager merges the URL's query into its `query` option (when there is any): so does the call.
-      const wanted = { ...options, query: url.query };
+      // The Manager merges the URL's query into its `query` option (when there is any): so does the call (its
+      // options are our copy; merging again in the Manager gives the same query).
+      (options as { query?: unknown }).query = url.query;
       // The first (oldest) that agrees.
-      for (const [cached, key] of cache) if (key === server && cached.constructor === type && agrees(cached.opts, wanted)) manager ??= cached;
+      for (const [cached, key] of cache) if (key === server && cached.constructor === type && agrees(cached.opts, options)) manager ??= cached;
       if (!manager) cache.set((manager = new type(uri, options)), server);
       else if ((manager as unknown as { socketOf(nsp: string): unknown }).socketOf(url.nsp!)) manager = undefined;
     }
