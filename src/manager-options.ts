@@ -40,7 +40,7 @@ export function locate(uri: string | undefined, opts: ManagerOptions): Located |
     return error as Error;
   }
   const query = { ...url.query, ...opts.query };
-  url.query = Object.keys(query).length > 0 ? query : undefined;
+  url.query = Object.keys(query).length ? query : undefined;
   return url;
 }
 

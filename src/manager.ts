@@ -144,7 +144,7 @@ export class Manager<
   reconnection(): boolean;
   reconnection(v: boolean): this;
   reconnection(v?: boolean): boolean | this {
-    if (arguments.length === 0) return this.opts.reconnection !== false;
+    if (!arguments.length) return this.opts.reconnection !== false;
     this.opts.reconnection = !!v;
     if (!v && this.#state === "reconnecting") {
       this.#halt("closed");
@@ -420,7 +420,7 @@ export class Manager<
     // A first open that failed starts the reconnection loop, unless its open() callbacks were told instead or
     // the URL will not get better (a reconnection loop never fails with it: its first attempt gave up).
     if (this.#epoch === epoch) {
-      if (reconnecting || (error !== this.#target && callbacks.length === 0)) this.#reconnect();
+      if (reconnecting || (error !== this.#target && !callbacks.length)) this.#reconnect();
       else this.notify("onStopped");
     }
   }
