@@ -403,13 +403,14 @@ export class Manager<
     this.notify("onOpen");
     this.#emit("open");
     for (const callback of callbacks) call(callback, []);
-    if (attempts > 0 && this.#epoch === epoch) this.#emit("reconnect", attempts);
+    if (attempts && this.#epoch === epoch) this.#emit("reconnect", attempts);
   }
 
   /** The attempt failed (an engine error or close before open, the connect timeout, bad options or URL). */
   #failed(error: Error): void {
     const callbacks = this.#callbacks ?? [];
-    const reconnecting = this.#attempts > 0;
+    // A count: truthy in a reconnection loop.
+    const reconnecting = this.#attempts;
     // Abandons the attempt: an engine still opening (connect timeout) must not open later.
     const epoch = this.#halt("closed");
     this.notify("onError", error);
