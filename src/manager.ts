@@ -148,7 +148,8 @@ export class Manager<
     this.opts.reconnection = !!v;
     if (!v && this.#state === "reconnecting") {
       this.#halt("closed");
-      this.notify("onStopped");
+      // Reconnection is off: this tells the sockets that no connection will come.
+      this.#reconnect();
     }
     return this;
   }
