@@ -265,7 +265,9 @@ export class Manager<
 
   /** In a reconnection loop: waiting for the next attempt, or making one. */
   get _reconnecting(): boolean {
-    return this.#state === "reconnecting" || (this.#state === "opening" && this.#attempts > 0);
+    // A count is left only by a loop that gave up or was closed ("closed"); open() zeroes it out of a loop, the
+    // session's open on success.
+    return this.#attempts > 0 && this.#state !== "closed";
   }
 
   // -------------------------------------------------------------------------------------------------------
