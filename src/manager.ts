@@ -360,7 +360,8 @@ export class Manager<
         if (decoder === this.#decoder) this.#closeSession("parse error", toError(error));
       }
     } else if (event === "open") {
-      if (opening) this.#onEngineOpen(engine);
+      // An engine opens once, and only while this Manager is opening it.
+      this.#onEngineOpen(engine);
     } else if (event === "error") {
       if (opening) {
         this.#failed(arg as Error);
