@@ -8,6 +8,9 @@ import { defaultPlatform } from "./platform/default";
 import type { ManagerOptions } from "./types";
 import { defaultUrl, parseUrl, type ParsedUrl } from "./url";
 
+/** A server address as located for a Manager or io(): its query merged with the `query` option. */
+export type Located = Omit<ParsedUrl, "query"> & { query: Record<string, string> | undefined };
+
 /** The settings read and written by reconnectionAttempts(), reconnectionDelay()... (kept in `opts`), with their defaults. */
 export const SETTINGS = {
   reconnectionAttempts: Infinity,
@@ -22,18 +25,23 @@ export const DEFAULTS = { ...SETTINGS, reconnection: true, autoConnect: true } a
 
 /**
  * The server address of a Manager or io() call: `uri`, or with none the address options, the page, or localhost
- * (Node), as in socket.io-client. A malformed URL string is returned as the error, to be reported at open
+ * (Node), as in socket.io-client; its `query` is the URL's merged with the `query` option (the option wins), or
+ * undefined when both are empty. A malformed URL string is returned as the error, to be reported at open
  * (through connect_error, as socket.io-client does).
  * @throws what parseUrl throws for a URL that is not a string (a programming error).
  */
-export function locate(uri: string | undefined, opts: ManagerOptions): ParsedUrl | Error {
+export function locate(uri: string | undefined, opts: ManagerOptions): Located | Error {
   const page = (opts.platform ?? defaultPlatform).defaultOrigin();
+  let url: Located;
   try {
-    return parseUrl(uri || defaultUrl(opts, page), page);
+    url = parseUrl(uri || defaultUrl(opts, page), page);
   } catch (error) {
     if (uri != null && typeof uri !== "string") throw error;
     return error as Error;
   }
+  const query = { ...url.query, ...opts.query };
+  url.query = Object.keys(query).length ? query : undefined;
+  return url;
 }
 
 export function toError(value: unknown): Error {

@@ -14,9 +14,8 @@ import type { TimerHandle } from "./internal/timers";
 import { defaultPlatform } from "./platform/default";
 import { emitLocally, heard } from "./internal/emitter";
 import { ManagerBase } from "./manager-base";
-import { locate, toError } from "./manager-options";
+import { locate, toError, type Located } from "./manager-options";
 import { evict } from "./registry";
-import type { ParsedUrl } from "./url";
 import type { DefaultEventsMap, DisconnectReason, EventsMap, ManagerOptions, ManagerReservedEvents } from "./types";
 import { DEV } from "./internal/dev";
 
@@ -86,7 +85,7 @@ export class Manager<
   constructor(opts?: ManagerOptions);
   constructor(uri?: string, opts?: ManagerOptions);
   constructor(uri?: string | ManagerOptions, opts?: ManagerOptions) {
-    if (typeof uri === "object" && uri !== null) {
+    if (uri && typeof uri === "object") {
       opts = uri;
       uri = undefined;
     }
@@ -99,15 +98,14 @@ export class Manager<
       options.cookieJar ??= (options.platform ?? defaultPlatform).createCookieJar?.();
     }
     // Or the Error of a malformed URL, which has neither query nor origin.
-    const url = locate(uri, options) as Partial<ParsedUrl>;
-    const query = { ...url.query, ...options.query };
-    if (Object.keys(query).length > 0) options.query = query;
+    const url = locate(uri, options) as Partial<Located>;
+    if (url.query) options.query = url.query;
     this.#target = url.origin ?? (url as Error);
     this.uri = uri ?? url.origin ?? "";
     // Bad transport options must throw here, not fail every attempt of an endless reconnection loop.
     // The entry point's Manager (or a user's subclass of it) carries its kit as a static member; the base
     // class links none, so its options are refused with ERR_INVALID_ARG.
-    checkEngineOptions(options, (this.#kit = (this.constructor as { [kTransportKit]?: TransportKit })[kTransportKit] ?? { entry: "the base Manager" }));
+    checkEngineOptions(options, (this.#kit = (this.constructor as { [kTransportKit]?: TransportKit })[kTransportKit] ?? { entry: DEV ? "the base Manager" : "" }));
     if (this._autoConnect) this.open();
   }
 
@@ -146,11 +144,12 @@ export class Manager<
   reconnection(): boolean;
   reconnection(v: boolean): this;
   reconnection(v?: boolean): boolean | this {
-    if (arguments.length === 0) return this.opts.reconnection !== false;
+    if (!arguments.length) return this.opts.reconnection !== false;
     this.opts.reconnection = !!v;
     if (!v && this.#state === "reconnecting") {
       this.#halt("closed");
-      this.notify("onStopped");
+      // Reconnection is off: this tells the sockets that no connection will come.
+      this.#reconnect();
     }
     return this;
   }
@@ -266,7 +265,9 @@ export class Manager<
 
   /** In a reconnection loop: waiting for the next attempt, or making one. */
   get _reconnecting(): boolean {
-    return this.#state === "reconnecting" || (this.#state === "opening" && this.#attempts > 0);
+    // A count is left only by a loop that gave up or was closed ("closed"); open() zeroes it out of a loop, the
+    // session's open on success.
+    return this.#attempts > 0 && this.#state !== "closed";
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -359,7 +360,8 @@ export class Manager<
         if (decoder === this.#decoder) this.#closeSession("parse error", toError(error));
       }
     } else if (event === "open") {
-      if (opening) this.#onEngineOpen(engine);
+      // An engine opens once, and only while this Manager is opening it.
+      this.#onEngineOpen(engine);
     } else if (event === "error") {
       if (opening) {
         this.#failed(arg as Error);
@@ -405,13 +407,14 @@ export class Manager<
     this.notify("onOpen");
     this.#emit("open");
     for (const callback of callbacks) call(callback, []);
-    if (attempts > 0 && this.#epoch === epoch) this.#emit("reconnect", attempts);
+    if (attempts && this.#epoch === epoch) this.#emit("reconnect", attempts);
   }
 
   /** The attempt failed (an engine error or close before open, the connect timeout, bad options or URL). */
   #failed(error: Error): void {
     const callbacks = this.#callbacks ?? [];
-    const reconnecting = this.#attempts > 0;
+    // A count: truthy in a reconnection loop.
+    const reconnecting = this.#attempts;
     // Abandons the attempt: an engine still opening (connect timeout) must not open later.
     const epoch = this.#halt("closed");
     this.notify("onError", error);
@@ -422,7 +425,7 @@ export class Manager<
     // A first open that failed starts the reconnection loop, unless its open() callbacks were told instead or
     // the URL will not get better (a reconnection loop never fails with it: its first attempt gave up).
     if (this.#epoch === epoch) {
-      if (reconnecting || (error !== this.#target && callbacks.length === 0)) this.#reconnect();
+      if (reconnecting || (error !== this.#target && !callbacks.length)) this.#reconnect();
       else this.notify("onStopped");
     }
   }

@@ -18,9 +18,8 @@
 // A Manager closed for good (manager.close(), or its last active socket disconnected) leaves the cache.
 
 import type { Manager } from "./manager";
-import { DEFAULTS, locate } from "./manager-options";
+import { DEFAULTS, locate, type Located } from "./manager-options";
 import { checkSocketOptions, type Socket } from "./socket";
-import type { ParsedUrl } from "./url";
 import type { EventsMap, ManagerOptions, SocketOptions } from "./types";
 
 /** Options accepted by io(): the Manager's and the Socket's. */
@@ -99,7 +98,7 @@ export function cachedManagerCount(): number {
 export function createIo<T>(statics: { Manager: typeof Manager; [name: string]: unknown }): T {
   const type = statics.Manager;
   const io = function io(uri?: string | IoOptions, opts?: IoOptions): Socket {
-    if (typeof uri === "object" && uri !== null) {
+    if (uri && typeof uri === "object") {
       opts = uri;
       uri = undefined;
     }
@@ -107,18 +106,19 @@ export function createIo<T>(statics: { Manager: typeof Manager; [name: string]: 
     // Before any Manager is fetched or opened: a throw after that would leave a live connection behind.
     checkSocketOptions(options);
     // A malformed URL string: the Manager's open fails with it, through connect_error, once io() has returned.
-    // That Error has no id and no nsp.
-    const url = locate(uri, options) as Partial<ParsedUrl>;
+    // That Error has no origin and no nsp.
+    const url = locate(uri, options) as Partial<Located>;
     let manager: AnyManager | undefined;
     // forceNew / multiplex: false never use the cache: no key or option comparison is computed for them.
-    if (url.id && !(options.forceNew || (options as { "force new connection"?: boolean })["force new connection"] || options.multiplex === false)) {
+    if (url.origin && !(options.forceNew || (options as { "force new connection"?: boolean })["force new connection"] || options.multiplex === false)) {
       // A URL never reads as an option value: the server cannot be mistaken for an option.
-      const server = `${url.id} ${options.path || "/socket.io"}`;
-      // The Manager merges the URL's query into its `query` option (when there is any): so does the call.
-      const query = { ...url.query, ...options.query };
-      const wanted = { ...options, query: Object.keys(query).length > 0 ? query : undefined };
-      manager = [...cache.keys()].find((cached) => cache.get(cached) === server && cached.constructor === type && agrees(cached.opts, wanted));
-      if (manager === undefined) cache.set((manager = new type(uri, options)), server);
+      const server = `${url.origin} ${options.path || "/socket.io"}`;
+      // The Manager merges the URL's query into its `query` option (when there is any): so does the call (its
+      // options are our copy; merging again in the Manager gives the same query).
+      (options as { query?: unknown }).query = url.query;
+      // The first (oldest) that agrees.
+      for (const [cached, key] of cache) if (key === server && cached.constructor === type && agrees(cached.opts, options)) manager ??= cached;
+      if (!manager) cache.set((manager = new type(uri, options)), server);
       else if ((manager as unknown as { socketOf(nsp: string): unknown }).socketOf(url.nsp!)) manager = undefined;
     }
     return (manager ?? new type(uri, options)).socket(url.nsp ?? "/", options);

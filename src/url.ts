@@ -8,14 +8,15 @@ import { DEV } from "./internal/dev";
  * the Manager and the io() cache read: the scheme, host and port go on in `origin`.
  */
 export interface ParsedUrl {
-  /** Scheme (ws mapped to http, wss to https), host and explicit port: "http://example.com:80", "https://[::1]:3000". */
+  /**
+   * Scheme (ws mapped to http, wss to https), host and explicit port: "http://example.com:80", "https://[::1]:3000".
+   * Also the io() cache's key: two URLs with the same origin can share one connection.
+   */
   origin: string;
   /** The URL path, which Socket.IO treats as the namespace: "/" when the URL has none. */
   nsp: string;
   /** The URL's query string, decoded; the last value wins when a key repeats. */
   query: Record<string, string>;
-  /** Cache key of the Manager: two URLs with the same id can share one connection. */
-  id: string;
 }
 
 /** "/" or "scheme://" at the start: a path or an absolute URL (any scheme; unsupported ones are refused after parsing). */
@@ -71,11 +72,10 @@ export function parseUrl(uri: string | undefined, defaultOrigin?: string): Parse
   const origin = `${scheme}://${url.hostname}:${url.port || (scheme === "https" ? 443 : 80)}`;
   return {
     origin,
-    // The fragment is dropped: it never reaches a server.
-    nsp: url.pathname || "/",
+    // The fragment is dropped: it never reaches a server. A URL of these schemes always has a path ("/" at least).
+    nsp: url.pathname,
     // fromEntries defines own properties, so a key like "__proto__" stays plain data; later duplicates win.
     query: Object.fromEntries(url.searchParams),
-    id: origin,
   };
 }
 
@@ -88,17 +88,18 @@ export interface AddressOptions {
 
 /**
  * Where a Manager given no URL connects, as in socket.io-client: its `hostname`, `port` and `secure` options,
- * the rest from the page in a browser, else localhost on port 80 (443 when `secure`).
+ * the rest from the page in a browser, else localhost on the scheme's default port (80, or 443 when `secure`).
  *
  * @example
- * defaultUrl({}) // "http://localhost:80" in Node
+ * defaultUrl({}) // "http://localhost:" in Node (parseUrl() reads it as "http://localhost:80")
  * defaultUrl({ secure: true, port: 8443 }) // "https://localhost:8443"
  */
 export function defaultUrl({ hostname, port, secure }: AddressOptions, defaultOrigin?: string): string {
   const page = httpUrl(defaultOrigin);
   secure ??= page?.protocol === "https:";
-  // A page's port only goes with the page's host (whose hostname keeps IPv6 brackets).
-  port ??= (hostname === undefined && page?.port) || (secure ? 443 : 80);
+  // A page's port only goes with the page's host (whose hostname keeps IPv6 brackets). None: the scheme's default,
+  // which parseUrl() writes out.
+  port ??= (hostname === undefined && page?.port) || "";
   hostname = hostname === undefined ? (page?.hostname ?? "localhost") : hostname.includes(":") ? `[${hostname}]` : hostname;
   return `${secure ? "https" : "http"}://${hostname}:${port}`;
 }

@@ -12,21 +12,24 @@ import { startHostileServer, type HostileConnection } from "./helpers/hostile-se
 import { startServer } from "./helpers/server";
 import { once, waitFor } from "./helpers/wait";
 import { io, SioError } from "../src/index";
-import { defaultUrl } from "../src/url";
+import { defaultUrl, parseUrl } from "../src/url";
 
 const fastRetry = { reconnectionDelay: 10, reconnectionDelayMax: 20 } as const;
 
 // ---- 1. A Manager without URL --------------------------------------------------------------------------------
 
+/** The server a Manager given no URL connects to (what defaultUrl() gives, as parseUrl() reads it). */
+const address = (opts: Parameters<typeof defaultUrl>[0], page?: string): string => parseUrl(defaultUrl(opts, page), page).origin;
+
 test("no URL: the address options, the page, else localhost on port 80 (443 when secure), as socket.io-client", () => {
-  assert.equal(defaultUrl({}), "http://localhost:80");
-  assert.equal(defaultUrl({ secure: true }), "https://localhost:443");
-  assert.equal(defaultUrl({ hostname: "127.0.0.1", port: 3000 }), "http://127.0.0.1:3000");
-  assert.equal(defaultUrl({ hostname: "::1", port: "3000" }), "http://[::1]:3000");
+  assert.equal(address({}), "http://localhost:80");
+  assert.equal(address({ secure: true }), "https://localhost:443");
+  assert.equal(address({ hostname: "127.0.0.1", port: 3000 }), "http://127.0.0.1:3000");
+  assert.equal(address({ hostname: "::1", port: "3000" }), "http://[::1]:3000");
   // In a browser the page fills in what the options leave out; its port only goes with its host.
-  assert.equal(defaultUrl({}, "https://app.example:8443"), "https://app.example:8443");
-  assert.equal(defaultUrl({ hostname: "api.example" }, "https://app.example:8443"), "https://api.example:443");
-  assert.equal(defaultUrl({ secure: false }, "https://app.example"), "http://app.example:80");
+  assert.equal(address({}, "https://app.example:8443"), "https://app.example:8443");
+  assert.equal(address({ hostname: "api.example" }, "https://app.example:8443"), "https://api.example:443");
+  assert.equal(address({ secure: false }, "https://app.example"), "http://app.example:80");
 });
 
 clientTest("new Manager(opts) without URL connects to its hostname/port options", async (t, lib) => {

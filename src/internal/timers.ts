@@ -17,7 +17,8 @@ const nativeClearTimeout = clearTimeout;
 export const globalTimers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => {
-    if (handle === undefined) return;
+    // No handle (a timer handle is an object or a positive number): fake timers may throw on undefined.
+    if (!handle) return;
     // Fake timers may have been installed (or removed) after this timer was set: clear it with both, as
     // each implementation ignores handles it does not own.
     clearTimeout(handle);
