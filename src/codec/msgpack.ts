@@ -28,6 +28,10 @@ const TWO_32 = 2 ** 32;
 let utf8Encoder: TextEncoder | undefined;
 let utf8Decoder: TextDecoder | undefined;
 
+/** The bytes of binary data, without a copy. */
+const bytesOf = (data: ArrayBuffer | ArrayBufferView): Uint8Array =>
+  data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+
 /** Encodes one value as a MessagePack message. @throws SioError ERR_INVALID_ARG for a value with no form here. */
 export function encodeMsgpack(root: unknown): Uint8Array {
   let bytes = new Uint8Array(64);
@@ -106,7 +110,7 @@ export function encodeMsgpack(root: unknown): Uint8Array {
       return;
     }
     if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
-      const data = value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      const data = bytesOf(value);
       length(data.length, 0, 0, 0xc4, 0xc5);
       return raw(data);
     }
@@ -311,17 +315,14 @@ export class MsgpackDecoder extends Emitter<Record<string, never>, Record<string
   [kDecodeSink]: DecodeSink = this;
 
   add(chunk: unknown): void {
-    let bytes: Uint8Array;
-    if (chunk instanceof ArrayBuffer) bytes = new Uint8Array(chunk);
-    else if (ArrayBuffer.isView(chunk)) bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    else {
+    if (!(chunk instanceof ArrayBuffer || ArrayBuffer.isView(chunk))) {
       throw new ProtocolError(
         DEV
           ? `the msgpack parser cannot decode ${typeof chunk === "string" ? "a text message" : typeof Blob !== "undefined" && chunk instanceof Blob ? 'a Blob (use binaryType "arraybuffer")' : typeof chunk}`
           : typeof chunk,
       );
     }
-    const packet = toPacket(decodeMsgpack(bytes));
+    const packet = toPacket(decodeMsgpack(bytesOf(chunk)));
     this[kDecodeSink].onDecoded(packet);
   }
 
