@@ -81,7 +81,8 @@ export function encodeMsgpack(root: unknown): Uint8Array {
       case "number": {
         const n = value;
         if (Number.isInteger(n) && n >= -0x80000000 && n < TWO_32) {
-          if (n >= 0) return n < 128 ? head(n) : n < 256 ? head(0xcc, 1, n) : n < 65536 ? head(0xcd, 2, n) : head(0xce, 4, n);
+          // positive fixint below 128, else uint 8, 16 or 32: the shape of a length header.
+          if (n >= 0) return length(n, 0, 128, 0xcc, 0xcd);
           return n >= -32 ? head(n & 0xff) : n >= -128 ? head(0xd0, 1, n & 0xff) : n >= -32768 ? head(0xd1, 2, n & 0xffff) : head(0xd2, 4, n >>> 0);
         }
         // Fractions, NaN, ±Infinity and integers past 32 bits: float 64, which holds every safe integer exactly.
