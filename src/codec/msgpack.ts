@@ -83,7 +83,8 @@ export function encodeMsgpack(root: unknown): Uint8Array {
         if (Number.isInteger(n) && n >= -0x80000000 && n < TWO_32) {
           // positive fixint below 128, else uint 8, 16 or 32: the shape of a length header.
           if (n >= 0) return length(n, 0, 128, 0xcc, 0xcd);
-          return n >= -32 ? head(n & 0xff) : n >= -128 ? head(0xd0, 1, n & 0xff) : n >= -32768 ? head(0xd1, 2, n & 0xffff) : head(0xd2, 4, n >>> 0);
+          // Negative fixint, else int 8, 16 or 32: DataView's setUint* store a negative number as its two's complement.
+          return n >= -32 ? head(n) : n >= -128 ? head(0xd0, 1, n) : n >= -32768 ? head(0xd1, 2, n) : head(0xd2, 4, n);
         }
         // Fractions, NaN, ±Infinity and integers past 32 bits: float 64, which holds every safe integer exactly.
         head(0xcb);
