@@ -122,7 +122,7 @@ export function encodeMsgpack(root: unknown): Uint8Array {
       head(0xd7, 1, 0);
       const at = take(8);
       view.setInt32(at, Math.floor(time / TWO_32));
-      return view.setUint32(at + 4, time >>> 0);
+      return view.setUint32(at + 4, time); // stored modulo 2 ** 32
     }
     if (typeof Blob !== "undefined" && value instanceof Blob) {
       throw invalidArg(DEV ? "cannot encode packet: the msgpack parser cannot send a Blob (send an ArrayBuffer or a typed array)" : "Blob");
