@@ -117,10 +117,9 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     this.#owner = owner;
     const platform = opts.platform ?? defaultPlatform;
     const [allowed, resolved] = resolveOptions(opts, kit);
-    const target = parseTarget(uri);
     // Object.assign onto a literal, never a literal with a spread: once optimised, V8 gives every object built
     // from `{ ...a, b }` (or assigned onto `{ ...a }`) a hidden class of its own (+1 Map and DescriptorArray per client).
-    this.#fixed = Object.assign({ platform, timers: pickTimers(opts.useNativeTimers) }, target, resolved);
+    this.#fixed = Object.assign({ platform, timers: pickTimers(opts.useNativeTimers) }, parseTarget(uri), resolved);
     this.binaryType = opts.binaryType ?? platform.defaultBinaryType;
     // Skip transports the runtime cannot create, unless none is left (then open() reports why).
     const order = allowed.filter((name) =>
