@@ -10,7 +10,7 @@ import type { Packet } from "./packet";
  * receiver, whose onDecoded emits "decoded".
  * Described in development builds only.
  */
-export const kDecodeSink: unique symbol = Symbol(DEV ? "siolink.decodeSink" : undefined);
+export const kDecodeSink: unique symbol = Symbol(...(DEV ? ["siolink.decodeSink"] : []));
 
 /** What receives a decoder's packets instead of its "decoded" listeners. @internal */
 export interface DecodeSink {
