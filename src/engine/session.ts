@@ -323,7 +323,6 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
    * moved since it was armed and waits for the rest, bounded by the full delay so a clock jump cannot stall it.
    */
   #onTimer(armedFor: number): void {
-    this.#timer = undefined;
     if (this.#state === OPENING) {
       this.#fallBack();
     } else if (this.#deadline > armedFor) {
