@@ -88,7 +88,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   #transport: Transport;
   /**
    * The one timer: while opening, the deadline of a transport that has a fallback; once open, the heartbeat
-   * (see #onTimer).
+   * (see #arm).
    */
   #timer: TimerHandle | undefined;
   /** pingInterval + pingTimeout, once open. */
@@ -309,27 +309,25 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     transport.open();
   }
 
+  /**
+   * Fires while opening: the transport took too long, fall back. Once open: the heartbeat. Packets only move the
+   * deadline (re-arming a timer per message would cost more than the messages), so the timer checks whether it
+   * moved since it was armed and waits for the rest, bounded by the full delay so a clock jump cannot stall it.
+   */
   #arm(ms: number): void {
     const { timers, platform } = this.#fixed;
     timers.clearTimeout(this.#timer);
     const armedFor = this.#deadline;
-    this.#timer = timers.setTimeout(() => this.#onTimer(armedFor), ms);
+    this.#timer = timers.setTimeout(() => {
+      if (this.#state === OPENING) {
+        this.#fallBack();
+      } else if (this.#deadline > armedFor) {
+        this.#arm(Math.min(this.#deadline - Date.now(), this.#pingDelay));
+      } else {
+        this.#onClose("ping timeout");
+      }
+    }, ms);
     if (this.#opts.autoUnref) platform.unref(this.#timer);
-  }
-
-  /**
-   * While opening: the transport took too long, fall back. Once open: the heartbeat. Packets only move the
-   * deadline (re-arming a timer per message would cost more than the messages), so the timer checks whether it
-   * moved since it was armed and waits for the rest, bounded by the full delay so a clock jump cannot stall it.
-   */
-  #onTimer(armedFor: number): void {
-    if (this.#state === OPENING) {
-      this.#fallBack();
-    } else if (this.#deadline > armedFor) {
-      this.#arm(Math.min(this.#deadline - Date.now(), this.#pingDelay));
-    } else {
-      this.#onClose("ping timeout");
-    }
   }
 
   /** True when the server's heartbeat deadline has passed by the wall clock, even if the timer never fired. */
