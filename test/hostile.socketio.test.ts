@@ -29,7 +29,7 @@ const cases: Record<string, HostileCase> = {
   "event named by an object": { script: frames('42[{"a":1}]'), outcome: parseError(/name must be a string or a number/) },
   "event payload not an array": { script: frames('42{"a":1}'), outcome: parseError(/must be a non-empty array/) },
   "JSON with whitespace around it": { script: frames('42["a"] '), outcome: parseError(/whitespace around its JSON/) },
-  "ack id too large for a safe integer": { script: frames('4299999999999999999999["a"]'), outcome: parseError(/not a safe integer/) },
+  "ack id too large for a safe integer": { script: frames('4299999999999999999999["a"]'), outcome: parseError(/must be a non-negative safe integer/) },
 
   // ---- binary packets that lie
   "attachment count lower than the placeholders": {

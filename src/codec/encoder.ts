@@ -16,10 +16,10 @@ import { packetProblem, type EncodedChunk, type Encoder as EncoderContract, type
 export function checkPacket(type: number, nsp: string, data: unknown, id: unknown): void {
   const problem = packetProblem(type, nsp, data, id);
   if (problem !== undefined) throw invalidArg(DEV ? `cannot encode packet: ${problem}` : problem);
-  const ack = type === 3 || type === 6;
-  if (ack || type === 2 || type === 5) {
-    // Argument numbers as the caller counts them: an EVENT's first element is its name.
-    const at = (data as unknown[]).findIndex((arg) => typeof arg === "function") + +ack;
+  // Past packetProblem, only EVENT and ACK packets (2, 5; 3, 6) carry an array.
+  if (Array.isArray(data)) {
+    // Argument numbers as the caller counts them: an EVENT's first element is its name (ACK: 3 and 6).
+    const at = data.findIndex((arg) => typeof arg === "function") + +!(type % 3);
     if (at > 0) throw invalidArg(DEV ? `cannot encode packet: argument ${at} is a function (only the last one may be an acknowledgement callback)` : `${at}`);
   }
 }

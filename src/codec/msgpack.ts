@@ -28,6 +28,10 @@ const TWO_32 = 2 ** 32;
 let utf8Encoder: TextEncoder | undefined;
 let utf8Decoder: TextDecoder | undefined;
 
+/** The bytes of binary data, without a copy. */
+const bytesOf = (data: ArrayBuffer | ArrayBufferView): Uint8Array =>
+  data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+
 /** Encodes one value as a MessagePack message. @throws SioError ERR_INVALID_ARG for a value with no form here. */
 export function encodeMsgpack(root: unknown): Uint8Array {
   let bytes = new Uint8Array(64);
@@ -77,8 +81,10 @@ export function encodeMsgpack(root: unknown): Uint8Array {
       case "number": {
         const n = value;
         if (Number.isInteger(n) && n >= -0x80000000 && n < TWO_32) {
-          if (n >= 0) return n < 128 ? head(n) : n < 256 ? head(0xcc, 1, n) : n < 65536 ? head(0xcd, 2, n) : head(0xce, 4, n);
-          return n >= -32 ? head(n & 0xff) : n >= -128 ? head(0xd0, 1, n & 0xff) : n >= -32768 ? head(0xd1, 2, n & 0xffff) : head(0xd2, 4, n >>> 0);
+          // positive fixint below 128, else uint 8, 16 or 32: the shape of a length header.
+          if (n >= 0) return length(n, 0, 128, 0xcc, 0xcd);
+          // Negative fixint, else int 8, 16 or 32: DataView's setUint* store a negative number as its two's complement.
+          return n >= -32 ? head(n) : n >= -128 ? head(0xd0, 1, n) : n >= -32768 ? head(0xd1, 2, n) : head(0xd2, 4, n);
         }
         // Fractions, NaN, ±Infinity and integers past 32 bits: float 64, which holds every safe integer exactly.
         head(0xcb);
@@ -106,7 +112,7 @@ export function encodeMsgpack(root: unknown): Uint8Array {
       return;
     }
     if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
-      const data = value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      const data = bytesOf(value);
       length(data.length, 0, 0, 0xc4, 0xc5);
       return raw(data);
     }
@@ -116,7 +122,7 @@ export function encodeMsgpack(root: unknown): Uint8Array {
       head(0xd7, 1, 0);
       const at = take(8);
       view.setInt32(at, Math.floor(time / TWO_32));
-      return view.setUint32(at + 4, time >>> 0);
+      return view.setUint32(at + 4, time); // stored modulo 2 ** 32
     }
     if (typeof Blob !== "undefined" && value instanceof Blob) {
       throw invalidArg(DEV ? "cannot encode packet: the msgpack parser cannot send a Blob (send an ArrayBuffer or a typed array)" : "Blob");
@@ -311,17 +317,14 @@ export class MsgpackDecoder extends Emitter<Record<string, never>, Record<string
   [kDecodeSink]: DecodeSink = this;
 
   add(chunk: unknown): void {
-    let bytes: Uint8Array;
-    if (chunk instanceof ArrayBuffer) bytes = new Uint8Array(chunk);
-    else if (ArrayBuffer.isView(chunk)) bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    else {
+    if (!(chunk instanceof ArrayBuffer || ArrayBuffer.isView(chunk))) {
       throw new ProtocolError(
         DEV
           ? `the msgpack parser cannot decode ${typeof chunk === "string" ? "a text message" : typeof Blob !== "undefined" && chunk instanceof Blob ? 'a Blob (use binaryType "arraybuffer")' : typeof chunk}`
           : typeof chunk,
       );
     }
-    const packet = toPacket(decodeMsgpack(bytes));
+    const packet = toPacket(decodeMsgpack(bytesOf(chunk)));
     this[kDecodeSink].onDecoded(packet);
   }
 

@@ -69,10 +69,11 @@ export function packetProblem(type: unknown, nsp: unknown, data: unknown, id: un
  * of null counts as none. The JSON decoder, whose parsing guarantees the type and namespace, calls it alone.
  */
 export function contentProblem(type: number, data: unknown, id: unknown): string | undefined {
-  const event = type === 2 || type === 5;
-  const ack = type === 3 || type === 6;
-  if (id != null && (!(event || ack) || !(Number.isSafeInteger(id) && (id as number) >= 0))) {
-    return DEV ? (event || ack ? `${typeName(type)} ack id must be a non-negative safe integer, got ${String(id)}` : `${typeName(type)} packet must not carry an ack id`) : `${type} ${String(id)}`;
+  // EVENT is 2 and 5; with ACK, 2, 3, 5 and 6 (of 0 to 6).
+  const event = type % 3 == 2;
+  const acked = type > 1 && type != 4;
+  if (id != null && !(acked && Number.isSafeInteger(id) && (id as number) >= 0)) {
+    return DEV ? (acked ? `${typeName(type)} ack id must be a non-negative safe integer, got ${String(id)}` : `${typeName(type)} packet must not carry an ack id`) : `${type} ${String(id)}`;
   }
   if (
     type === 1

@@ -1,6 +1,5 @@
 // The direct path from a built-in decoder to the Manager, shared by the JSON and the msgpack codecs.
 
-import { DEV } from "../internal/dev";
 import type { Packet } from "./packet";
 
 /**
@@ -8,9 +7,8 @@ import type { Packet } from "./packet";
  * to it: a "decoded" listener costs a listener table and a closure per connection, thousands of them in a load
  * test. Custom parsers keep the emitter seam of packet.ts; until a receiver is set, a built-in decoder is its own
  * receiver, whose onDecoded emits "decoded".
- * Described in development builds only.
  */
-export const kDecodeSink: unique symbol = Symbol(DEV ? "siolink.decodeSink" : undefined);
+export const kDecodeSink: unique symbol = Symbol();
 
 /** What receives a decoder's packets instead of its "decoded" listeners. @internal */
 export interface DecodeSink {

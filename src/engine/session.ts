@@ -88,7 +88,7 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
   #transport: Transport;
   /**
    * The one timer: while opening, the deadline of a transport that has a fallback; once open, the heartbeat
-   * (see #onTimer).
+   * (see #arm).
    */
   #timer: TimerHandle | undefined;
   /** pingInterval + pingTimeout, once open. */
@@ -117,10 +117,9 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     this.#owner = owner;
     const platform = opts.platform ?? defaultPlatform;
     const [allowed, resolved] = resolveOptions(opts, kit);
-    const target = parseTarget(uri);
     // Object.assign onto a literal, never a literal with a spread: once optimised, V8 gives every object built
     // from `{ ...a, b }` (or assigned onto `{ ...a }`) a hidden class of its own (+1 Map and DescriptorArray per client).
-    this.#fixed = Object.assign({ platform, timers: pickTimers(opts.useNativeTimers) }, target, resolved);
+    this.#fixed = Object.assign({ platform, timers: pickTimers(opts.useNativeTimers) }, parseTarget(uri), resolved);
     this.binaryType = opts.binaryType ?? platform.defaultBinaryType;
     // Skip transports the runtime cannot create, unless none is left (then open() reports why).
     const order = allowed.filter((name) =>
@@ -310,28 +309,25 @@ export class BaseEngineSession extends Emitter<{}, {}, EngineEvents> implements 
     transport.open();
   }
 
+  /**
+   * Fires while opening: the transport took too long, fall back. Once open: the heartbeat. Packets only move the
+   * deadline (re-arming a timer per message would cost more than the messages), so the timer checks whether it
+   * moved since it was armed and waits for the rest, bounded by the full delay so a clock jump cannot stall it.
+   */
   #arm(ms: number): void {
     const { timers, platform } = this.#fixed;
     timers.clearTimeout(this.#timer);
     const armedFor = this.#deadline;
-    this.#timer = timers.setTimeout(() => this.#onTimer(armedFor), ms);
+    this.#timer = timers.setTimeout(() => {
+      if (this.#state === OPENING) {
+        this.#fallBack();
+      } else if (this.#deadline > armedFor) {
+        this.#arm(Math.min(this.#deadline - Date.now(), this.#pingDelay));
+      } else {
+        this.#onClose("ping timeout");
+      }
+    }, ms);
     if (this.#opts.autoUnref) platform.unref(this.#timer);
-  }
-
-  /**
-   * While opening: the transport took too long, fall back. Once open: the heartbeat. Packets only move the
-   * deadline (re-arming a timer per message would cost more than the messages), so the timer checks whether it
-   * moved since it was armed and waits for the rest, bounded by the full delay so a clock jump cannot stall it.
-   */
-  #onTimer(armedFor: number): void {
-    this.#timer = undefined;
-    if (this.#state === OPENING) {
-      this.#fallBack();
-    } else if (this.#deadline > armedFor) {
-      this.#arm(Math.min(this.#deadline - Date.now(), this.#pingDelay));
-    } else {
-      this.#onClose("ping timeout");
-    }
   }
 
   /** True when the server's heartbeat deadline has passed by the wall clock, even if the timer never fired. */

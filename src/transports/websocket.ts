@@ -4,7 +4,7 @@ import type { EnginePacket, TransportName } from "../engine/types";
 import { tooLargeError, TransportError } from "../errors";
 import type { WebSocketLike } from "../platform/platform";
 import { Transport } from "./transport";
-import { decodeFrame, encodeAll, utf8Length, type Frame } from "./wire";
+import { decodeFrame, encodeAll, utf8Length } from "./wire";
 import { DEV } from "../internal/dev";
 
 /**
@@ -125,28 +125,24 @@ export class WebSocketTransport extends Transport {
     this.#encoding++;
     encodeAll(packets, !this.opts.forceBase64, (frames) => {
       this.#encoding--;
-      this.#sendFrames(frames);
-    });
-  }
-
-  #sendFrames(frames: Frame[]): void {
-    // Sends start once open (see send()), when the socket exists; the state says whether it is still ours.
-    const ws = this.#ws!;
-    if (this.state == "closed") return;
-    try {
-      if (ws.sendBatch) ws.sendBatch(frames);
-      else for (const frame of frames) ws.send(frame);
-    } catch (error) {
-      return this.#fail(error);
-    }
-    if (this.#drainDue) return;
-    // The socket buffers the frames; report the drain after the caller's stack so it sees a consistent
-    // state, once for all the sends made until then.
-    this.#drainDue = true;
-    this.opts.platform.nextTick(() => {
-      this.#drainDue = false;
-      // Nothing once closed meanwhile (see drained()).
-      this.drained();
+      // Sends start once open, when the socket exists; the state says whether it is still ours.
+      const ws = this.#ws!;
+      if (this.state == "closed") return;
+      try {
+        if (ws.sendBatch) ws.sendBatch(frames);
+        else for (const frame of frames) ws.send(frame);
+      } catch (error) {
+        return this.#fail(error);
+      }
+      if (this.#drainDue) return;
+      // The socket buffers the frames; report the drain after the caller's stack so it sees a consistent
+      // state, once for all the sends made until then.
+      this.#drainDue = true;
+      this.opts.platform.nextTick(() => {
+        this.#drainDue = false;
+        // Nothing once closed meanwhile (see drained()).
+        this.drained();
+      });
     });
   }
 

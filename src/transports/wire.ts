@@ -18,14 +18,13 @@ export function encodeAll(packets: EnginePacket[], binary: boolean, done: (frame
   const frames: Frame[] = [];
   // One more than the packets: this loop counts too, so `done` never runs before every packet was started.
   let pending = packets.length + 1;
-  const ready = (): unknown => --pending || done(frames);
   packets.forEach((packet, index) =>
     encodePacket(packet as Parameters<typeof encodePacket>[0], binary, (frame: Frame) => {
       frames[index] = frame;
-      ready();
+      --pending || done(frames);
     }),
   );
-  ready();
+  --pending || done(frames);
 }
 
 /**
