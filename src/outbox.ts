@@ -256,16 +256,16 @@ export abstract class Outbox<ListenEvents extends EventsMap> extends Listeners<L
     };
   }
 
-  /** @internal The server's reply to the emit of packet `id`; a reply nobody waits for (late, duplicate) is dropped. */
-
   /**
    * @internal The connection dropped: acknowledgements in flight fail; those of queued packets wait for the
    * next one. Error-first callbacks receive the error; plain callbacks are dropped uncalled, since an Error
    * in the place of the reply would be misread as one.
    */
   protected failSent(): void {
-    // (Callbacks run meanwhile add none but queued ones, skipped too.)
-    this.#acks?.forEach((_, id) => this.#buffer?.some((packet) => packet.id === id) || this.ack(id, [], invalidState("socket has been disconnected")));
+    // The queued ids gathered once (a scan of the queue per acknowledgement is quadratic in a large backlog), and
+    // the acknowledgements as they are now: emits made by the callbacks run here are queued, never failed.
+    const queued = new Set(this.#buffer?.map((packet) => packet.id));
+    for (const [id] of [...(this.#acks ?? [])]) if (!queued.has(id)) this.ack(id, [], invalidState("socket has been disconnected"));
   }
 
   /**
