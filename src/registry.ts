@@ -53,15 +53,13 @@ function plainKeys(value: unknown): string[] | undefined {
  * comparison (as different) rather than hang it.
  */
 function same(a: unknown, b: unknown, depth = 9): boolean {
+  // Identity and the depth bound first: the members are listed only for values that need comparing.
+  if (a === b) return true;
+  if (!depth--) return false;
   const json = (a as { toJSON?: unknown } | null)?.toJSON;
+  if (typeof json === "function") return same(json.call(a), (b as { toJSON?: () => unknown } | null)?.toJSON?.(), depth);
   const keys = plainKeys(a);
-  return (
-    a === b ||
-    (depth-- > 0 &&
-      (typeof json === "function"
-        ? same(json.call(a), (b as { toJSON?: () => unknown } | null)?.toJSON?.(), depth)
-        : !!keys && keys.length === plainKeys(b)?.length && keys.every((key) => same((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], depth))))
-  );
+  return !!keys && keys.length === plainKeys(b)?.length && keys.every((key) => same((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], depth));
 }
 
 /**
@@ -117,7 +115,12 @@ export function createIo<T>(statics: { Manager: typeof Manager; [name: string]: 
       // options are our copy; merging again in the Manager gives the same query).
       (options as { query?: unknown }).query = url.query;
       // The first (oldest) that agrees.
-      for (const [cached, key] of cache) if (key === server && cached.constructor === type && agrees(cached.opts, options)) manager ??= cached;
+      for (const [cached, key] of cache) {
+        if (key === server && cached.constructor === type && agrees(cached.opts, options)) {
+          manager = cached;
+          break;
+        }
+      }
       if (!manager) cache.set((manager = new type(uri, options)), server);
       else if ((manager as unknown as { socketOf(nsp: string): unknown }).socketOf(url.nsp!)) manager = undefined;
     }
