@@ -67,9 +67,9 @@ export class Manager<
   /** Made on the first callback: most opens have none. */
   #callbacks: OpenCallback[] | undefined;
   /**
-   * Reconnection attempts made in the current loop. Read only while opening or reconnecting: open() zeroes it
-   * when it starts afresh (not from "reconnecting"), and so does the session's open, so a stale count left by a
-   * close or a give-up is never read.
+   * Reconnection attempts made in the current loop. open() zeroes it when it starts afresh (not from
+   * "reconnecting"), and so does the session's open: a count is left only by a loop that gave up or was closed,
+   * which `_reconnecting` reads as "closed", and the next open() clears it.
    */
   #attempts = 0;
   /**

@@ -1,7 +1,12 @@
 // Binary inside packet data: detection and placeholders on send, placeholders checked and filled on receive.
 
 import { invalidArg, ProtocolError } from "../errors";
+import { isBinary, type BinaryValue } from "../internal/binary";
 import { DEV } from "../internal/dev";
+
+// The binary test (a value sent as a separate attachment instead of inside the JSON text) is shared with the
+// session; the codec's users import it from here.
+export { isBinary, type BinaryValue };
 
 /**
  * Deepest nesting the codec walks, on both sides. Real payloads stay within a few dozen levels; a walk of
@@ -12,15 +17,8 @@ import { DEV } from "../internal/dev";
  */
 export const MAX_DEPTH = 1000;
 
-// A value sent as a separate binary attachment instead of inside the JSON text.
-import { isBinary, type BinaryValue } from "../internal/binary";
-export { isBinary, type BinaryValue };
-
 /** Where a received attachment goes: its holder (an array or object of the payload) and key there. */
 export type Slot = [holder: object, key: string];
-
-// Own properties are tested with Object.hasOwn (ES2022, no older than the class static blocks the bundles already
-// use), not through Object.prototype.hasOwnProperty.call.
 
 /**
  * True when `value` would put binary data on the wire: binary anywhere inside arrays and own enumerable
